@@ -1,0 +1,10 @@
+/** One jest run for every package and the cross-package tests; TypeScript through ts-jest. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/packages', '<rootDir>/test', '<rootDir>/examples'],
+  testMatch: ['**/test/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }] },
+  moduleNameMapper: { '^@protectimus-mail/(core|express|koa)$': '<rootDir>/packages/$1/src' },
+  testTimeout: 30000,
+};

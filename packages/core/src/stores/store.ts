@@ -1,0 +1,124 @@
+import type { Block } from '../model';
+
+/** One write in a directory commit. `zadd`/`zrem` edit an ordered list of `dirList`. */
+export type DirOp =
+  | { op: 'set'; key: string; value: string }
+  | { op: 'del'; key: string }
+  | { op: 'zadd'; key: string; member: string }
+  | { op: 'zrem'; key: string; member: string };
+
+/** Values read from the directory, and the directory's version when they were read. */
+export interface DirRead {
+  version: number;
+  values: (string | null)[];
+}
+
+/** Members of an ordered list after a given one, and the directory's version then. */
+export interface DirRange {
+  version: number;
+  members: string[];
+}
+
+/** What `resolve` found: the raw stored records, or null where a link of the chain is missing. */
+export interface Resolved {
+  resource: string | null;
+  user: string | null;
+  /** The token assigned to that user on that resource. */
+  token: string | null;
+}
+
+/** Arguments of `reserve`: open a challenge, or tell why not. Times are epoch ms from the clock. */
+export interface ReserveArgs {
+  tokenId: string;
+  resourceId: string;
+  now: number;
+  ttlMs: number;
+  maxAttempts: number;
+  /** Replace an open challenge instead of reusing it. */
+  resend: boolean;
+  /** Resends within this long of the token's last mail are refused. */
+  cooldownMs: number;
+  /** Mails per token per rolling hour. */
+  maxSendsPerHour: number;
+}
+
+export type ReserveResult =
+  | { status: 'blocked'; block: Block }
+  /** An open challenge exists and `resend` was false: nothing is sent. */
+  | { status: 'open'; expiresAt: number; lastSentAt: number; attemptsLeft: number }
+  | { status: 'rate_limited'; retryAfterMs: number }
+  /** A new challenge is held for `counter`; fill it with the code's hash, or discard it. */
+  | { status: 'reserved'; counter: number; expiresAt: number; lastSentAt: number };
+
+/** Arguments of `verify`: check, count and consume in one atomic step. */
+export interface VerifyArgs {
+  tokenId: string;
+  resourceId: string;
+  /** Keyed hash of the OTP part the user typed; '' when what was typed had the wrong shape. */
+  codeHash: string;
+  /** Whether the PIN part matched (true for a token without PIN). A false PIN fails like a wrong code. */
+  pinOk: boolean;
+  now: number;
+  /** Consecutive failures on this resource that lock the token... */
+  lockAfter: number;
+  /** ...for this long. */
+  lockMs: number;
+  /** Consecutive failures on any resource that block the token until an admin unblocks it. */
+  hardBlockAfter: number;
+}
+
+export type VerifyResult =
+  | { status: 'ok' }
+  | { status: 'invalid'; attemptsLeft: number }
+  | { status: 'expired' }
+  /** `lockedNow`: this very attempt caused the block. */
+  | { status: 'blocked'; block: Block; lockedNow: boolean };
+
+/** An audit entry as stored, with the id the store gave it (newest ids sort last). */
+export interface StoredEvent {
+  id: string;
+  data: string;
+}
+
+/**
+ * Where protectimus-mail keeps everything. Two parts:
+ * - the directory (tokens, users, resources, assignments): small, rarely written, written by
+ *   optimistic transactions (`dirGet`/`dirRange` then `dirCommit` with the version read);
+ * - per-token state (challenges, counters, send times, failures, blocks): hot, written by the
+ *   atomic operations below, each of which touches one token's keys only.
+ * Any failure to reach the backend rejects with an `Error`; `Protectimus` turns it into
+ * `STORE_UNAVAILABLE`.
+ */
+export interface Store {
+  dirGet(keys: readonly string[]): Promise<DirRead>;
+  /** Up to `count` members of `list` after `after` (exclusive), in order. */
+  dirRange(list: string, after: string | null, count: number): Promise<DirRange>;
+  /** Applies `ops` atomically if the directory is still at `version`; false if it moved on. */
+  dirCommit(version: number, ops: readonly DirOp[]): Promise<boolean>;
+  /** The hot-path read: resource (by id, else by name) -> user by lower-cased login -> assigned token. */
+  resolve(resource: string, lowerLogin: string): Promise<Resolved>;
+
+  reserve(args: ReserveArgs): Promise<ReserveResult>;
+  /** Stores the code's hash in the challenge reserved for `counter`; false if it is gone or replaced. */
+  fill(tokenId: string, resourceId: string, counter: number, codeHash: string): Promise<boolean>;
+  /** Removes the challenge reserved for `counter` (if still that one) and forgets its send. */
+  discard(tokenId: string, resourceId: string, counter: number): Promise<void>;
+  verify(args: VerifyArgs): Promise<VerifyResult>;
+
+  /** Current blocks of tokens (expired temporary blocks read as null). */
+  tokenBlocks(tokenIds: readonly string[], now: number): Promise<(Block | null)[]>;
+  /** Sets a block (`until` null: until an admin acts) or, with null, lifts it and resets failure counts. */
+  setTokenBlock(tokenId: string, block: Block | null, now: number): Promise<void>;
+  /** Removes the open challenges of a token on these resources. */
+  dropChallenges(tokenId: string, resourceIds: readonly string[]): Promise<void>;
+  /** Removes all per-token state, for a deleted token. */
+  purgeToken(tokenId: string, resourceIds: readonly string[]): Promise<void>;
+
+  /** Appends an audit entry; the log keeps only the newest `cap` (approximately, on Redis). */
+  appendEvent(data: string, cap: number): Promise<void>;
+  /** Audit entries newest first, starting before the entry with id `before` when given. */
+  listEvents(limit: number, before?: string): Promise<StoredEvent[]>;
+
+  /** Releases timers and connections the store owns (not a client that was passed in). */
+  close(): Promise<void>;
+}
