@@ -1,0 +1,200 @@
+import type { AuthenticateInput, AuthenticateResult, PrepareInput, PrepareResult } from './challenge-types';
+import type { Context } from './context';
+import { invalidInput, ProtectimusError } from './errors';
+import type { EventType, ProtectimusEvent } from './events';
+import { hotp } from './hotp';
+import { IpAllowList } from './ip';
+import { maskEmail } from './mail/mask';
+import type { Block } from './model';
+import { parseTyped } from './pin';
+import { activeBlock, tokenView, userView, type ResourceRecord, type TokenRecord, type UserRecord } from './records';
+
+/** The chain `prepare` and `authenticate` stand on, checked by rule 1 of DESIGN.md. */
+interface Route {
+  resource: ResourceRecord;
+  user: UserRecord;
+  token: TokenRecord;
+  ip: string | undefined;
+}
+
+const MAX_TYPED = 64;
+
+function text(value: unknown, field: string, max: number): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > max) throw invalidInput(field, `${field} must be a string of 1 to ${max} characters`);
+  return value;
+}
+
+function retryAfter(until: number | null, now: number): number | undefined {
+  return until === null ? undefined : Math.max(1, Math.ceil((until - now) / 1000));
+}
+
+/** `prepare` and `authenticate`: the authentication rules of DESIGN.md, whatever the store. */
+export class Challenges {
+  private readonly allowLists = new Map<string, IpAllowList>();
+
+  constructor(private readonly ctx: Context) {}
+
+  private event(type: EventType, route: Partial<Route> & { login?: string }, extra: Partial<ProtectimusEvent> = {}): void {
+    this.ctx.audit.emit({
+      type,
+      resourceId: route.resource?.id,
+      resourceName: route.resource?.name,
+      userId: route.user?.id,
+      login: route.user?.login ?? route.login,
+      tokenId: route.token?.id,
+      ip: route.ip,
+      ...extra,
+    });
+  }
+
+  private refuse(err: ProtectimusError, route: Partial<Route> & { login?: string }): never {
+    this.event('access.denied', route, { code: err.code, detail: err.retryAfter === undefined ? undefined : { retryAfter: err.retryAfter } });
+    throw err;
+  }
+
+  private blocked(block: Block, what: string): ProtectimusError {
+    const retry = retryAfter(block.until, this.ctx.clock.now());
+    return new ProtectimusError('BLOCKED', `the ${what} is blocked`, retry === undefined ? {} : { retryAfter: retry });
+  }
+
+  private allowList(res: ResourceRecord): IpAllowList {
+    const key = `${res.id}\n${res.allowedIps.join(',')}`;
+    let list = this.allowLists.get(key);
+    if (!list) {
+      if (this.allowLists.size > 1000) this.allowLists.clear();
+      list = new IpAllowList(res.allowedIps);
+      this.allowLists.set(key, list);
+    }
+    return list;
+  }
+
+  /** Rule 1: resource -> user -> the user's token there, refusing blocks, addresses and strangers. */
+  private async route(input: { resource: unknown; login: unknown; ip?: unknown }): Promise<Route> {
+    const resource = text(input.resource, 'resource', 64);
+    const login = text(input.login, 'login', 64);
+    if (input.ip !== undefined && typeof input.ip !== 'string') throw invalidInput('ip', 'ip must be a string');
+    const ip = input.ip as string | undefined;
+    const found = await this.ctx.store.resolve(resource, login.toLowerCase());
+    if (!found.resource) throw new ProtectimusError('NOT_FOUND', 'resource not found');
+    const route: Partial<Route> & { login: string } = { resource: JSON.parse(found.resource) as ResourceRecord, ip, login };
+    if (!this.allowList(route.resource!).allows(ip)) this.refuse(new ProtectimusError('ACCESS_RESTRICTED', 'access from this address is not allowed'), route);
+    // An unknown login answers like a user without a token, so logins cannot be probed.
+    if (!found.user) this.refuse(new ProtectimusError('NOT_ASSIGNED', 'no token is assigned to this user on this resource'), route);
+    route.user = JSON.parse(found.user) as UserRecord;
+    const userBlock = activeBlock(route.user.block, this.ctx.clock.now());
+    if (userBlock) this.refuse(this.blocked(userBlock, 'user'), route);
+    if (!found.token) this.refuse(new ProtectimusError('NOT_ASSIGNED', 'no token is assigned to this user on this resource'), route);
+    route.token = JSON.parse(found.token) as TokenRecord;
+    return route as Route;
+  }
+
+  /**
+   * Makes sure the user has an open code: reuses the open one (sending nothing), or with
+   * `resend` replaces it, within the cooldown and hourly cap. Rules 1-3 of DESIGN.md.
+   */
+  async prepare(input: PrepareInput): Promise<PrepareResult> {
+    if (input.resend !== undefined && typeof input.resend !== 'boolean') throw invalidInput('resend', 'resend must be a boolean');
+    const route = await this.route(input);
+    const { otp } = this.ctx;
+    const now = this.ctx.clock.now();
+    const reserved = await this.ctx.store.reserve({
+      tokenId: route.token.id,
+      resourceId: route.resource.id,
+      now,
+      ttlMs: otp.ttl * 1000,
+      maxAttempts: otp.maxAttempts,
+      resend: input.resend === true,
+      cooldownMs: otp.resendCooldown * 1000,
+      maxSendsPerHour: otp.maxSendsPerHour,
+    });
+    switch (reserved.status) {
+      case 'blocked':
+        return this.refuse(this.blocked(reserved.block, 'token'), route);
+      case 'rate_limited': {
+        const err = new ProtectimusError('RATE_LIMITED', 'too many codes asked for; wait before asking again', { retryAfter: Math.max(1, Math.ceil(reserved.retryAfterMs / 1000)) });
+        this.event('otp.rate_limited', route, { code: err.code, detail: { retryAfter: err.retryAfter ?? null } });
+        throw err;
+      }
+      case 'open':
+        this.event('otp.reused', route);
+        return this.result(route, reserved.expiresAt, reserved.lastSentAt, false);
+      case 'reserved':
+        await this.send(route, reserved.counter);
+        return this.result(route, reserved.expiresAt, reserved.lastSentAt, true);
+    }
+  }
+
+  private async send(route: Route, counter: number): Promise<void> {
+    const { token, resource } = route;
+    const secret = this.ctx.keyring.unseal(token.id, token.secret);
+    const code = hotp(secret, counter, token.otpLength);
+    const filled = await this.ctx.store.fill(token.id, resource.id, counter, this.ctx.keyring.codeHash(token.id, resource.id, code));
+    // A concurrent resend replaced our reservation: its code is the one that will work.
+    if (!filled) return;
+    try {
+      await this.ctx.mailer.send({ to: token.email, code, tokenName: token.name, resourceName: resource.name, minutesValid: Math.ceil(this.ctx.otp.ttl / 60) });
+    } catch (err) {
+      await this.ctx.store.discard(token.id, resource.id, counter).catch(() => undefined);
+      this.event('otp.delivery_failed', route, { code: 'DELIVERY_FAILED' });
+      throw err instanceof ProtectimusError ? err : new ProtectimusError('DELIVERY_FAILED', 'the code could not be sent', {}, { cause: err });
+    }
+    this.event('otp.sent', route);
+  }
+
+  private result(route: Route, expiresAt: number, lastSentAt: number, sent: boolean): PrepareResult {
+    return {
+      tokenId: route.token.id,
+      tokenName: route.token.name,
+      sentTo: maskEmail(route.token.email),
+      otpLength: route.token.otpLength,
+      pin: route.token.pinHash === null ? null : route.token.pinPosition,
+      expiresAt: new Date(expiresAt).toISOString(),
+      resendAfter: new Date(lastSentAt + this.ctx.otp.resendCooldown * 1000).toISOString(),
+      sent,
+    };
+  }
+
+  /**
+   * Checks PIN+code typed as one string against the open code, counting the attempt and
+   * consuming the code in one atomic store step (rules 4-6). A wrong PIN and a wrong code are
+   * the same failure to the caller.
+   */
+  async authenticate(input: AuthenticateInput): Promise<AuthenticateResult> {
+    if (typeof input.otp !== 'string' || input.otp.trim().length === 0 || input.otp.length > MAX_TYPED) {
+      throw invalidInput('otp', `otp must be a non-empty string of at most ${MAX_TYPED} characters`);
+    }
+    const route = await this.route(input);
+    const { token, resource } = route;
+    const typed = parseTyped(input.otp, token.otpLength, token.pinHash === null ? null : token.pinPosition);
+    const pinOk = typed !== null && (token.pinHash === null || (typed.pin !== null && this.ctx.keyring.pinMatches(token.id, typed.pin, token.pinHash)));
+    const now = this.ctx.clock.now();
+    const verdict = await this.ctx.store.verify({
+      tokenId: token.id,
+      resourceId: resource.id,
+      codeHash: typed === null ? '' : this.ctx.keyring.codeHash(token.id, resource.id, typed.otp),
+      pinOk,
+      now,
+      lockAfter: resource.failedAttemptsBeforeLock,
+      lockMs: resource.lockMinutes * 60_000,
+      hardBlockAfter: this.ctx.hardBlockAfter,
+    });
+    switch (verdict.status) {
+      case 'ok':
+        this.event('otp.verified', route);
+        return { user: userView(route.user, now), token: tokenView(token, null) };
+      case 'invalid':
+        this.event('otp.failed', route, { code: 'INVALID_OTP', detail: { attemptsLeft: verdict.attemptsLeft } });
+        throw new ProtectimusError('INVALID_OTP', 'the code is not right', { attemptsLeft: verdict.attemptsLeft });
+      case 'expired':
+        this.event('otp.expired', route, { code: 'OTP_EXPIRED' });
+        throw new ProtectimusError('OTP_EXPIRED', 'no code is open: it expired, was used, or was never sent');
+      case 'blocked': {
+        const err = this.blocked(verdict.block, 'token');
+        if (!verdict.lockedNow) return this.refuse(err, route);
+        this.event('otp.failed', route, { code: 'INVALID_OTP', detail: { attemptsLeft: 0 } });
+        this.event('token.blocked', route, { code: 'BLOCKED', detail: { reason: verdict.block.reason, blockedUntil: verdict.block.until === null ? null : new Date(verdict.block.until).toISOString() } });
+        throw err;
+      }
+    }
+  }
+}

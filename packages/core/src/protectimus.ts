@@ -1,0 +1,152 @@
+import { randomBytes } from 'node:crypto';
+import { Audit, type EventListener, type EventQuery } from './audit';
+import type { AuthenticateInput, AuthenticateResult, PrepareInput, PrepareResult } from './challenge-types';
+import { Challenges } from './challenge';
+import { systemClock, type Clock } from './clock';
+import type { CodeSender, Context, OtpSettings } from './context';
+import { invalidInput } from './errors';
+import type { EventType, ProtectimusEvent } from './events';
+import { failClosed } from './fail-closed';
+import { Keyring } from './keyring';
+import { Mailer, type MailOptions } from './mail/mailer';
+import { Resources } from './resources';
+import { MemoryStore } from './stores/memory';
+import type { Store } from './stores/store';
+import { Tokens } from './tokens';
+import { Users } from './users';
+import * as v from './validation';
+
+/** Options of `createProtectimus`. */
+export interface ProtectimusOptions {
+  /** Where tokens, users, resources and pending codes live. Default: a new `MemoryStore` (one process only). */
+  store?: Store;
+  /** How codes are mailed: nodemailer transport (URL, options or transporter) and `from`; or any `CodeSender`. */
+  mail: MailOptions | CodeSender;
+  /** Server secret (>= 16 characters) that keys code and PIN hashes. Required when NODE_ENV=production. */
+  secret?: string;
+  /** Code limits, in seconds. Defaults: ttl 300, maxAttempts 3, resendCooldown 30, maxSendsPerHour 10. */
+  otp?: Partial<OtpSettings>;
+  /** Consecutive failures that block a token until an admin unblocks it. Default 100. */
+  hardBlockAfter?: number;
+  /** Audit entries kept in the store. Default 10000. */
+  eventLogSize?: number;
+  /** Time source; tests pass a fake one. Default: the wall clock. */
+  clock?: Clock;
+}
+
+const warned = new Set<string>();
+function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  process.emitWarning(message, 'ProtectimusWarning');
+}
+
+function otpSettings(otp: Partial<OtpSettings> = {}): OtpSettings {
+  const f = v.fields(otp, ['ttl', 'maxAttempts', 'resendCooldown', 'maxSendsPerHour'], 'otp');
+  return {
+    ttl: f.ttl === undefined ? 300 : v.integer(f.ttl, 'otp.ttl', 30, 86400),
+    maxAttempts: f.maxAttempts === undefined ? 3 : v.integer(f.maxAttempts, 'otp.maxAttempts', 1, 10),
+    resendCooldown: f.resendCooldown === undefined ? 30 : v.integer(f.resendCooldown, 'otp.resendCooldown', 0, 3600),
+    maxSendsPerHour: f.maxSendsPerHour === undefined ? 10 : v.integer(f.maxSendsPerHour, 'otp.maxSendsPerHour', 1, 1000),
+  };
+}
+
+function serverSecret(secret: string | undefined): string {
+  const production = process.env.NODE_ENV === 'production';
+  if (secret === undefined || secret === '') {
+    if (production) throw invalidInput('secret', 'protectimus-mail needs a secret (PROTECTIMUS_SECRET) when NODE_ENV=production');
+    return randomBytes(32).toString('base64url');
+  }
+  if (typeof secret !== 'string' || secret.length < 16) throw invalidInput('secret', 'secret must be at least 16 characters');
+  return secret;
+}
+
+function isSender(mail: MailOptions | CodeSender): mail is CodeSender {
+  return typeof (mail as CodeSender).send === 'function';
+}
+
+/**
+ * One protectimus-mail instance: the admin model (`tokens`, `users`, `resources`), the two steps
+ * of a second factor (`prepare` mails a code, `authenticate` checks it) and the audit trail
+ * (`on`, `events`). Every method fails closed with a `ProtectimusError`.
+ */
+export class Protectimus {
+  readonly tokens: Tokens;
+  readonly users: Users;
+  readonly resources: Resources;
+  /** The audit log, newest first. */
+  readonly events: { list(query?: EventQuery): Promise<{ items: ProtectimusEvent[]; next: string | null }> };
+  readonly clock: Clock;
+  readonly otp: Readonly<OtpSettings>;
+  readonly store: Store;
+  private readonly ctx: Context;
+  private readonly challenges: Challenges;
+  private readonly owned: { close(): Promise<void> | void }[] = [];
+
+  constructor(options: ProtectimusOptions) {
+    v.fields(options, ['store', 'mail', 'secret', 'otp', 'hardBlockAfter', 'eventLogSize', 'clock'], 'options');
+    if (!options.mail) throw invalidInput('mail', 'mail options are required: { transport, from }');
+    const production = process.env.NODE_ENV === 'production';
+    if (!options.store) {
+      if (production) warnOnce('protectimus-mail: MemoryStore in production keeps codes in one process only and loses them on restart; pass a RedisStore.');
+      this.owned.push((this.store = new MemoryStore()));
+    } else this.store = options.store;
+    if (!options.secret && !production) warnOnce('protectimus-mail: no secret given; a random one is used, so PINs and codes do not survive a restart or work across processes. Set PROTECTIMUS_SECRET.');
+    let mailer: CodeSender;
+    if (isSender(options.mail)) mailer = options.mail;
+    else this.owned.push((mailer = new Mailer(options.mail)));
+    this.clock = options.clock ?? systemClock;
+    this.otp = otpSettings(options.otp);
+    const audit = new Audit(this.store, this.clock, options.eventLogSize === undefined ? 10000 : v.integer(options.eventLogSize, 'eventLogSize', 100, 10_000_000));
+    this.ctx = {
+      store: this.store,
+      keyring: new Keyring(serverSecret(options.secret)),
+      clock: this.clock,
+      audit,
+      otp: this.otp,
+      hardBlockAfter: options.hardBlockAfter === undefined ? 100 : v.integer(options.hardBlockAfter, 'hardBlockAfter', 3, 100000),
+      mailer,
+    };
+    this.tokens = failClosed(new Tokens(this.ctx));
+    this.users = failClosed(new Users(this.ctx, this.tokens));
+    this.resources = failClosed(new Resources(this.ctx));
+    this.events = failClosed({ list: (query?: EventQuery) => audit.list(query) });
+    this.challenges = failClosed(new Challenges(this.ctx));
+  }
+
+  /** Emails a code to the user's token on the resource, or reuses the open one. */
+  prepare(input: PrepareInput): Promise<PrepareResult> {
+    return this.challenges.prepare(input);
+  }
+
+  /** Checks PIN+code; resolves with who passed, or rejects with a `ProtectimusError`. */
+  authenticate(input: AuthenticateInput): Promise<AuthenticateResult> {
+    return this.challenges.authenticate(input);
+  }
+
+  /** Listens to one event type, or `'*'` for all. */
+  on(type: EventType | '*', fn: EventListener): this {
+    this.ctx.audit.on(type, fn);
+    return this;
+  }
+
+  off(type: EventType | '*', fn: EventListener): this {
+    this.ctx.audit.off(type, fn);
+    return this;
+  }
+
+  /** Closes what this instance created (its default store, its mail transport); not what was passed in. */
+  async close(): Promise<void> {
+    await Promise.all(this.owned.map((o) => o.close()));
+  }
+
+  /** Takes ownership of a resource to close with this instance (used by `protectimusFromEnv`). */
+  adopt(resource: { close(): Promise<void> | void }): void {
+    this.owned.push(resource);
+  }
+}
+
+/** Creates a protectimus-mail instance. */
+export function createProtectimus(options: ProtectimusOptions): Protectimus {
+  return new Protectimus(options);
+}

@@ -1,0 +1,210 @@
+import { randomBytes } from 'node:crypto';
+import type { Context } from './context';
+import { DirTx, transact } from './directory';
+import { ProtectimusError } from './errors';
+import { newId } from './ids';
+import type { ListQuery, MailToken, OtpLength, Page, PinPosition } from './model';
+import { listPage } from './paging';
+import { member, tokenView, type TokenRecord } from './records';
+import { dirKey, dirList } from './stores/keys';
+import * as v from './validation';
+
+/** A new mail token, as the "Add Token -> Software tokens -> Protectimus MAIL" form fills it. */
+export interface CreateMailTokenInput {
+  /** 1..50 characters, unique (case-insensitive). */
+  name: string;
+  /** Where codes go; unique among mail tokens. */
+  email: string;
+  /** 6 or 8. Default 6. */
+  otpLength?: OtpLength;
+  /** 4..12 ASCII letters or digits, typed with the code. Default: none. */
+  pin?: string;
+  /** Where the PIN goes. Default 'before' when a PIN is given. */
+  pinPosition?: PinPosition;
+}
+
+/** Changes to a token; `pin: null` removes the PIN. */
+export interface UpdateMailTokenInput {
+  name?: string;
+  email?: string;
+  otpLength?: OtpLength;
+  pin?: string | null;
+  pinPosition?: PinPosition;
+}
+
+const CREATE_FIELDS = ['name', 'email', 'otpLength', 'pin', 'pinPosition'] as const;
+
+export function notFound(what: string): ProtectimusError {
+  return new ProtectimusError('NOT_FOUND', `${what} not found`);
+}
+
+/** Reads a token record in a transaction, or throws NOT_FOUND. */
+export async function loadToken(tx: DirTx, id: unknown): Promise<TokenRecord> {
+  const rec = await tx.record<TokenRecord>(dirKey.token(v.id(id, 'tokenId')));
+  if (!rec) throw notFound('token');
+  return rec;
+}
+
+async function claimUnique(tx: DirTx, key: string, field: string, what: string, ownId: string | null): Promise<void> {
+  const holder = await tx.get(key);
+  if (holder !== null && holder !== ownId) throw new ProtectimusError('ALREADY_EXISTS', `a token with this ${what} exists`, { field });
+}
+
+/** Validates a new token and queues its writes in `tx`; used by `createMail` and "Assign Token: New". */
+export async function stageNewToken(ctx: Context, tx: DirTx, input: unknown, userId: string | null): Promise<TokenRecord> {
+  const f = v.fields(input, CREATE_FIELDS, 'token');
+  const name = v.displayName(f.name, 'name');
+  const email = v.email(f.email);
+  const otpLength = f.otpLength === undefined ? 6 : v.otpLength(f.otpLength);
+  const pin = f.pin === undefined || f.pin === null ? null : v.pin(f.pin);
+  const pinPosition = pin === null ? null : f.pinPosition === undefined ? 'before' : v.pinPosition(f.pinPosition);
+  if (pin === null && f.pinPosition !== undefined) v.pinPosition(f.pinPosition);
+  await claimUnique(tx, dirKey.tokenName(name.toLowerCase()), 'name', 'name', null);
+  await claimUnique(tx, dirKey.tokenEmail(email.toLowerCase()), 'email', 'email', null);
+  const id = newId('tok');
+  const rec: TokenRecord = {
+    id,
+    name,
+    email,
+    otpLength,
+    pinHash: pin === null ? null : ctx.keyring.pinHash(id, pin),
+    pinPosition,
+    userId,
+    secret: ctx.keyring.seal(id, randomBytes(20)),
+    createdAt: ctx.clock.now(),
+  };
+  tx.set(dirKey.token(id), rec);
+  tx.set(dirKey.tokenName(name.toLowerCase()), id);
+  tx.set(dirKey.tokenEmail(email.toLowerCase()), id);
+  tx.zadd(dirList.tokens, member(name, id));
+  if (userId !== null) tx.zadd(dirList.userTokens(userId), id);
+  return rec;
+}
+
+/**
+ * Queues the removal of a token's assignments on every resource ("token with user" needs an
+ * owner, so losing the owner or the token ends them). Returns the resource ids, whose open
+ * challenges the caller drops after the commit.
+ */
+export async function stageDetach(tx: DirTx, rec: TokenRecord): Promise<string[]> {
+  const resourceIds = await tx.members(dirList.tokenResources(rec.id));
+  for (const rid of resourceIds) {
+    if (rec.userId !== null) {
+      tx.del(dirKey.assignment(rid, rec.userId));
+      tx.zrem(dirList.assignments(rid), rec.userId);
+    }
+  }
+  tx.del(dirList.tokenResources(rec.id));
+  return resourceIds;
+}
+
+/** Mail tokens: the Tokens page. */
+export class Tokens {
+  constructor(private readonly ctx: Context) {}
+
+  /** The API view of records, with their current blocks. */
+  async views(recs: readonly (TokenRecord | null)[]): Promise<(MailToken | null)[]> {
+    const present = recs.filter((r): r is TokenRecord => r !== null);
+    const blocks = await this.ctx.store.tokenBlocks(present.map((r) => r.id), this.ctx.clock.now());
+    const byId = new Map(present.map((r, i) => [r.id, tokenView(r, blocks[i] ?? null)]));
+    return recs.map((r) => (r ? (byId.get(r.id) ?? null) : null));
+  }
+
+  /** Creates a mail token (unowned). */
+  async createMail(input: CreateMailTokenInput): Promise<MailToken> {
+    const rec = await transact(this.ctx.store, (tx) => stageNewToken(this.ctx, tx, input, null));
+    this.ctx.audit.emit({ type: 'token.created', tokenId: rec.id });
+    return tokenView(rec, null);
+  }
+
+  async get(id: string): Promise<MailToken> {
+    const rec = await transact(this.ctx.store, (tx) => loadToken(tx, id));
+    return (await this.views([rec]))[0] as MailToken;
+  }
+
+  /** Tokens ordered by name; `q` matches name or address. */
+  list(query: ListQuery = {}): Promise<Page<MailToken>> {
+    return listPage(this.ctx.store, dirList.tokens, query, (ids) => this.load(ids), (t) => [t.name, t.email]);
+  }
+
+  private async load(ids: string[]): Promise<(MailToken | null)[]> {
+    const { values } = await this.ctx.store.dirGet(ids.map(dirKey.token));
+    return this.views(values.map((raw) => (raw === null ? null : (JSON.parse(raw) as TokenRecord))));
+  }
+
+  async update(id: string, patch: UpdateMailTokenInput): Promise<MailToken> {
+    const rec = await transact(this.ctx.store, async (tx) => {
+      const old = await loadToken(tx, id);
+      const f = v.fields(patch, CREATE_FIELDS, 'token');
+      const next: TokenRecord = { ...old };
+      if (f.name !== undefined) next.name = v.displayName(f.name, 'name');
+      if (f.email !== undefined) next.email = v.email(f.email);
+      if (f.otpLength !== undefined) next.otpLength = v.otpLength(f.otpLength);
+      if (f.pin === null) Object.assign(next, { pinHash: null, pinPosition: null });
+      else if (f.pin !== undefined) {
+        next.pinHash = this.ctx.keyring.pinHash(old.id, v.pin(f.pin));
+        next.pinPosition = old.pinPosition ?? 'before';
+      }
+      if (f.pinPosition !== undefined) {
+        const position = v.pinPosition(f.pinPosition);
+        if (next.pinHash !== null) next.pinPosition = position;
+      }
+      await this.reindex(tx, old, next);
+      tx.set(dirKey.token(old.id), next);
+      return next;
+    });
+    this.ctx.audit.emit({ type: 'token.updated', tokenId: rec.id });
+    return (await this.views([rec]))[0] as MailToken;
+  }
+
+  private async reindex(tx: DirTx, old: TokenRecord, next: TokenRecord): Promise<void> {
+    if (old.name.toLowerCase() !== next.name.toLowerCase()) {
+      await claimUnique(tx, dirKey.tokenName(next.name.toLowerCase()), 'name', 'name', old.id);
+      tx.del(dirKey.tokenName(old.name.toLowerCase()));
+      tx.set(dirKey.tokenName(next.name.toLowerCase()), old.id);
+    }
+    if (old.name !== next.name) {
+      tx.zrem(dirList.tokens, member(old.name, old.id));
+      tx.zadd(dirList.tokens, member(next.name, old.id));
+    }
+    if (old.email.toLowerCase() !== next.email.toLowerCase()) {
+      await claimUnique(tx, dirKey.tokenEmail(next.email.toLowerCase()), 'email', 'email', old.id);
+      tx.del(dirKey.tokenEmail(old.email.toLowerCase()));
+      tx.set(dirKey.tokenEmail(next.email.toLowerCase()), old.id);
+    }
+  }
+
+  /** Deletes a token, its assignments and everything pending for it. */
+  async remove(id: string): Promise<void> {
+    const { rec, resourceIds } = await transact(this.ctx.store, async (tx) => {
+      const rec = await loadToken(tx, id);
+      const resourceIds = await stageDetach(tx, rec);
+      tx.del(dirKey.token(rec.id));
+      tx.del(dirKey.tokenName(rec.name.toLowerCase()));
+      tx.del(dirKey.tokenEmail(rec.email.toLowerCase()));
+      tx.zrem(dirList.tokens, member(rec.name, rec.id));
+      if (rec.userId !== null) tx.zrem(dirList.userTokens(rec.userId), rec.id);
+      return { rec, resourceIds };
+    });
+    await this.ctx.store.purgeToken(rec.id, resourceIds);
+    this.ctx.audit.emit({ type: 'token.removed', tokenId: rec.id });
+  }
+
+  /** Blocks a token: for `minutes`, or until `unblock` when omitted. */
+  async block(id: string, options: { minutes?: number } = {}): Promise<MailToken> {
+    const minutes = options.minutes === undefined ? null : v.integer(options.minutes, 'minutes', 1, 525600);
+    const rec = await transact(this.ctx.store, (tx) => loadToken(tx, id));
+    const until = minutes === null ? null : this.ctx.clock.now() + minutes * 60_000;
+    await this.ctx.store.setTokenBlock(rec.id, { reason: 'admin', until }, this.ctx.clock.now());
+    this.ctx.audit.emit({ type: 'token.blocked', tokenId: rec.id, detail: { reason: 'admin', actor: 'admin' } });
+    return (await this.views([rec]))[0] as MailToken;
+  }
+
+  /** Lifts any block and resets the failure counts. */
+  async unblock(id: string): Promise<MailToken> {
+    const rec = await transact(this.ctx.store, (tx) => loadToken(tx, id));
+    await this.ctx.store.setTokenBlock(rec.id, null, this.ctx.clock.now());
+    this.ctx.audit.emit({ type: 'token.unblocked', tokenId: rec.id, detail: { actor: 'admin' } });
+    return (await this.views([rec]))[0] as MailToken;
+  }
+}

@@ -1,0 +1,100 @@
+import { invalidInput } from './errors';
+import { parseIpEntry } from './ip';
+import type { OtpLength, PinPosition } from './model';
+import { isValidPin } from './pin';
+
+// Every check here throws INVALID_INPUT naming the field, before anything is written.
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const LOGIN = /^[A-Za-z0-9_\-@!#%+.$]{1,64}$/;
+const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}$/;
+const DOMAIN = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+
+/** The input as a plain object with only the named fields; anything else is refused. */
+export function fields(input: unknown, allowed: readonly string[], what: string): Record<string, unknown> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw invalidInput(what, `${what} must be an object`);
+  for (const key of Object.keys(input)) {
+    if (!allowed.includes(key)) throw invalidInput(key, `unknown field "${key}"`);
+  }
+  return input as Record<string, unknown>;
+}
+
+/** A display name: 1..max characters after trimming, no control characters. */
+export function displayName(value: unknown, field: string, max = 50): string {
+  if (typeof value !== 'string') throw invalidInput(field, `${field} must be a string`);
+  const s = value.trim();
+  if (s.length < 1 || s.length > max) throw invalidInput(field, `${field} must be 1 to ${max} characters`);
+  if (CONTROL.test(s)) throw invalidInput(field, `${field} must not contain control characters`);
+  return s;
+}
+
+/** An optional person name: null, or up to 100 characters. */
+export function optionalName(value: unknown, field: string): string | null {
+  if (value === undefined || value === null || value === '') return null;
+  return displayName(value, field, 100);
+}
+
+/** A mail address of ordinary syntax; CR/LF and other control characters (header injection) refused. */
+export function email(value: unknown, field = 'email'): string {
+  if (typeof value !== 'string') throw invalidInput(field, `${field} must be a string`);
+  const s = value.trim();
+  const at = s.lastIndexOf('@');
+  if (s.length > 254 || CONTROL.test(s) || at < 1 || !LOCAL_PART.test(s.slice(0, at)) || !DOMAIN.test(s.slice(at + 1))) {
+    throw invalidInput(field, `${field} is not a valid email address`);
+  }
+  const local = s.slice(0, at);
+  if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) throw invalidInput(field, `${field} is not a valid email address`);
+  return s;
+}
+
+/** An optional address: null, or a valid one. */
+export function optionalEmail(value: unknown, field = 'email'): string | null {
+  return value === undefined || value === null || value === '' ? null : email(value, field);
+}
+
+export function login(value: unknown): string {
+  if (typeof value !== 'string' || !LOGIN.test(value)) {
+    throw invalidInput('login', 'login must be 1 to 64 letters, digits or _-@!#%+.$');
+  }
+  return value;
+}
+
+export function otpLength(value: unknown): OtpLength {
+  if (value !== 6 && value !== 8) throw invalidInput('otpLength', 'otpLength must be 6 or 8');
+  return value;
+}
+
+export function pin(value: unknown): string {
+  if (typeof value !== 'string' || !isValidPin(value)) throw invalidInput('pin', 'pin must be 4 to 12 ASCII letters or digits');
+  return value;
+}
+
+export function pinPosition(value: unknown): PinPosition {
+  if (value !== 'before' && value !== 'after') throw invalidInput('pinPosition', "pinPosition must be 'before' or 'after'");
+  return value;
+}
+
+/** A whole number in [min, max]. */
+export function integer(value: unknown, field: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalidInput(field, `${field} must be a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+/** Up to 100 addresses or CIDR ranges, IPv4 or IPv6, normalized. */
+export function allowedIps(value: unknown): string[] {
+  if (!Array.isArray(value) || value.length > 100) throw invalidInput('allowedIps', 'allowedIps must be a list of at most 100 entries');
+  return value.map((entry) => {
+    const parsed = typeof entry === 'string' ? parseIpEntry(entry) : null;
+    if (!parsed) throw invalidInput('allowedIps', `not an IP address or CIDR: ${String(entry).slice(0, 60)}`);
+    return `${parsed.address}/${parsed.prefix}`;
+  });
+}
+
+/** An id as the API hands them out. */
+export function id(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(value)) throw invalidInput(field, `${field} is not a valid id`);
+  return value;
+}
