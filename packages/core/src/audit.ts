@@ -41,7 +41,8 @@ export class Audit {
   }
 
   emit(event: Omit<ProtectimusEvent, 'id' | 'at'>): void {
-    const full: ProtectimusEvent = { id: '', at: new Date(this.clock.now()).toISOString(), ...event };
+    const stored = { at: new Date(this.clock.now()).toISOString(), ...event };
+    const full: ProtectimusEvent = { id: '', ...stored };
     for (const name of [full.type, '*']) {
       for (const fn of this.emitter.listeners(name) as EventListener[]) {
         try {
@@ -52,7 +53,6 @@ export class Audit {
         }
       }
     }
-    const { id: _id, ...stored } = full;
     this.store.appendEvent(JSON.stringify(stored), this.cap).catch(() => {
       process.emitWarning('protectimus-mail: the audit log could not be written (store unreachable)');
     });

@@ -1,0 +1,15 @@
+import type { AuthenticateInput, AuthenticateResult, PrepareInput, PrepareResult } from '../challenge-types';
+import type { Clock } from '../clock';
+
+/**
+ * The part of `Protectimus` the guard uses. Kept structural and minimal so the protocol can be
+ * driven by a fake in tests and by the real class in apps, with no import cycle between them.
+ */
+export interface GuardEngine {
+  /** Opens (or reuses) a challenge and mails the code; throws `ProtectimusError`. */
+  prepare(input: PrepareInput): Promise<PrepareResult>;
+  /** Checks a typed code; throws `ProtectimusError`. */
+  authenticate(input: AuthenticateInput): Promise<AuthenticateResult>;
+  /** The engine's time, so session expiry and lock times agree with it. */
+  clock: Clock;
+}

@@ -1,0 +1,204 @@
+import type { PrepareResult } from '../challenge-types';
+import { invalidInput, isProtectimusError } from '../errors';
+import { parseBody } from './body';
+import { checkCsrf, csrfToken } from './csrf';
+import type { GuardEngine } from './engine';
+import { failureOf } from './failure';
+import { failureResponse } from './guard-failure';
+import { isFormType, mediaType } from './media-type';
+import { prefersHtml, prefersJson } from './negotiate';
+import { renderCodePage, renderRedirectPage } from './pages';
+import { htmlResponse, jsonResponse } from './responses';
+import { safeReturnTo } from './return-to';
+import { guardState, ownEntry, setEntry, verifiedEntry } from './session-state';
+import type { GuardRoute, Turn } from './turn';
+import type { Grant, GuardOptions, GuardRequest, GuardResponse } from './types';
+
+/** Seconds a verification lasts when the guard's options do not say: a working day. */
+export const DEFAULT_VERIFIED_FOR = 28800;
+
+/** Longest PIN (12) plus code (8) is 20; anything past this is not a typing mistake. */
+const MAX_OTP_CHARS = 64;
+
+const NEXT: GuardResponse = { action: 'next' };
+
+function routeOf(path: string): GuardRoute {
+  if (path === '/_otp/verify') return 'verify';
+  if (path === '/_otp/resend') return 'resend';
+  return 'page';
+}
+
+function normalizeMount(mountPath: string): string {
+  return mountPath.replace(/\/+$/, '');
+}
+
+/** Pages for browsers; a form post is a browser's unless the client asked for JSON by name. */
+function wantsPage(req: GuardRequest, route: GuardRoute): boolean {
+  const { accept, contentType } = req.headers;
+  if (prefersHtml(accept)) return true;
+  return route !== 'page' && isFormType(contentType) && !prefersJson(accept);
+}
+
+function isFields(body: unknown): body is Record<string, unknown> {
+  return typeof body === 'object' && body !== null && !Array.isArray(body) && !Buffer.isBuffer(body);
+}
+
+/** The posted fields: the app parser's, or the raw body the guard reads and parses itself. */
+async function readFields(req: GuardRequest): Promise<Record<string, unknown>> {
+  let body = req.body;
+  if (body === undefined && req.readRawBody) body = parseBody(req.headers.contentType, await req.readRawBody());
+  if (!isFields(body)) throw invalidInput('body', 'send the fields as a JSON object or a form');
+  return body;
+}
+
+/** A cross-site form can post anything but JSON, so everything but JSON must carry the token. */
+function csrfSatisfied(req: GuardRequest, fields: Record<string, unknown>): boolean {
+  return mediaType(req.headers.contentType) === 'application/json' || checkCsrf(req.session, fields._csrf);
+}
+
+function challengeFields(turn: Turn, result: PrepareResult): Record<string, unknown> {
+  return {
+    resource: turn.resource,
+    sentTo: result.sentTo,
+    otpLength: result.otpLength,
+    pin: result.pin,
+    expiresAt: result.expiresAt,
+    resendAfter: result.resendAfter,
+    verifyUrl: turn.verifyUrl,
+    resendUrl: turn.resendUrl,
+  };
+}
+
+function rememberChallenge(turn: Turn, login: string, result: PrepareResult): void {
+  const { tokenName, sentTo, otpLength, pin, expiresAt, resendAfter } = result;
+  setEntry(guardState(turn.req.session).pending, turn.resource, { login, tokenName, sentTo, otpLength, pin, expiresAt, resendAfter });
+}
+
+/** Where a form post sends the browser: the page first asked for, else the mount root. */
+function backTo(turn: Turn): string {
+  return safeReturnTo(ownEntry(guardState(turn.req.session).returnTo, turn.resource)) ?? (turn.mount || '/');
+}
+
+function seeOther(location: string, grant?: Grant): GuardResponse {
+  return htmlResponse(303, renderRedirectPage(location), { Location: location }, grant);
+}
+
+async function askForCode(turn: Turn, login: string): Promise<GuardResponse> {
+  const { req } = turn;
+  const result = await turn.engine.prepare({ resource: turn.resource, login, ip: req.ip });
+  rememberChallenge(turn, login, result);
+  if (!turn.html) return jsonResponse(401, { error: 'otp_required', ...challengeFields(turn, result) });
+
+  const state = guardState(req.session);
+  if (req.method === 'GET' || req.method === 'HEAD') {
+    const target = safeReturnTo(req.originalUrl);
+    if (target) setEntry(state.returnTo, turn.resource, target);
+    else delete state.returnTo[turn.resource];
+  }
+  const notice = ownEntry(state.notice, turn.resource);
+  delete state.notice[turn.resource];
+  const page = renderCodePage({
+    info: result,
+    csrf: csrfToken(req.session),
+    verifyUrl: turn.verifyUrl,
+    resendUrl: turn.resendUrl,
+    now: turn.engine.clock.now(),
+    ...(notice === 'sent' ? { notice: 'A new code is on its way.' } : {}),
+  });
+  return htmlResponse(401, page);
+}
+
+async function verify(turn: Turn, login: string, verifiedFor: number): Promise<GuardResponse> {
+  const { req, engine } = turn;
+  const fields = await readFields(req);
+  if (!csrfSatisfied(req, fields)) return failureResponse(turn, { status: 403, error: 'csrf_failed' });
+  const otp = fields.otp;
+  if (typeof otp !== 'string' || otp.length > MAX_OTP_CHARS) throw invalidInput('otp', 'otp must be a string of at most 64 characters');
+
+  // A double-submitted form must not turn a success into "code used up".
+  const already = verifiedEntry(req.session, turn.resource, login, engine.clock.now());
+  let grant: Grant | undefined;
+  let until: number;
+  if (already) {
+    until = already.until;
+  } else {
+    await engine.authenticate({ resource: turn.resource, login, otp, ip: req.ip });
+    until = engine.clock.now() + verifiedFor * 1000;
+    grant = { resource: turn.resource, login, until };
+  }
+
+  if (!turn.html) {
+    return jsonResponse(200, { ok: true, resource: turn.resource, verifiedUntil: new Date(until).toISOString() }, {}, grant);
+  }
+  const location = backTo(turn);
+  delete guardState(req.session).returnTo[turn.resource];
+  return seeOther(location, grant);
+}
+
+async function resend(turn: Turn, login: string): Promise<GuardResponse> {
+  const { req } = turn;
+  const fields = await readFields(req);
+  if (!csrfSatisfied(req, fields)) return failureResponse(turn, { status: 403, error: 'csrf_failed' });
+  const result = await turn.engine.prepare({ resource: turn.resource, login, ip: req.ip, resend: true });
+  rememberChallenge(turn, login, result);
+  if (!turn.html) return jsonResponse(202, { status: 'otp_sent', ...challengeFields(turn, result) });
+  setEntry(guardState(req.session).notice, turn.resource, 'sent');
+  return seeOther(backTo(turn));
+}
+
+/**
+ * The guard's protocol (DESIGN.md, "The guard's HTTP protocol") for one request, free of any
+ * framework: the adapter turns its request into a `GuardRequest` and writes back the answer.
+ * Never throws and never passes on an error: anything unexpected is a 503 `unavailable`, reported
+ * to `onError`.
+ */
+export async function handleGuard(
+  engine: GuardEngine,
+  options: GuardOptions,
+  req: GuardRequest,
+): Promise<GuardResponse> {
+  const mount = normalizeMount(req.mountPath);
+  const route = routeOf(req.path);
+  const method = req.method.toUpperCase();
+  if (route !== 'page' && method !== 'POST') return jsonResponse(405, { error: 'method_not_allowed' }, { Allow: 'POST' });
+
+  const turn: Turn = {
+    engine,
+    req: { ...req, method },
+    resource: options.resource,
+    route,
+    mount,
+    verifyUrl: `${mount}/_otp/verify`,
+    resendUrl: `${mount}/_otp/resend`,
+    html: wantsPage(req, route),
+  };
+
+  try {
+    const verifiedFor = options.verifiedFor ?? DEFAULT_VERIFIED_FOR;
+    if (!(Number.isFinite(verifiedFor) && verifiedFor > 0)) throw new Error('verifiedFor must be a positive number of seconds');
+    const login = req.login || null;
+    if (login === null) return failureResponse(turn, { status: 401, error: 'unauthenticated' });
+
+    if (route === 'verify') return await verify(turn, login, verifiedFor);
+    if (route === 'resend') return await resend(turn, login);
+    if (verifiedEntry(req.session, turn.resource, login, engine.clock.now())) return NEXT;
+    return await askForCode(turn, login);
+  } catch (err) {
+    if (!isProtectimusError(err)) report(options.onError, err);
+    try {
+      return failureResponse(turn, failureOf(err));
+    } catch (again) {
+      // Even the error page failed (a broken session object, a clock that throws): still closed.
+      report(options.onError, again);
+      return jsonResponse(503, { error: 'unavailable' });
+    }
+  }
+}
+
+function report(hook: GuardOptions['onError'], err: unknown): void {
+  try {
+    hook?.(err);
+  } catch {
+    // A failing logger must not change the answer.
+  }
+}

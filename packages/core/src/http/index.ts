@@ -1,0 +1,12 @@
+export { handleGuard, DEFAULT_VERIFIED_FOR } from './guard';
+export type { GuardEngine } from './engine';
+export type { GuardRequest, GuardResponse, GuardHeaders, GuardOptions, Grant } from './types';
+export { applyGrant, SESSION_KEY } from './session-state';
+export { carrySession } from './session-carry';
+export { readBody, parseBody, DEFAULT_BODY_LIMIT } from './body';
+export { prefersHtml } from './negotiate';
+export { safeReturnTo } from './return-to';
+export { csrfToken, checkCsrf } from './csrf';
+export { failureOf } from './failure';
+export type { GuardFailure, GuardErrorCode } from './failure';
+export { PAGE_CSP } from './page-layout';

@@ -1,0 +1,88 @@
+import type { PinPosition } from '../model';
+import type { Grant } from './types';
+
+/** A verification held in the session. */
+export interface VerifiedEntry {
+  login: string;
+  /** Epoch ms. */
+  until: number;
+}
+
+/**
+ * What the code page shows about the open challenge, kept so the page can be drawn again after a
+ * failed post without calling `prepare` (which could mail a new code behind the user's back).
+ */
+export interface PendingEntry {
+  login: string;
+  tokenName: string;
+  sentTo: string;
+  otpLength: number;
+  pin: PinPosition | null;
+  expiresAt: string;
+  resendAfter: string;
+}
+
+/** The guard's keys in `session.protectimus`; everything else in the session is the app's. */
+export interface GuardState {
+  verified: Record<string, VerifiedEntry>;
+  csrf?: string;
+  returnTo: Record<string, string>;
+  pending: Record<string, PendingEntry>;
+  /** One-shot notices for the next page, per resource (`'sent'` after a resend). */
+  notice: Record<string, string>;
+}
+
+/** Where the guard's state lives in the session. */
+export const SESSION_KEY = 'protectimus';
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The guard's state in this session, created or repaired on first use. Sessions come back from
+ * JSON stores, so every map is checked to be a plain object before it is trusted.
+ */
+export function guardState(session: Record<string, unknown>): GuardState {
+  const raw = isRecord(session[SESSION_KEY]) ? session[SESSION_KEY] : {};
+  for (const key of ['verified', 'returnTo', 'pending', 'notice'] as const) {
+    if (!isRecord(raw[key])) raw[key] = {};
+  }
+  if (raw.csrf !== undefined && typeof raw.csrf !== 'string') delete raw.csrf;
+  session[SESSION_KEY] = raw;
+  return raw as unknown as GuardState;
+}
+
+/** Reads a per-resource entry only if the map itself holds it (never one from Object.prototype). */
+export function ownEntry<T>(map: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(map, key) ? map[key] : undefined;
+}
+
+/** Writes a per-resource entry as an own property, even for a key like `__proto__`. */
+export function setEntry<T>(map: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** The verification for `resource` if it belongs to `login` and has not ended; stale ones are dropped. */
+export function verifiedEntry(session: Record<string, unknown>, resource: string, login: string, now: number): VerifiedEntry | null {
+  const state = guardState(session);
+  const entry = ownEntry(state.verified, resource) as unknown;
+  if (entry === undefined) return null;
+  if (isRecord(entry) && entry.login === login && typeof entry.until === 'number' && entry.until > now) {
+    return { login, until: entry.until };
+  }
+  delete state.verified[resource];
+  return null;
+}
+
+/**
+ * Records a verification. Call it after regenerating the session id; it also drops the CSRF token
+ * so the new session does not keep one an attacker who planted the old session could know.
+ */
+export function applyGrant(session: Record<string, unknown>, grant: Grant): void {
+  const state = guardState(session);
+  setEntry(state.verified, grant.resource, { login: grant.login, until: grant.until });
+  delete state.pending[grant.resource];
+  delete state.notice[grant.resource];
+  delete state.csrf;
+}

@@ -1,0 +1,54 @@
+import { LUA_HELPERS } from './common';
+
+/**
+ * `reserve`: block check, reuse of an open challenge, send-rate limits and the new challenge, as
+ * one atomic step so two concurrent prepares cannot both send.
+ *
+ * KEYS: blk, ch, ctr, sends.
+ * ARGV: now, resend ('1'|'0'), maxSendsPerHour, cooldownMs, windowStart (sends at or before it
+ * no longer count), maxAttempts, expiresAt, challenge PX, sends PX, window length.
+ *
+ * Replies: {'blocked', block} | {'open', expiresAt, sentAt, attemptsLeft} |
+ * {'rate_limited', retryAfterMs} | {'reserved', counter}.
+ */
+export const RESERVE_LUA = `${LUA_HELPERS}
+local now = tonumber(ARGV[1])
+local resend = ARGV[2] == '1'
+
+local blk = live_block(KEYS[1], now)
+if blk then return {'blocked', blk} end
+
+local ch = redis.call('GET', KEYS[2])
+if ch and not resend then
+  local c = split(ch)
+  if tonumber(c[3]) > now then return {'open', c[3], c[4], c[2]} end
+end
+
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[5])
+local retry = 0
+local cap = tonumber(ARGV[3])
+if redis.call('ZCARD', KEYS[4]) >= cap then
+  local oldest = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
+  if oldest[2] then
+    retry = tonumber(oldest[2]) + tonumber(ARGV[10]) - now
+  else
+    retry = tonumber(ARGV[10])
+  end
+end
+-- The cooldown guards against resend clicks only; a first send (or one after expiry) is bound
+-- by the hourly cap alone. When both apply, the caller must wait for the later of the two.
+if resend then
+  local newest = redis.call('ZRANGE', KEYS[4], -1, -1, 'WITHSCORES')
+  if newest[2] then
+    local r = tonumber(newest[2]) + tonumber(ARGV[4]) - now
+    if r > retry then retry = r end
+  end
+end
+if retry > 0 then return {'rate_limited', retry} end
+
+local counter = redis.call('INCR', KEYS[3])
+redis.call('ZADD', KEYS[4], ARGV[1], counter)
+redis.call('PEXPIRE', KEYS[4], ARGV[9])
+redis.call('SET', KEYS[2], '|' .. ARGV[6] .. '|' .. ARGV[7] .. '|' .. ARGV[1] .. '|' .. counter, 'PX', ARGV[8])
+return {'reserved', counter}
+`;

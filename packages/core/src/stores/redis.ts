@@ -1,0 +1,358 @@
+import { Cluster, Redis } from 'ioredis';
+import type { Block, BlockReason } from '../model';
+import { dirKey } from './keys';
+import { checkHash, SEND_WINDOW_MS, TTL_GRACE_MS } from './lua/common';
+import { DIR_COMMIT_LUA } from './lua/dir-commit';
+import { DIR_RANGE_LUA } from './lua/dir-range';
+import { DISCARD_LUA } from './lua/discard';
+import { FILL_LUA } from './lua/fill';
+import { RESERVE_LUA } from './lua/reserve';
+import { RESOLVE_LUA } from './lua/resolve';
+import { VERIFY_LUA } from './lua/verify';
+import type {
+  DirOp,
+  DirRange,
+  DirRead,
+  ReserveArgs,
+  ReserveResult,
+  Resolved,
+  Store,
+  StoredEvent,
+  VerifyArgs,
+  VerifyResult,
+} from './store';
+
+/** Options of {@link RedisStore}: pass exactly one of `client` and `url`. */
+export interface RedisStoreOptions {
+  /**
+   * An ioredis 5 client (standalone or Cluster) you own: the store never quits it. It must not
+   * have a `keyPrefix`; use `prefix` instead.
+   */
+  client?: Redis | Cluster;
+  /**
+   * A `redis://` or `rediss://` URL: the store opens its own client on first use, set to fail
+   * fast (a Redis that is down makes calls reject within about 2 s instead of hanging), and
+   * `close()` quits it.
+   */
+  url?: string;
+  /**
+   * Prepended to every key, so several apps can share one Redis. No `{` or `}`: the store's own
+   * hash tags must be the first in each key. Default `'pm:'`.
+   */
+  prefix?: string;
+}
+
+/**
+ * Script names as defined on the client. Namespaced, since `defineCommand` adds methods to a
+ * client that may be the caller's.
+ */
+const SCRIPTS = {
+  protectimusMailDirRange: DIR_RANGE_LUA,
+  protectimusMailDirCommit: DIR_COMMIT_LUA,
+  protectimusMailResolve: RESOLVE_LUA,
+  protectimusMailReserve: RESERVE_LUA,
+  protectimusMailFill: FILL_LUA,
+  protectimusMailDiscard: DISCARD_LUA,
+  protectimusMailVerify: VERIFY_LUA,
+} as const;
+
+type ScriptName = keyof typeof SCRIPTS;
+type Scripted = Record<ScriptName, (numKeys: number, ...args: (string | number)[]) => Promise<unknown>>;
+
+/** Redis stream ids, `ms-seq`; anything else cannot name an entry of the log. */
+const STREAM_ID = /^\d+(-\d+)?$/;
+
+/**
+ * The key-name heads of `dirKey`, handed to the resolve script so the script and the admin code
+ * that writes these keys share one spelling.
+ */
+function resolveKeyHeads(): string[] {
+  const [head = '', rest = ''] = dirKey.assignment('\u0000', '\u0001').split('\u0000');
+  const [middle = '', tail = ''] = rest.split('\u0001');
+  return [
+    dirKey.resource(''),
+    dirKey.resourceName(''),
+    dirKey.login(''),
+    dirKey.user(''),
+    dirKey.token(''),
+    head,
+    middle,
+    tail,
+  ];
+}
+
+/**
+ * The production store: Redis 6.2+ (standalone or Cluster) through ioredis 5. Every per-token
+ * operation is one Lua script over keys of one hash slot (`{t:<tokenId>}`); the directory lives
+ * under the `{d}` tag and the audit log is the stream `{ev}:log`. Times come from the caller;
+ * Redis TTLs only clean up.
+ */
+export class RedisStore implements Store {
+  private readonly client: Redis | Cluster;
+  private readonly owned: boolean;
+  private readonly prefix: string;
+  private readonly dirPrefix: string;
+  private readonly heads = resolveKeyHeads();
+  private closed = false;
+
+  constructor(options: RedisStoreOptions) {
+    const prefix = options.prefix ?? 'pm:';
+    if (/[{}]/.test(prefix)) throw new TypeError('RedisStore prefix must not contain "{" or "}"');
+    if ((options.client === undefined) === (options.url === undefined)) {
+      throw new TypeError('RedisStore needs exactly one of `client` and `url`');
+    }
+    this.prefix = prefix;
+    this.dirPrefix = `${prefix}{d}:`;
+    if (options.client) {
+      if (options.client.options.keyPrefix) {
+        throw new TypeError('RedisStore cannot use a client with a keyPrefix; pass `prefix` instead');
+      }
+      this.client = options.client;
+      this.owned = false;
+    } else {
+      this.client = new Redis(options.url as string, {
+        // No socket until the first call: building a store must not need Redis to be up.
+        lazyConnect: true,
+        // The offline queue stays on so the first call waits for the connection; these bound
+        // that wait. A refused connection fails the queued calls after the second attempt
+        // (maxRetriesPerRequest), a silent host after connectTimeout, and commandTimeout caps
+        // everything, including a connection that is up but never answers.
+        connectTimeout: 1000,
+        maxRetriesPerRequest: 1,
+        commandTimeout: 2000,
+        retryStrategy: (attempt: number) => Math.min(attempt * 100, 500),
+      });
+      // Each failed call rejects with its own error; without a listener ioredis would also log
+      // every reconnection failure to the console.
+      this.client.on('error', () => undefined);
+      this.owned = true;
+    }
+    for (const [name, lua] of Object.entries(SCRIPTS)) {
+      // EVALSHA, falling back to EVAL on NOSCRIPT (and on a Cluster, per node).
+      this.client.defineCommand(name, { lua });
+    }
+  }
+
+  private run(name: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    const scripted = this.client as unknown as Scripted;
+    return scripted[name](keys.length, ...keys, ...args);
+  }
+
+  private dir(key: string): string {
+    return this.dirPrefix + key;
+  }
+
+  private tokenKey(tokenId: string, suffix: string): string {
+    return `${this.prefix}{t:${tokenId}}:${suffix}`;
+  }
+
+  private eventsKey(): string {
+    return `${this.prefix}{ev}:log`;
+  }
+
+  async dirGet(keys: readonly string[]): Promise<DirRead> {
+    const [ver, ...values] = await this.client.mget(this.dir('ver'), ...keys.map((k) => this.dir(k)));
+    return { version: Number(ver ?? 0), values };
+  }
+
+  async dirRange(list: string, after: string | null, count: number): Promise<DirRange> {
+    const n = Math.floor(count);
+    const min = after === null ? '-' : `(${after}`;
+    // LIMIT with a negative count means "all": never what a pager asks for.
+    const reply = (await this.run('protectimusMailDirRange', [this.dir(list), this.dir('ver')], [min, Math.max(n, 0)])) as [
+      string,
+      string[],
+    ];
+    return { version: Number(reply[0]), members: n > 0 ? reply[1] : [] };
+  }
+
+  async dirCommit(version: number, ops: readonly DirOp[]): Promise<boolean> {
+    const keys = [this.dir('ver')];
+    const args: string[] = [String(version)];
+    for (const op of ops) {
+      keys.push(this.dir(op.key));
+      args.push(op.op, op.op === 'set' ? op.value : op.op === 'del' ? '' : op.member);
+    }
+    return (await this.run('protectimusMailDirCommit', keys, args)) === 1;
+  }
+
+  async resolve(resource: string, lowerLogin: string): Promise<Resolved> {
+    const reply = (await this.run(
+      'protectimusMailResolve',
+      [this.dir('ver')],
+      [this.dirPrefix, resource, lowerLogin, ...this.heads],
+    )) as (string | null)[];
+    return { resource: reply[0] ?? null, user: reply[1] ?? null, token: reply[2] ?? null };
+  }
+
+  async reserve(a: ReserveArgs): Promise<ReserveResult> {
+    const expiresAt = a.now + a.ttlMs;
+    const reply = (await this.run(
+      'protectimusMailReserve',
+      [
+        this.tokenKey(a.tokenId, 'blk'),
+        this.tokenKey(a.tokenId, `ch:${a.resourceId}`),
+        this.tokenKey(a.tokenId, 'ctr'),
+        this.tokenKey(a.tokenId, 'sends'),
+      ],
+      [
+        a.now,
+        a.resend ? '1' : '0',
+        a.maxSendsPerHour,
+        a.cooldownMs,
+        a.now - SEND_WINDOW_MS,
+        a.maxAttempts,
+        expiresAt,
+        Math.max(a.ttlMs, 0) + TTL_GRACE_MS,
+        SEND_WINDOW_MS + TTL_GRACE_MS,
+        SEND_WINDOW_MS,
+      ],
+    )) as [string, ...(string | number)[]];
+    switch (reply[0]) {
+      case 'blocked':
+        return { status: 'blocked', block: parseBlock(String(reply[1])) };
+      case 'open':
+        return {
+          status: 'open',
+          expiresAt: Number(reply[1]),
+          lastSentAt: Number(reply[2]),
+          attemptsLeft: Number(reply[3]),
+        };
+      case 'rate_limited':
+        return { status: 'rate_limited', retryAfterMs: Number(reply[1]) };
+      case 'reserved':
+        return { status: 'reserved', counter: Number(reply[1]), expiresAt, lastSentAt: a.now };
+      default:
+        throw new Error(`unexpected reserve reply ${String(reply[0])}`);
+    }
+  }
+
+  async fill(tokenId: string, resourceId: string, counter: number, codeHash: string): Promise<boolean> {
+    checkHash(codeHash);
+    const reply = await this.run('protectimusMailFill', [this.tokenKey(tokenId, `ch:${resourceId}`)], [String(counter), codeHash]);
+    return reply === 1;
+  }
+
+  async discard(tokenId: string, resourceId: string, counter: number): Promise<void> {
+    await this.run(
+      'protectimusMailDiscard',
+      [this.tokenKey(tokenId, `ch:${resourceId}`), this.tokenKey(tokenId, 'sends')],
+      [String(counter)],
+    );
+  }
+
+  async verify(a: VerifyArgs): Promise<VerifyResult> {
+    checkHash(a.codeHash);
+    const reply = (await this.run(
+      'protectimusMailVerify',
+      [this.tokenKey(a.tokenId, 'blk'), this.tokenKey(a.tokenId, `ch:${a.resourceId}`), this.tokenKey(a.tokenId, 'fails')],
+      [
+        a.now,
+        a.codeHash,
+        a.pinOk ? '1' : '0',
+        a.resourceId,
+        a.lockAfter,
+        a.hardBlockAfter,
+        a.now + a.lockMs,
+        Math.max(a.lockMs, 0) + TTL_GRACE_MS,
+      ],
+    )) as [string, ...(string | number)[]];
+    switch (reply[0]) {
+      case 'ok':
+        return { status: 'ok' };
+      case 'expired':
+        return { status: 'expired' };
+      case 'invalid':
+        return { status: 'invalid', attemptsLeft: Number(reply[1]) };
+      case 'blocked':
+        return { status: 'blocked', block: parseBlock(String(reply[1])), lockedNow: reply[2] === 1 };
+      default:
+        throw new Error(`unexpected verify reply ${String(reply[0])}`);
+    }
+  }
+
+  async tokenBlocks(tokenIds: readonly string[], now: number): Promise<(Block | null)[]> {
+    // One GET each rather than MGET: on a Cluster the tokens live in different slots. ioredis
+    // writes them all before the first reply arrives, so this is still one round trip.
+    const raw = await Promise.all(tokenIds.map((id) => this.client.get(this.tokenKey(id, 'blk'))));
+    return raw.map((r) => {
+      if (r === null) return null;
+      const block = parseBlock(r);
+      return block.until !== null && block.until <= now ? null : block;
+    });
+  }
+
+  async setTokenBlock(tokenId: string, block: Block | null, now: number): Promise<void> {
+    const key = this.tokenKey(tokenId, 'blk');
+    if (block === null) {
+      await this.client.del(key, this.tokenKey(tokenId, 'fails'));
+    } else if (block.until === null) {
+      await this.client.set(key, `${block.reason}|`);
+    } else {
+      await this.client.set(key, `${block.reason}|${block.until}`, 'PX', Math.max(block.until - now, 0) + TTL_GRACE_MS);
+    }
+  }
+
+  async dropChallenges(tokenId: string, resourceIds: readonly string[]): Promise<void> {
+    if (resourceIds.length === 0) return;
+    await this.client.del(...resourceIds.map((r) => this.tokenKey(tokenId, `ch:${r}`)));
+  }
+
+  async purgeToken(tokenId: string, resourceIds: readonly string[]): Promise<void> {
+    await this.client.del(
+      ...resourceIds.map((r) => this.tokenKey(tokenId, `ch:${r}`)),
+      ...['ctr', 'sends', 'fails', 'blk'].map((s) => this.tokenKey(tokenId, s)),
+    );
+  }
+
+  async appendEvent(data: string, cap: number): Promise<void> {
+    await this.client.xadd(this.eventsKey(), 'MAXLEN', '~', Math.max(1, Math.floor(cap)), '*', 'd', data);
+  }
+
+  async listEvents(limit: number, before?: string): Promise<StoredEvent[]> {
+    const n = Math.floor(limit);
+    if (n <= 0) return [];
+    if (before !== undefined && !STREAM_ID.test(before)) return [];
+    const rows = await this.client.xrevrange(this.eventsKey(), before === undefined ? '+' : `(${before}`, '-', 'COUNT', n);
+    return rows.map(([id, fields]) => ({ id, data: fieldValue(fields, 'd') }));
+  }
+
+  async close(): Promise<void> {
+    if (!this.owned || this.closed) return;
+    this.closed = true;
+    const client = this.client;
+    if (client.status === 'end') return;
+    if (client.status === 'reconnecting' || client.status === 'close') {
+      // No socket, only a reconnection timer, which this clears; ioredis emits no 'end' here.
+      client.disconnect();
+      return;
+    }
+    // Resolve once the socket is really gone, so no handle outlives `close()`.
+    const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
+    if (client.status === 'ready') {
+      try {
+        await client.quit();
+      } catch {
+        client.disconnect();
+      }
+    } else {
+      client.disconnect();
+    }
+    await ended;
+  }
+}
+
+function fieldValue(fields: string[], name: string): string {
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] === name) return fields[i + 1] ?? '';
+  }
+  return '';
+}
+
+/** Parses a stored `reason|untilMs` block record (empty `untilMs`: until an admin acts). */
+function parseBlock(raw: string): Block {
+  const bar = raw.indexOf('|');
+  const reason = (bar < 0 ? raw : raw.slice(0, bar)) as BlockReason;
+  const until = bar < 0 ? '' : raw.slice(bar + 1);
+  return { reason, until: until === '' ? null : Number(until) };
+}

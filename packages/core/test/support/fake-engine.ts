@@ -1,0 +1,59 @@
+import type { AuthenticateInput, AuthenticateResult, PrepareInput, PrepareResult } from '../../src/challenge-types';
+import { ProtectimusError } from '../../src/errors';
+import type { GuardEngine } from '../../src/http/engine';
+import type { MailToken, User } from '../../src/model';
+import { FakeClock } from './clock';
+
+/** A GuardEngine whose answers a test sets: a challenge, or a refusal thrown on demand. */
+export class FakeEngine implements GuardEngine {
+  readonly clock = new FakeClock();
+  readonly prepareCalls: PrepareInput[] = [];
+  readonly authenticateCalls: AuthenticateInput[] = [];
+  /** The code that `authenticate` accepts. */
+  code = '123456';
+  pin: PrepareResult['pin'] = null;
+  otpLength: PrepareResult['otpLength'] = 6;
+  tokenName = 'Alice mail';
+  sentTo = 'a***e@example.com';
+  /** Thrown by the next prepare / authenticate call(s) while set. */
+  prepareError: unknown = null;
+  authenticateError: unknown = null;
+
+  async prepare(input: PrepareInput): Promise<PrepareResult> {
+    this.prepareCalls.push(input);
+    if (this.prepareError) throw this.prepareError;
+    const now = this.clock.now();
+    return {
+      tokenId: 'tok1',
+      tokenName: this.tokenName,
+      sentTo: this.sentTo,
+      otpLength: this.otpLength,
+      pin: this.pin,
+      expiresAt: new Date(now + 300_000).toISOString(),
+      resendAfter: new Date(now + 30_000).toISOString(),
+      sent: true,
+    };
+  }
+
+  async authenticate(input: AuthenticateInput): Promise<AuthenticateResult> {
+    this.authenticateCalls.push(input);
+    if (this.authenticateError) throw this.authenticateError;
+    if (input.otp !== this.code) throw new ProtectimusError('INVALID_OTP', 'wrong code', { attemptsLeft: 2 });
+    const at = new Date(this.clock.now()).toISOString();
+    const user: User = { id: 'u1', login: input.login, email: null, firstName: null, secondName: null, blocked: null, blockedUntil: null, createdAt: at };
+    const token: MailToken = {
+      id: 'tok1',
+      type: 'mail',
+      name: this.tokenName,
+      email: 'alice@example.com',
+      otpLength: this.otpLength,
+      hasPin: this.pin !== null,
+      pinPosition: this.pin,
+      userId: 'u1',
+      blocked: null,
+      blockedUntil: null,
+      createdAt: at,
+    };
+    return { user, token };
+  }
+}
