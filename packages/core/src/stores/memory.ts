@@ -63,7 +63,7 @@ const EVENT_ID_WIDTH = 16;
 
 /**
  * A store in this process's memory: the default, for development, tests and single-process
- * apps. Same semantics as {@link RedisStore}; every operation runs to completion without
+ * apps. Same semantics as `RedisStore`; every operation runs to completion without
  * yielding, which is what makes it atomic. State is lost on restart.
  */
 export class MemoryStore implements Store {

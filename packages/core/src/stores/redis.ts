@@ -121,6 +121,9 @@ export class RedisStore implements Store {
         maxRetriesPerRequest: 1,
         commandTimeout: 2000,
         retryStrategy: (attempt: number) => Math.min(attempt * 100, 500),
+        // How long a disconnect waits for a graceful close; ioredis arms this timer even for a
+        // socket already gone, and it would hold the process open after close() for its length.
+        disconnectTimeout: 500,
       });
       // Each failed call rejects with its own error; without a listener ioredis would also log
       // every reconnection failure to the console.
@@ -128,7 +131,8 @@ export class RedisStore implements Store {
       this.owned = true;
     }
     for (const [name, lua] of Object.entries(SCRIPTS)) {
-      // EVALSHA, falling back to EVAL on NOSCRIPT (and on a Cluster, per node).
+      // ioredis sends the script body once per connection, then only its SHA (EVALSHA), and
+      // resends the body on NOSCRIPT (a restarted or failed-over node): no SCRIPT LOAD to manage.
       this.client.defineCommand(name, { lua });
     }
   }

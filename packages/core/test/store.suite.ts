@@ -1,0 +1,625 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { dirKey } from '../src/stores/keys';
+import type { ReserveArgs, ReserveResult, Store, VerifyArgs } from '../src/stores/store';
+import { FakeClock } from './support/clock';
+
+/** Options of {@link storeSuite}. */
+export interface StoreSuiteOptions {
+  /**
+   * A second store over the same data through another connection, for the cross-process race.
+   * Omitted for stores whose data lives in one process.
+   */
+  peerOf?: (store: Store) => Store | Promise<Store>;
+}
+
+const HOUR = 3_600_000;
+const TTL = 300_000;
+
+/** A keyed hash as the core computes it: base64url HMAC-SHA256. */
+function codeHash(code: string): string {
+  return createHmac('sha256', 'suite-key').update(code).digest('base64url');
+}
+const RIGHT = codeHash('123456');
+const WRONG = codeHash('654321');
+
+function id(kind: string): string {
+  return `${kind}_${randomBytes(6).toString('base64url')}`;
+}
+
+/**
+ * The behaviour every `Store` must share, declared as jest tests: run it once per store
+ * implementation. `makeStore` is called for each test and must give an empty store (or one
+ * whose other contents cannot collide with random ids); every store made is closed after its test.
+ */
+export function storeSuite(name: string, makeStore: () => Store | Promise<Store>, options: StoreSuiteOptions = {}): void {
+  describe(`${name}: Store contract`, () => {
+    const opened: Store[] = [];
+
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((s) => s.close()));
+    });
+
+    async function setup() {
+      const store = await makeStore();
+      opened.push(store);
+      const clock = new FakeClock();
+      const tokenId = id('tok');
+      const resourceId = id('res');
+      const reserve = (over: Partial<ReserveArgs> = {}): Promise<ReserveResult> =>
+        store.reserve({
+          tokenId,
+          resourceId,
+          now: clock.now(),
+          ttlMs: TTL,
+          maxAttempts: 3,
+          resend: false,
+          cooldownMs: 30_000,
+          maxSendsPerHour: 10,
+          ...over,
+        });
+      const verify = (over: Partial<VerifyArgs> = {}) =>
+        store.verify({
+          tokenId,
+          resourceId,
+          codeHash: RIGHT,
+          pinOk: true,
+          now: clock.now(),
+          lockAfter: 5,
+          lockMs: 300_000,
+          hardBlockAfter: 100,
+          ...over,
+        });
+      /** Reserve and fill: a challenge whose code is RIGHT. */
+      const open = async (over: Partial<ReserveArgs> = {}): Promise<number> => {
+        const r = await reserve(over);
+        if (r.status !== 'reserved') throw new Error(`expected reserved, got ${r.status}`);
+        expect(await store.fill(over.tokenId ?? tokenId, over.resourceId ?? resourceId, r.counter, RIGHT)).toBe(true);
+        return r.counter;
+      };
+      return { store, clock, tokenId, resourceId, reserve, verify, open };
+    }
+
+    describe('directory', () => {
+      it('reads nulls and version 0 from an empty directory', async () => {
+        const { store } = await setup();
+        expect(await store.dirGet([])).toEqual({ version: 0, values: [] });
+        expect(await store.dirGet(['a', 'b'])).toEqual({ version: 0, values: [null, null] });
+        expect(await store.dirRange('L:x', null, 10)).toEqual({ version: 0, members: [] });
+      });
+
+      it('applies the ops of a commit in order and bumps the version', async () => {
+        const { store } = await setup();
+        const ok = await store.dirCommit(0, [
+          { op: 'set', key: 'a', value: '{"n":1}' },
+          { op: 'set', key: 'b', value: 'two' },
+          { op: 'del', key: 'b' },
+          { op: 'set', key: 'a', value: '{"n":2}' },
+          { op: 'zadd', key: 'L:x', member: 'm1' },
+          { op: 'zadd', key: 'L:x', member: 'm2' },
+          { op: 'zrem', key: 'L:x', member: 'm1' },
+          { op: 'zrem', key: 'L:none', member: 'm1' },
+          { op: 'del', key: 'never-there' },
+        ]);
+        expect(ok).toBe(true);
+        expect(await store.dirGet(['a', 'b'])).toEqual({ version: 1, values: ['{"n":2}', null] });
+        expect(await store.dirRange('L:x', null, 10)).toEqual({ version: 1, members: ['m2'] });
+        expect(await store.dirCommit(1, [])).toBe(true);
+        expect((await store.dirGet([])).version).toBe(2);
+      });
+
+      it('refuses a commit on a stale version and applies none of its ops', async () => {
+        const { store } = await setup();
+        expect(await store.dirCommit(0, [{ op: 'set', key: 'a', value: '1' }])).toBe(true);
+        const stale = await store.dirCommit(0, [
+          { op: 'set', key: 'b', value: '2' },
+          { op: 'del', key: 'a' },
+          { op: 'zadd', key: 'L:x', member: 'm' },
+        ]);
+        expect(stale).toBe(false);
+        expect(await store.dirCommit(7, [{ op: 'set', key: 'b', value: '2' }])).toBe(false);
+        expect(await store.dirGet(['a', 'b'])).toEqual({ version: 1, values: ['1', null] });
+        expect((await store.dirRange('L:x', null, 10)).members).toEqual([]);
+      });
+
+      it('rejects a commit with an op the key cannot take, applying nothing', async () => {
+        const { store } = await setup();
+        expect(await store.dirCommit(0, [{ op: 'set', key: 's', value: 'x' }])).toBe(true);
+        await expect(
+          store.dirCommit(1, [
+            { op: 'set', key: 'a', value: '1' },
+            { op: 'zadd', key: 's', member: 'm' },
+          ]),
+        ).rejects.toThrow(/WRONGTYPE/);
+        expect(await store.dirGet(['a', 's'])).toEqual({ version: 1, values: [null, 'x'] });
+      });
+
+      it('pages an ordered list after a member, exclusively', async () => {
+        const { store } = await setup();
+        const ops = ['e', 'c', 'a', 'd', 'b', 'c'].map((member) => ({ op: 'zadd' as const, key: 'L:p', member }));
+        expect(await store.dirCommit(0, ops)).toBe(true);
+        expect(await store.dirRange('L:p', null, 2)).toEqual({ version: 1, members: ['a', 'b'] });
+        expect(await store.dirRange('L:p', 'b', 2)).toEqual({ version: 1, members: ['c', 'd'] });
+        expect(await store.dirRange('L:p', 'd', 2)).toEqual({ version: 1, members: ['e'] });
+        expect(await store.dirRange('L:p', 'e', 2)).toEqual({ version: 1, members: [] });
+        expect((await store.dirRange('L:p', 'bb', 10)).members).toEqual(['c', 'd', 'e']);
+        expect((await store.dirRange('L:p', null, 0)).members).toEqual([]);
+      });
+
+      it('orders members by their UTF-8 bytes', async () => {
+        const { store } = await setup();
+        const members = ['b', 'B', 'a', 'ab', 'é', '\u{1F600}', '\uFFFD', '0', 'a b'];
+        await store.dirCommit(
+          0,
+          members.map((member) => ({ op: 'zadd' as const, key: 'L:u', member })),
+        );
+        const bytewise = [...members].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+        expect((await store.dirRange('L:u', null, 100)).members).toEqual(bytewise);
+        expect((await store.dirRange('L:u', '\uFFFD', 100)).members).toEqual(['\u{1F600}']);
+      });
+    });
+
+    describe('resolve', () => {
+      async function seeded() {
+        const s = await setup();
+        const ok = await s.store.dirCommit(0, [
+          { op: 'set', key: dirKey.resource('r1'), value: 'R1' },
+          { op: 'set', key: dirKey.resourceName('billing'), value: 'r1' },
+          { op: 'set', key: dirKey.resourceName('ghost'), value: 'r9' },
+          { op: 'set', key: dirKey.login('alice'), value: 'u1' },
+          { op: 'set', key: dirKey.user('u1'), value: 'U1' },
+          { op: 'set', key: dirKey.login('bob'), value: 'u2' },
+          { op: 'set', key: dirKey.user('u2'), value: 'U2' },
+          { op: 'set', key: dirKey.login('carol'), value: 'u3' },
+          { op: 'set', key: dirKey.user('u3'), value: 'U3' },
+          { op: 'set', key: dirKey.login('dave'), value: 'u4' },
+          { op: 'set', key: dirKey.assignment('r1', 'u1'), value: 't1' },
+          { op: 'set', key: dirKey.assignment('r1', 'u3'), value: 't3' },
+          { op: 'set', key: dirKey.token('t1'), value: 'T1' },
+        ]);
+        expect(ok).toBe(true);
+        return s.store;
+      }
+
+      it('follows the chain from a resource id or from its name', async () => {
+        const store = await seeded();
+        expect(await store.resolve('r1', 'alice')).toEqual({ resource: 'R1', user: 'U1', token: 'T1' });
+        expect(await store.resolve('billing', 'alice')).toEqual({ resource: 'R1', user: 'U1', token: 'T1' });
+      });
+
+      it('gives null for each missing link', async () => {
+        const store = await seeded();
+        expect(await store.resolve('nope', 'alice')).toEqual({ resource: null, user: 'U1', token: null });
+        expect(await store.resolve('ghost', 'alice')).toEqual({ resource: null, user: 'U1', token: null });
+        expect(await store.resolve('r1', 'nobody')).toEqual({ resource: 'R1', user: null, token: null });
+        // A login whose user record is gone.
+        expect(await store.resolve('r1', 'dave')).toEqual({ resource: 'R1', user: null, token: null });
+        // No assignment on this resource.
+        expect(await store.resolve('r1', 'bob')).toEqual({ resource: 'R1', user: 'U2', token: null });
+        // An assignment to a token that no longer exists.
+        expect(await store.resolve('r1', 'carol')).toEqual({ resource: 'R1', user: 'U3', token: null });
+      });
+    });
+
+    describe('reserve', () => {
+      it('reserves a new challenge with the next counter', async () => {
+        const { reserve, clock } = await setup();
+        expect(await reserve()).toEqual({ status: 'reserved', counter: 1, expiresAt: clock.now() + TTL, lastSentAt: clock.now() });
+      });
+
+      it('reuses an open challenge and sends nothing', async () => {
+        const { reserve, verify, open, clock } = await setup();
+        const sentAt = clock.now();
+        await open();
+        clock.advance(10_000);
+        expect(await verify({ codeHash: WRONG })).toEqual({ status: 'invalid', attemptsLeft: 2 });
+        expect(await reserve()).toEqual({ status: 'open', expiresAt: sentAt + TTL, lastSentAt: sentAt, attemptsLeft: 2 });
+        // A reserved but unfilled challenge (mail in flight) is reused too.
+        const other = await reserve({ resourceId: 'other' });
+        expect(other.status).toBe('reserved');
+        expect((await reserve({ resourceId: 'other' })).status).toBe('open');
+      });
+
+      it('refuses a resend within the cooldown, with the time left', async () => {
+        const { reserve, clock } = await setup();
+        await reserve();
+        clock.advance(10_000);
+        expect(await reserve({ resend: true })).toEqual({ status: 'rate_limited', retryAfterMs: 20_000 });
+        clock.advance(19_999);
+        expect(await reserve({ resend: true })).toEqual({ status: 'rate_limited', retryAfterMs: 1 });
+      });
+
+      it('replaces the open challenge on a resend after the cooldown', async () => {
+        const { store, reserve, open, verify, clock, tokenId, resourceId } = await setup();
+        const first = await open();
+        clock.advance(30_000);
+        const r = await reserve({ resend: true });
+        expect(r).toEqual({ status: 'reserved', counter: first + 1, expiresAt: clock.now() + TTL, lastSentAt: clock.now() });
+        // The old code is dead: its hash is gone and a late fill for it changes nothing.
+        expect(await store.fill(tokenId, resourceId, first, RIGHT)).toBe(false);
+        expect(await verify()).toEqual({ status: 'invalid', attemptsLeft: 2 });
+      });
+
+      it('applies the cooldown to resends only', async () => {
+        const { reserve, clock } = await setup();
+        await reserve({ ttlMs: 5_000 });
+        clock.advance(6_000);
+        expect((await reserve()).status).toBe('reserved');
+      });
+
+      it('caps sends per rolling hour, for resends and first sends alike', async () => {
+        const { reserve, clock } = await setup();
+        const t0 = clock.now();
+        const cap = { maxSendsPerHour: 3 };
+        expect((await reserve(cap)).status).toBe('reserved');
+        clock.advance(40_000);
+        expect((await reserve({ ...cap, resend: true })).status).toBe('reserved');
+        clock.advance(40_000);
+        expect((await reserve({ ...cap, resend: true })).status).toBe('reserved');
+        clock.advance(40_000);
+        expect(await reserve({ ...cap, resend: true })).toEqual({ status: 'rate_limited', retryAfterMs: t0 + HOUR - clock.now() });
+        clock.advance(TTL);
+        expect(await reserve(cap)).toEqual({ status: 'rate_limited', retryAfterMs: t0 + HOUR - clock.now() });
+        clock.advance(t0 + HOUR - clock.now() - 1);
+        expect(await reserve(cap)).toEqual({ status: 'rate_limited', retryAfterMs: 1 });
+        clock.advance(1);
+        expect(await reserve(cap)).toMatchObject({ status: 'reserved', counter: 4 });
+      });
+
+      it('asks to wait for the later limit when both apply', async () => {
+        const { reserve, clock } = await setup();
+        const t0 = clock.now();
+        await reserve({ maxSendsPerHour: 2 });
+        clock.advance(HOUR - 10_000);
+        await reserve({ maxSendsPerHour: 2, resend: true });
+        clock.advance(1_000);
+        // The hourly cap frees a slot in 9 s, the cooldown only in 29 s.
+        expect(await reserve({ maxSendsPerHour: 2, resend: true })).toEqual({ status: 'rate_limited', retryAfterMs: 29_000 });
+        expect(t0 + HOUR - clock.now()).toBe(9_000);
+      });
+
+      it('counts sends per token across resources, with one counter', async () => {
+        const { reserve } = await setup();
+        expect(await reserve({ resourceId: 'a' })).toMatchObject({ status: 'reserved', counter: 1 });
+        expect(await reserve({ resourceId: 'b' })).toMatchObject({ status: 'reserved', counter: 2 });
+        expect((await reserve({ resourceId: 'a' })).status).toBe('open');
+        expect(await reserve({ resourceId: 'b', resend: true })).toEqual({ status: 'rate_limited', retryAfterMs: 30_000 });
+      });
+
+      it('refuses a blocked token, and forgets a block that ended', async () => {
+        const { store, reserve, clock, tokenId } = await setup();
+        await store.setTokenBlock(tokenId, { reason: 'admin', until: null }, clock.now());
+        expect(await reserve()).toEqual({ status: 'blocked', block: { reason: 'admin', until: null } });
+        const until = clock.now() + 60_000;
+        await store.setTokenBlock(tokenId, { reason: 'failed_attempts', until }, clock.now());
+        expect(await reserve()).toEqual({ status: 'blocked', block: { reason: 'failed_attempts', until } });
+        clock.advance(60_000);
+        expect((await reserve()).status).toBe('reserved');
+        clock.advance(-30_000);
+        // An ended block is gone for good, even for a clock that steps back.
+        expect((await reserve()).status).toBe('open');
+      });
+    });
+
+    describe('fill and discard', () => {
+      it('fills only the challenge reserved for that counter', async () => {
+        const { store, reserve, verify, tokenId, resourceId } = await setup();
+        expect(await store.fill(tokenId, resourceId, 1, RIGHT)).toBe(false);
+        const r = await reserve();
+        if (r.status !== 'reserved') throw new Error(r.status);
+        expect(await store.fill(tokenId, resourceId, r.counter + 1, RIGHT)).toBe(false);
+        expect(await store.fill(tokenId, 'elsewhere', r.counter, RIGHT)).toBe(false);
+        expect(await store.fill(tokenId, resourceId, r.counter, RIGHT)).toBe(true);
+        expect(await verify()).toEqual({ status: 'ok' });
+      });
+
+      it('rejects a hash that would corrupt the record', async () => {
+        const { store, tokenId, resourceId, verify } = await setup();
+        await expect(store.fill(tokenId, resourceId, 1, 'a|b')).rejects.toThrow();
+        await expect(verify({ codeHash: 'a|b' })).rejects.toThrow();
+      });
+
+      it('discards the challenge and frees its send slot', async () => {
+        const { store, reserve, tokenId, resourceId } = await setup();
+        const r = await reserve({ maxSendsPerHour: 1 });
+        if (r.status !== 'reserved') throw new Error(r.status);
+        expect(await reserve({ maxSendsPerHour: 1, resend: true })).toMatchObject({ status: 'rate_limited' });
+        await store.discard(tokenId, resourceId, r.counter);
+        // Neither the cooldown nor the cap counts an undelivered mail.
+        expect(await reserve({ maxSendsPerHour: 1, resend: true })).toMatchObject({ status: 'reserved', counter: r.counter + 1 });
+      });
+
+      it('leaves a newer challenge alone', async () => {
+        const { store, reserve, verify, open, clock, tokenId, resourceId } = await setup();
+        const first = await open();
+        clock.advance(30_000);
+        const second = await reserve({ resend: true });
+        if (second.status !== 'reserved') throw new Error(second.status);
+        await store.fill(tokenId, resourceId, second.counter, RIGHT);
+        await store.discard(tokenId, resourceId, first);
+        await store.discard(tokenId, resourceId, 999);
+        expect(await verify()).toEqual({ status: 'ok' });
+      });
+    });
+
+    describe('verify', () => {
+      it('accepts the right code once', async () => {
+        const { verify, open } = await setup();
+        await open();
+        expect(await verify()).toEqual({ status: 'ok' });
+        expect(await verify()).toEqual({ status: 'expired' });
+      });
+
+      it('says expired when no challenge was ever opened, without counting a failure', async () => {
+        const { verify, open } = await setup();
+        for (let i = 0; i < 6; i++) expect(await verify({ codeHash: WRONG })).toEqual({ status: 'expired' });
+        await open();
+        expect(await verify({ codeHash: WRONG })).toEqual({ status: 'invalid', attemptsLeft: 2 });
+      });
+
+      it('counts wrong codes down, then the code is gone', async () => {
+        const { verify, open } = await setup();
+        await open();
+        expect(await verify({ codeHash: WRONG })).toEqual({ status: 'invalid', attemptsLeft: 2 });
+        expect(await verify({ codeHash: WRONG })).toEqual({ status: 'invalid', attemptsLeft: 1 });
+        expect(await verify({ codeHash: WRONG })).toEqual({ status: 'invalid', attemptsLeft: 0 });
+        expect(await verify()).toEqual({ status: 'expired' });
+      });
+
+      it('expires a code by the clock it is given', async () => {
+        const { verify, open, clock, reserve } = await setup();
+        await open();
+        clock.advance(TTL - 1);
+        expect(await verify({ codeHash: WRONG })).toEqual({ status: 'invalid', attemptsLeft: 2 });
+        clock.advance(1);
+        expect(await verify()).toEqual({ status: 'expired' });
+        // Expired means gone: a prepare opens a new one instead of reusing it.
+        expect((await reserve()).status).toBe('reserved');
+      });
+
+      it('fails on a wrong PIN even with the right code', async () => {
+        const { verify, open } = await setup();
+        await open();
+        expect(await verify({ pinOk: false })).toEqual({ status: 'invalid', attemptsLeft: 2 });
+        expect(await verify()).toEqual({ status: 'ok' });
+      });
+
+      it('never matches an empty hash', async () => {
+        const { verify, reserve, open } = await setup();
+        await reserve();
+        // Reserved, not filled: the stored hash is empty.
+        expect(await verify({ codeHash: '' })).toEqual({ status: 'invalid', attemptsLeft: 2 });
+        expect(await verify()).toEqual({ status: 'invalid', attemptsLeft: 1 });
+        await open({ resourceId: 'r2' });
+        expect(await verify({ resourceId: 'r2', codeHash: '' })).toEqual({ status: 'invalid', attemptsLeft: 2 });
+      });
+
+      it('locks the token after lockAfter consecutive failures on a resource, until the lock ends', async () => {
+        const { store, verify, open, reserve, clock, tokenId } = await setup();
+        const lock = { lockAfter: 3, lockMs: 300_000 };
+        await open({ maxAttempts: 2 });
+        expect(await verify({ ...lock, codeHash: WRONG })).toEqual({ status: 'invalid', attemptsLeft: 1 });
+        expect(await verify({ ...lock, codeHash: WRONG })).toEqual({ status: 'invalid', attemptsLeft: 0 });
+        // Consecutive failures add up across challenges.
+        await open({ maxAttempts: 2 });
+        const until = clock.now() + 300_000;
+        expect(await verify({ ...lock, codeHash: WRONG })).toEqual({
+          status: 'blocked',
+          block: { reason: 'failed_attempts', until },
+          lockedNow: true,
+        });
+        expect(await verify({ ...lock })).toEqual({ status: 'blocked', block: { reason: 'failed_attempts', until }, lockedNow: false });
+        expect(await reserve({ resend: true })).toEqual({ status: 'blocked', block: { reason: 'failed_attempts', until } });
+        expect(await store.tokenBlocks([tokenId], clock.now())).toEqual([{ reason: 'failed_attempts', until }]);
+
+        clock.advance(299_999);
+        expect((await reserve()).status).toBe('blocked');
+        clock.advance(1);
+        expect(await store.tokenBlocks([tokenId], clock.now())).toEqual([null]);
+        // The lock consumed the challenge; and its run of failures starts again from zero.
+        expect((await reserve()).status).toBe('reserved');
+        await open({ resend: true, cooldownMs: 0 });
+        expect(await verify({ ...lock, codeHash: WRONG })).toEqual({ status: 'invalid', attemptsLeft: 2 });
+        expect(await verify({ ...lock, codeHash: WRONG })).toEqual({ status: 'invalid', attemptsLeft: 1 });
+        expect(await verify({ ...lock })).toEqual({ status: 'ok' });
+      });
+
+      it('resets the failure count on a success', async () => {
+        const { verify, open, clock } = await setup();
+        const lock = { lockAfter: 3 };
+        await open({ maxAttempts: 5 });
+        await verify({ ...lock, codeHash: WRONG });
+        await verify({ ...lock, codeHash: WRONG });
+        expect(await verify(lock)).toEqual({ status: 'ok' });
+        clock.advance(30_000);
+        await open({ maxAttempts: 5 });
+        expect(await verify({ ...lock, codeHash: WRONG })).toEqual({ status: 'invalid', attemptsLeft: 4 });
+        expect(await verify({ ...lock, codeHash: WRONG })).toEqual({ status: 'invalid', attemptsLeft: 3 });
+        expect((await verify({ ...lock, codeHash: WRONG })).status).toBe('blocked');
+      });
+
+      it('blocks until an admin acts after hardBlockAfter consecutive failures on any resources', async () => {
+        const { store, verify, open, reserve, clock, tokenId } = await setup();
+        const limits = { lockAfter: 3, hardBlockAfter: 5 };
+        await open({ resourceId: 'r1', maxAttempts: 10 });
+        await open({ resourceId: 'r2', maxAttempts: 10 });
+        const seq = ['r1', 'r2', 'r1', 'r2'];
+        for (const r of seq) expect((await verify({ ...limits, resourceId: r, codeHash: WRONG })).status).toBe('invalid');
+        // r1 reaches its lock too, but the hard block wins.
+        expect(await verify({ ...limits, resourceId: 'r1', codeHash: WRONG })).toEqual({
+          status: 'blocked',
+          block: { reason: 'failed_attempts', until: null },
+          lockedNow: true,
+        });
+        clock.advance(365 * 24 * HOUR);
+        expect(await verify({ ...limits, resourceId: 'r2' })).toEqual({
+          status: 'blocked',
+          block: { reason: 'failed_attempts', until: null },
+          lockedNow: false,
+        });
+        expect(await store.tokenBlocks([tokenId], clock.now())).toEqual([{ reason: 'failed_attempts', until: null }]);
+        expect((await reserve({ resourceId: 'r1' })).status).toBe('blocked');
+
+        await store.setTokenBlock(tokenId, null, clock.now());
+        await open({ resourceId: 'r1', maxAttempts: 10 });
+        for (let i = 0; i < 2; i++) expect((await verify({ ...limits, resourceId: 'r1', codeHash: WRONG })).status).toBe('invalid');
+        expect(await verify({ ...limits, resourceId: 'r1' })).toEqual({ status: 'ok' });
+      });
+
+      it('counts the hard-block run through locks, and a success ends it', async () => {
+        const { store, verify, open, clock, tokenId } = await setup();
+        const limits = { lockAfter: 2, lockMs: 1_000, hardBlockAfter: 5 };
+        for (let i = 0; i < 2; i++) {
+          await open({ maxAttempts: 5, resend: true, cooldownMs: 0 });
+          expect((await verify({ ...limits, codeHash: WRONG })).status).toBe('invalid');
+          expect(await verify({ ...limits, codeHash: WRONG })).toMatchObject({ status: 'blocked', lockedNow: true });
+          clock.advance(1_000);
+        }
+        await open({ maxAttempts: 5, resend: true, cooldownMs: 0 });
+        expect(await verify({ ...limits, codeHash: WRONG })).toEqual({
+          status: 'blocked',
+          block: { reason: 'failed_attempts', until: null },
+          lockedNow: true,
+        });
+
+        await store.setTokenBlock(tokenId, null, clock.now());
+        await open({ maxAttempts: 5, resend: true, cooldownMs: 0 });
+        const runs = { lockAfter: 10, hardBlockAfter: 3 };
+        await verify({ ...runs, codeHash: WRONG });
+        await verify({ ...runs, codeHash: WRONG });
+        expect(await verify(runs)).toEqual({ status: 'ok' });
+        await open({ maxAttempts: 5, resend: true, cooldownMs: 0 });
+        await verify({ ...runs, codeHash: WRONG });
+        expect(await verify({ ...runs, codeHash: WRONG })).toEqual({ status: 'invalid', attemptsLeft: 3 });
+      });
+
+      it('gives exactly one success to 50 concurrent right codes', async () => {
+        const { verify, open } = await setup();
+        await open();
+        const results = await Promise.all(Array.from({ length: 50 }, () => verify()));
+        expect(results.filter((r) => r.status === 'ok')).toHaveLength(1);
+        expect(results.filter((r) => r.status === 'expired')).toHaveLength(49);
+      });
+
+      if (options.peerOf) {
+        const peerOf = options.peerOf;
+        it('gives exactly one success to 50 concurrent right codes through two connections', async () => {
+          const { store, open, tokenId, resourceId, clock } = await setup();
+          const peer = await peerOf(store);
+          opened.push(peer);
+          for (let round = 0; round < 5; round++) {
+            await open({ resend: round > 0, cooldownMs: 0 });
+            const args: VerifyArgs = {
+              tokenId,
+              resourceId,
+              codeHash: RIGHT,
+              pinOk: true,
+              now: clock.now(),
+              lockAfter: 5,
+              lockMs: 1,
+              hardBlockAfter: 100,
+            };
+            const results = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? peer : store).verify(args)));
+            expect(results.filter((r) => r.status === 'ok')).toHaveLength(1);
+          }
+        });
+      }
+    });
+
+    describe('blocks, drop and purge', () => {
+      it('reads, sets and lifts token blocks', async () => {
+        const { store, clock, tokenId } = await setup();
+        const other = id('tok');
+        expect(await store.tokenBlocks([], clock.now())).toEqual([]);
+        expect(await store.tokenBlocks([tokenId, other], clock.now())).toEqual([null, null]);
+        await store.setTokenBlock(tokenId, { reason: 'admin', until: null }, clock.now());
+        const until = clock.now() + 120_000;
+        await store.setTokenBlock(other, { reason: 'admin', until }, clock.now());
+        expect(await store.tokenBlocks([tokenId, other, 'tok_none'], clock.now())).toEqual([
+          { reason: 'admin', until: null },
+          { reason: 'admin', until },
+          null,
+        ]);
+        clock.advance(120_000);
+        expect(await store.tokenBlocks([tokenId, other], clock.now())).toEqual([{ reason: 'admin', until: null }, null]);
+        await store.setTokenBlock(tokenId, null, clock.now());
+        expect(await store.tokenBlocks([tokenId], clock.now())).toEqual([null]);
+        // Setting a block replaces the previous one, TTL included.
+        await store.setTokenBlock(other, { reason: 'admin', until: clock.now() + 1_000 }, clock.now());
+        await store.setTokenBlock(other, { reason: 'failed_attempts', until: null }, clock.now());
+        clock.advance(10 * HOUR);
+        expect(await store.tokenBlocks([other], clock.now())).toEqual([{ reason: 'failed_attempts', until: null }]);
+      });
+
+      it('resets the failure counts when a block is lifted', async () => {
+        const { store, verify, open, clock, tokenId } = await setup();
+        await open({ maxAttempts: 10 });
+        await verify({ lockAfter: 3, codeHash: WRONG });
+        await verify({ lockAfter: 3, codeHash: WRONG });
+        await store.setTokenBlock(tokenId, null, clock.now());
+        expect(await verify({ lockAfter: 3, codeHash: WRONG })).toEqual({ status: 'invalid', attemptsLeft: 7 });
+        expect(await verify({ lockAfter: 3, codeHash: WRONG })).toEqual({ status: 'invalid', attemptsLeft: 6 });
+      });
+
+      it('drops the challenges on the given resources only', async () => {
+        const { store, reserve, verify, open, tokenId } = await setup();
+        await open({ resourceId: 'r1' });
+        await open({ resourceId: 'r2' });
+        await open({ resourceId: 'r3' });
+        await store.dropChallenges(tokenId, ['r1', 'r3']);
+        await store.dropChallenges(tokenId, []);
+        expect(await verify({ resourceId: 'r1' })).toEqual({ status: 'expired' });
+        expect(await verify({ resourceId: 'r3' })).toEqual({ status: 'expired' });
+        expect(await verify({ resourceId: 'r2' })).toEqual({ status: 'ok' });
+        expect((await reserve({ resourceId: 'r1' })).status).toBe('reserved');
+      });
+
+      it('purges all state of a token and nothing of another', async () => {
+        const { store, reserve, verify, open, clock, tokenId } = await setup();
+        const other = id('tok');
+        await open({ resourceId: 'r1', maxSendsPerHour: 2 });
+        await open({ resourceId: 'r2', maxSendsPerHour: 2 });
+        await open({ tokenId: other, resourceId: 'r1' });
+        await verify({ resourceId: 'r1', codeHash: WRONG });
+        await store.setTokenBlock(tokenId, { reason: 'admin', until: null }, clock.now());
+
+        await store.purgeToken(tokenId, ['r1', 'r2']);
+        expect(await store.tokenBlocks([tokenId], clock.now())).toEqual([null]);
+        expect(await verify({ resourceId: 'r2' })).toEqual({ status: 'expired' });
+        // Counter, sends and failures start afresh.
+        expect(await reserve({ resourceId: 'r1', maxSendsPerHour: 2 })).toMatchObject({ status: 'reserved', counter: 1 });
+        expect(await reserve({ resourceId: 'r2', maxSendsPerHour: 2 })).toMatchObject({ status: 'reserved', counter: 2 });
+        expect(await verify({ tokenId: other, resourceId: 'r1' })).toEqual({ status: 'ok' });
+      });
+    });
+
+    describe('audit events', () => {
+      it('lists events newest first and pages back with `before`', async () => {
+        const { store } = await setup();
+        for (let i = 0; i < 7; i++) await store.appendEvent(JSON.stringify({ i, s: 'é"\n' }), 1000);
+        const all = await store.listEvents(100);
+        expect(all.map((e) => JSON.parse(e.data).i)).toEqual([6, 5, 4, 3, 2, 1, 0]);
+        expect(JSON.parse(all[0]?.data ?? '').s).toBe('é"\n');
+        expect(new Set(all.map((e) => e.id)).size).toBe(7);
+
+        const page1 = await store.listEvents(3);
+        expect(page1.map((e) => e.id)).toEqual(all.slice(0, 3).map((e) => e.id));
+        const page2 = await store.listEvents(3, page1[2]?.id);
+        expect(page2.map((e) => e.id)).toEqual(all.slice(3, 6).map((e) => e.id));
+        const page3 = await store.listEvents(3, page2[2]?.id);
+        expect(page3.map((e) => e.id)).toEqual(all.slice(6).map((e) => e.id));
+        expect(await store.listEvents(3, page3[0]?.id)).toEqual([]);
+        expect(await store.listEvents(0)).toEqual([]);
+        expect(await store.listEvents(3, 'not-an-id')).toEqual([]);
+      });
+
+      it('keeps about the newest `cap` events', async () => {
+        const { store } = await setup();
+        for (let i = 0; i < 300; i++) await store.appendEvent(String(i), 10);
+        const kept = await store.listEvents(1000);
+        expect(kept.length).toBeGreaterThanOrEqual(10);
+        expect(kept.length).toBeLessThan(300);
+        expect(kept.slice(0, 10).map((e) => e.data)).toEqual(Array.from({ length: 10 }, (_, i) => String(299 - i)));
+      });
+    });
+  });
+}
