@@ -1,16 +1,7 @@
-import { ProtectimusError } from '../src/errors';
 import type { Protectimus } from '../src/protectimus';
 import { seedUser, STORE_KINDS, startWorld, type World } from './support/protectimus';
+import { refusal } from './support/refusal';
 
-async function refusal(p: Promise<unknown>): Promise<ProtectimusError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProtectimusError);
-    return err as ProtectimusError;
-  }
-  throw new Error('expected a refusal');
-}
 
 /** Everything an admin can list, to prove a refused request changed nothing. */
 async function snapshot(pm: Protectimus): Promise<string> {

@@ -1,18 +1,9 @@
-import { ProtectimusError } from '../src/errors';
+import type { ProtectimusError } from '../src/errors';
 import type { ProtectimusEvent } from '../src/events';
 import type { Protectimus } from '../src/protectimus';
 import { seedUser, STORE_KINDS, startWorld, type World } from './support/protectimus';
+import { refusal } from './support/refusal';
 
-/** The error a promise rejects with (fails the test if it resolves). */
-async function refusal(p: Promise<unknown>): Promise<ProtectimusError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProtectimusError);
-    return err as ProtectimusError;
-  }
-  throw new Error('expected a refusal, got a pass');
-}
 
 describe.each(STORE_KINDS)('prepare + authenticate on %s store', (kind) => {
   let world: World;

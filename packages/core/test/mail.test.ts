@@ -1,12 +1,12 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import nodemailer from 'nodemailer';
-import { ProtectimusError } from '../src/errors';
 import { escapeHtml } from '../src/html/escape';
 import { Mailer } from '../src/mail/mailer';
 import { maskEmail } from '../src/mail/mask';
 import { defaultTemplates, resolveTemplates } from '../src/mail/templates';
 import { SMTP_TIMEOUTS, openTransport } from '../src/mail/transport';
+import { refusal } from './support/refusal';
 import { startSmtp } from './support/smtp';
 import type { TestSmtp } from './support/smtp';
 
@@ -20,15 +20,6 @@ const mail = (over: Partial<Parameters<Mailer['send']>[0]> = {}) => ({
   ...over,
 });
 
-async function rejection(p: Promise<unknown>): Promise<ProtectimusError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProtectimusError);
-    return err as ProtectimusError;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** A port nothing listens on: bind one, note it, let it go. */
 async function deadPort(): Promise<number> {
@@ -112,7 +103,7 @@ describe('Mailer over real SMTP', () => {
 
   it.each(['rcpt', 'data'] as const)('turns a 550 at %s into DELIVERY_FAILED without the code', async (at) => {
     smtp.refuseNext(1, at);
-    const err = await rejection(mailer.send(mail({ to: 'refused@example.com', code: '55501234' })));
+    const err = await refusal(mailer.send(mail({ to: 'refused@example.com', code: '55501234' })));
     expect(err.code).toBe('DELIVERY_FAILED');
     expect(err.status).toBe(502);
     expect(err.message).not.toContain('55501234');
@@ -147,7 +138,7 @@ describe('Mailer failures', () => {
     const port = await deadPort();
     const m = new Mailer({ transport: `smtp://127.0.0.1:${port}`, from: FROM });
     const started = Date.now();
-    const err = await rejection(m.send(mail()));
+    const err = await refusal(m.send(mail()));
     expect(err.code).toBe('DELIVERY_FAILED');
     expect(err.message).not.toContain('493817');
     expect(Date.now() - started).toBeLessThan(3000);
@@ -161,7 +152,7 @@ describe('Mailer failures', () => {
     const { port } = silent.address() as AddressInfo;
     const m = new Mailer({ transport: { host: '127.0.0.1', port, greetingTimeout: 300 }, from: FROM });
     const started = Date.now();
-    const err = await rejection(m.send(mail()));
+    const err = await refusal(m.send(mail()));
     expect(err.code).toBe('DELIVERY_FAILED');
     expect(Date.now() - started).toBeLessThan(3000);
     m.close();
@@ -173,7 +164,7 @@ describe('Mailer failures', () => {
     'refuses a recipient with a line break: %j',
     async (to) => {
       const m = new Mailer({ transport: { jsonTransport: true }, from: FROM });
-      const err = await rejection(m.send(mail({ to })));
+      const err = await refusal(m.send(mail({ to })));
       expect(err.code).toBe('INVALID_INPUT');
       expect(err.field).toBe('to');
     },
