@@ -32,7 +32,7 @@ function intro(info: NonNullable<CodePageView['info']>, now: number): string {
   const lifetime =
     minutes > 0 ? ` It works for ${minutes === 1 ? '1 more minute' : `${minutes} more minutes`}.` : '';
   return (
-    `<p>We mailed a ${escapeHtml(info.otpLength)}-digit code to <strong>${escapeHtml(info.sentTo)}</strong> ` +
+    `<p>We mailed ${info.otpLength === 8 ? 'an' : 'a'} ${escapeHtml(info.otpLength)}-digit code to <strong>${escapeHtml(info.sentTo)}</strong> ` +
     `for your token &ldquo;${escapeHtml(info.tokenName)}&rdquo;.${lifetime}</p>`
   );
 }

@@ -1,0 +1,22 @@
+import type { Request, Response } from 'express';
+import type { SiteUser } from './accounts';
+import { csrfToken } from './csrf';
+import type { PageContext } from './layout';
+
+/** The signed-in user, or null; Passport puts what `deserializeUser` gave into `req.user`. */
+export function currentUser(req: Request): SiteUser | null {
+  return (req.user as SiteUser | undefined) ?? null;
+}
+
+/**
+ * What the page header needs. A CSRF token is made only for a signed-in user (their sign-out
+ * button), so an anonymous visit does not create a session.
+ */
+export function pageContext(req: Request, res: Response): PageContext {
+  const user = currentUser(req);
+  return { user, csrf: user ? csrfToken(req) : '', devInbox: res.locals.devInbox === true };
+}
+
+export function sendPage(res: Response, status: number, page: string): void {
+  res.status(status).type('html').send(page);
+}
