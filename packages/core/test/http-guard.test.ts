@@ -347,12 +347,21 @@ describe('guard: refusals by error code', () => {
     expect(onError).toHaveBeenCalledWith(boom);
   });
 
-  it('does not report the protocol refusals as errors', async () => {
+  it('reports outages (store, mail) to the operator but not the refusals a user causes', async () => {
     const engine = new FakeEngine();
-    engine.prepareError = new ProtectimusError('STORE_UNAVAILABLE', 'redis down');
     const onError = jest.fn();
+    engine.prepareError = new ProtectimusError('RATE_LIMITED', 'wait', { retryAfter: 5 });
+    await answer(engine, {}, { onError });
+    engine.prepareError = new ProtectimusError('BLOCKED', 'blocked');
     await answer(engine, {}, { onError });
     expect(onError).not.toHaveBeenCalled();
+    const down = new ProtectimusError('STORE_UNAVAILABLE', 'redis down');
+    engine.prepareError = down;
+    await answer(engine, {}, { onError });
+    const refused = new ProtectimusError('DELIVERY_FAILED', 'smtp refused');
+    engine.prepareError = refused;
+    await answer(engine, {}, { onError });
+    expect(onError.mock.calls).toEqual([[down], [refused]]);
   });
 
   it('fails closed when the session is unusable or the hook itself throws', async () => {

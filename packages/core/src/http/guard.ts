@@ -184,7 +184,8 @@ export async function handleGuard(
     if (verifiedEntry(req.session, turn.resource, login, engine.clock.now())) return NEXT;
     return await askForCode(turn, login);
   } catch (err) {
-    if (!isProtectimusError(err)) report(options.onError, err);
+    // Outages are answers to the client but news to the operator: report them with the rest.
+    if (!isProtectimusError(err) || err.code === 'STORE_UNAVAILABLE' || err.code === 'DELIVERY_FAILED') report(options.onError, err);
     try {
       return failureResponse(turn, failureOf(err));
     } catch (again) {

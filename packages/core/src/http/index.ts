@@ -10,3 +10,4 @@ export { csrfToken, checkCsrf } from './csrf';
 export { failureOf } from './failure';
 export type { GuardFailure, GuardErrorCode } from './failure';
 export { PAGE_CSP } from './page-layout';
+export { loginOfUser, defaultProtectimus, describeError, logGuardError, reportGuardError, unavailableResponse } from './adapter-kit';

@@ -54,8 +54,9 @@ export interface GuardOptions {
   /** Seconds a verification lasts in the session; default 28800 (8 hours). */
   verifiedFor?: number;
   /**
-   * Told of errors the protocol did not expect (answered 503 `unavailable`), so the adapter can
-   * log them; refusals like a wrong code are answers, not errors, and are not reported.
+   * Told of outages (`STORE_UNAVAILABLE`, `DELIVERY_FAILED`) and of errors the protocol did not
+   * expect (answered 503 `unavailable`), so the adapter can log them; refusals like a wrong code
+   * are answers, not errors, and are not reported.
    */
   onError?: (err: unknown) => void;
 }

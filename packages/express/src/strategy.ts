@@ -1,0 +1,140 @@
+import {
+  defaultProtectimus,
+  failureOf,
+  isProtectimusError,
+  logGuardError,
+  ProtectimusError,
+  reportGuardError,
+  type GuardEngine,
+  type GuardFailure,
+  type MailToken,
+  type User,
+} from '@protectimus-mail/core';
+import type { Request } from 'express';
+import { Strategy as CustomStrategy } from 'passport-custom';
+import { defaultLogin, type LoginOf } from './login';
+
+/** Options of {@link ProtectimusMailStrategy}. */
+export interface ProtectimusMailStrategyOptions {
+  /** The protectimus-mail instance. Default: the shared `defaultProtectimus()` (from the environment). */
+  protectimus?: Pick<GuardEngine, 'authenticate'>;
+  /** Resource id or name the code is checked on. Default `'default'`. */
+  resource?: string;
+  /** Body field holding PIN and code as typed. Default `'otp'`. */
+  otpField?: string;
+  /** Body field holding the login when nobody is signed in yet (PIN+code as the credential). Default `'login'`. */
+  loginField?: string;
+  /** The signed-in user's login, like the guard's `user`. Default: `req.user` `login`, `username` or `id`. */
+  user?: LoginOf;
+  /** Told of unexpected failures (answered `fail({error:'unavailable'}, 503)`). Default: one line on `console.error`. */
+  onError?: (err: unknown) => void;
+}
+
+/** What `success` hands Passport as `info` (and so `req.authInfo`). */
+export interface ProtectimusMailAuthInfo {
+  resource: string;
+  /** The token the code came from (no secret in it). */
+  token: MailToken;
+}
+
+/** A refusal as the guard answers it: the same JSON body, sent as Passport's challenge. */
+export type ProtectimusMailChallenge = Omit<GuardFailure, 'status'>;
+
+type Outcome =
+  | { ok: true; user: User; info: ProtectimusMailAuthInfo }
+  | { ok: false; status: number; challenge: ProtectimusMailChallenge };
+
+interface Settings {
+  engine: () => Pick<GuardEngine, 'authenticate'>;
+  resource: string;
+  otpField: string;
+  loginField: string;
+  loginOf: LoginOf;
+  onError: (err: unknown) => void;
+}
+
+function fieldsOf(body: unknown): Record<string, unknown> {
+  return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+}
+
+/** The signed-in user's login; else, with nobody signed in, the login posted with the code. */
+function loginFor(s: Settings, req: Request, fields: Record<string, unknown>): string | null {
+  const signedIn = s.loginOf(req);
+  if (signedIn) return signedIn;
+  // A signed-in user the app's `user` cannot name is still signed in: a posted login must not stand in.
+  if ((req as { user?: unknown }).user) return null;
+  const posted = fields[s.loginField];
+  if (posted === undefined || posted === null || posted === '') return null;
+  if (typeof posted !== 'string') throw new ProtectimusError('INVALID_INPUT', `${s.loginField} must be a string`, { field: s.loginField });
+  return posted;
+}
+
+/** Checks the posted code; never rejects: every failure is an outcome with the guard's status and body. */
+async function check(s: Settings, req: Request): Promise<Outcome> {
+  try {
+    const fields = fieldsOf((req as { body?: unknown }).body);
+    const login = loginFor(s, req, fields);
+    if (login === null) return { ok: false, status: 401, challenge: { error: 'unauthenticated' } };
+    const { user, token } = await s.engine().authenticate({ resource: s.resource, login, otp: fields[s.otpField], ip: req.ip });
+    return { ok: true, user, info: { resource: s.resource, token } };
+  } catch (err) {
+    if (!isProtectimusError(err)) reportGuardError(s.onError, err);
+    const { status, ...challenge } = failureOf(err);
+    return { ok: false, status, challenge };
+  }
+}
+
+/** What Passport (and koa-passport) gives a strategy for one request. */
+interface PassportActions {
+  success(user: unknown, info?: unknown): void;
+  fail(challenge?: unknown, status?: number): void;
+  error(err: unknown): void;
+}
+
+type Done = (err: unknown, user?: unknown, info?: unknown) => void;
+
+// passport-custom's typings pin `name` to 'custom' and leave out the actions Passport adds.
+const Base = CustomStrategy as unknown as new (verify: (req: Request, done: Done) => void) => PassportActions & {
+  name: string;
+  authenticate(req: Request, options?: unknown): void;
+};
+
+/**
+ * A Passport strategy, `'protectimus-mail'`, that checks the mailed code posted in
+ * `req.body[otpField]`: as a second factor for `req.user`, or, with nobody signed in, with
+ * `req.body[loginField]` as the login (PIN+code as the credential). Success hands Passport the
+ * protectimus-mail `User`; a refusal calls `fail(body, status)` with the guard's JSON body and
+ * status (`{error:'invalid_otp', attemptsLeft}` and 401, ...). The code must have been mailed
+ * before (the guard's page, or `pm.prepare`). Uses only `req.body`, `req.user` and `req.ip`, so
+ * it also runs under koa-passport.
+ */
+export class ProtectimusMailStrategy extends Base {
+  private readonly verifyCode: (req: Request) => Promise<Outcome>;
+
+  constructor(options: ProtectimusMailStrategyOptions = {}) {
+    const settings: Settings = {
+      engine: () => options.protectimus ?? defaultProtectimus(),
+      resource: options.resource ?? 'default',
+      otpField: options.otpField ?? 'otp',
+      loginField: options.loginField ?? 'login',
+      loginOf: options.user ?? defaultLogin,
+      onError: options.onError ?? logGuardError,
+    };
+    const verifyCode = (req: Request): Promise<Outcome> => check(settings, req);
+    // passport-custom's own path, kept truthful; it cannot carry a status, hence `authenticate` below.
+    super((req, done) => {
+      verifyCode(req)
+        .then((o) => (o.ok ? done(null, o.user, o.info) : done(null, false, o.challenge)))
+        .catch((err: unknown) => done(err));
+    });
+    this.name = 'protectimus-mail';
+    this.verifyCode = verifyCode;
+  }
+
+  /** Called by Passport per request; answers through `success`, `fail(body, status)` or `error`. */
+  override authenticate(req: Request): void {
+    this.verifyCode(req)
+      .then((o) => (o.ok ? this.success(o.user, o.info) : this.fail(o.challenge, o.status)))
+      .catch((err: unknown) => this.error(err));
+  }
+}

@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import { startSmtp, type TestSmtp } from '../../core/test/support/smtp';
+import { defaultProtectimus, ProtectimusMailStrategy } from '../src';
+import { agentOf, makeApp, signIn } from './support/app';
+import { deleteByPrefix, REDIS_URL, SECRET } from './support/world';
+
+// This file owns process.env and the module's shared instance (jest gives each file its own modules).
+const KEYS = ['REDIS_URL', 'REDIS_PREFIX', 'SMTP_URL', 'MAIL_FROM', 'PROTECTIMUS_SECRET'] as const;
+const saved = Object.fromEntries(KEYS.map((k) => [k, process.env[k]]));
+const PREFIX = `pmtest:${randomBytes(6).toString('hex')}:`;
+let smtp: TestSmtp;
+let built = false;
+
+beforeAll(async () => {
+  smtp = await startSmtp();
+  for (const k of KEYS) delete process.env[k];
+});
+
+afterAll(async () => {
+  if (built) await defaultProtectimus().close();
+  const admin = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  await deleteByPrefix(admin, PREFIX);
+  await admin.quit();
+  await smtp.close();
+  for (const k of KEYS) {
+    if (saved[k] === undefined) delete process.env[k];
+    else process.env[k] = saved[k];
+  }
+});
+
+describe('protectimusMail() with no arguments', () => {
+  it('answers 503 and reports why while the environment has no SMTP_URL', async () => {
+    const errors: unknown[] = [];
+    const agent = agentOf(makeApp({ guard: { onError: (e) => errors.push(e) } }));
+    await signIn(agent, 'alice');
+    expect((await agent.get('/billing/invoices').expect(503)).body).toEqual({ error: 'unavailable' });
+    expect(String(errors[0])).toMatch(/SMTP_URL/);
+  });
+
+  it('uses protectimusFromEnv (Redis, SMTP, secret) and the resource "default"', async () => {
+    process.env.REDIS_URL = REDIS_URL;
+    process.env.REDIS_PREFIX = PREFIX;
+    process.env.SMTP_URL = smtp.url;
+    process.env.PROTECTIMUS_SECRET = SECRET;
+    const pm = defaultProtectimus();
+    built = true;
+    expect(defaultProtectimus()).toBe(pm);
+    const token = await pm.tokens.createMail({ name: 'Env mail', email: 'env@example.com' });
+    const user = await pm.users.create({ login: 'env-user', email: 'env@example.com' });
+    await pm.users.assignToken(user.id, token.id);
+    const resource = await pm.resources.create({ name: 'default' });
+    await pm.resources.assignTokenWithUser(resource.id, token.id);
+
+    const agent = agentOf(makeApp());
+    await signIn(agent, 'env-user');
+    const asked = await agent.get('/billing/invoices').expect(401);
+    expect(asked.body).toMatchObject({ error: 'otp_required', resource: 'default', otpLength: 6 });
+    const mail = await smtp.waitForMail('env@example.com');
+    expect(mail.from?.text).toContain('no-reply@localhost');
+    const res = await agent.post('/billing/_otp/verify').send({ otp: smtp.codeFrom(mail) }).expect(200);
+    expect(res.body).toMatchObject({ ok: true, resource: 'default' });
+    await agent.get('/billing/invoices').expect(200);
+
+    // The keys went where REDIS_PREFIX said.
+    const admin = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+    const [, keys] = await admin.scan('0', 'MATCH', `${PREFIX}*`, 'COUNT', 1000);
+    await admin.quit();
+    expect(keys.length).toBeGreaterThan(0);
+  });
+
+  it('shares that instance with a strategy made with no arguments', async () => {
+    const pm = defaultProtectimus();
+    await pm.prepare({ resource: 'default', login: 'env-user' });
+    const otp = smtp.codeFrom(await smtp.waitForMail('env@example.com'));
+    const strategy = new ProtectimusMailStrategy();
+    const outcome = await new Promise<unknown>((resolve) => {
+      const run = Object.assign(Object.create(strategy) as ProtectimusMailStrategy, {
+        success: (user: unknown) => resolve({ user }),
+        fail: (challenge: unknown, status?: number) => resolve({ challenge, status }),
+        error: (err: unknown) => resolve({ err }),
+      });
+      run.authenticate({ body: { login: 'env-user', otp } } as never);
+    });
+    expect(outcome).toMatchObject({ user: { login: 'env-user' } });
+  });
+});
