@@ -33,9 +33,10 @@ export interface ProtectimusMailOptions {
   /** Seconds a verification lasts in the session. Default `28800` (8 hours). */
   verifiedFor?: number;
   /**
-   * Told of failures the protocol did not expect (each answered 503 `unavailable`): a missing
-   * session, a session store or an environment that fails. Refusals such as a wrong code are
-   * answers, not errors, and are not reported. Default: one line on `console.error`, never a code.
+   * Told of outages (Redis down: 503, SMTP refusing: 502) and of failures the protocol did not
+   * expect (each answered 503 `unavailable`): a missing session, a session store or an environment
+   * that fails. Refusals such as a wrong code are answers, not errors, and are not reported.
+   * Default: one line on `console.error`, never a code.
    */
   onError?: (err: unknown) => void;
 }
