@@ -5,6 +5,10 @@ module.exports = {
   testMatch: ['**/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }] },
-  moduleNameMapper: { '^@protectimus-mail/(core|express|koa)$': '<rootDir>/packages/$1/src' },
+  moduleNameMapper: {
+    '^@protectimus-mail/(core|express|koa)$': '<rootDir>/packages/$1/src',
+    // Tests run from source, so a fresh clone needs no build first.
+    '^@protectimus-mail/example-express-app/dist/(.*)$': '<rootDir>/examples/express-app/src/$1',
+  },
   testTimeout: 30000,
 };

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The tests run against a real Redis; say so in one line instead of a wall of connection errors.
 const net = require('node:net');
+const { URL } = require('node:url');
 const url = new URL(process.env.REDIS_URL || 'redis://127.0.0.1:6379');
 const socket = net.connect({ host: url.hostname, port: Number(url.port || 6379) });
 const fail = () => {

@@ -1,0 +1,64 @@
+import type { Context } from 'koa';
+
+/**
+ * Where the guard's area starts, from the site root: `'/billing'`, or a function of the request
+ * for a mount with parameters (`(ctx) => \`/orgs/${ctx.params.org}\``).
+ */
+export type MountPath = string | ((ctx: Context) => string);
+
+/** The mount point and the path below it, as `handleGuard` wants them. */
+export interface Location {
+  /** `''` or `/billing`, never with a trailing slash. */
+  mountPath: string;
+  /** `/`, `/invoices`, `/_otp/verify`. */
+  path: string;
+}
+
+/** Throws unless `mount` is a path a guard can live under. */
+export function checkMountPath(mount: string): void {
+  if (typeof mount !== 'string' || (mount !== '' && !mount.startsWith('/')) || /[?#\s\\]/.test(mount)) {
+    throw new TypeError(`protectimusMail: mountPath must be '' or a path that starts with '/', not ${JSON.stringify(mount)}`);
+  }
+}
+
+function normalize(mount: string): string {
+  checkMountPath(mount);
+  return mount.replace(/\/+$/, '');
+}
+
+/** The path of the URL the client asked for, before any middleware rewrote `ctx.path`. */
+function requestedPath(ctx: Context): string {
+  const url = ctx.originalUrl;
+  const path = url.split('?', 1)[0] ?? '';
+  if (path.startsWith('/')) return path;
+  // An absolute-form request target (`GET http://host/x`): only its path is ours.
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return '/';
+  }
+}
+
+/**
+ * Finds the mount point. Koa has no `req.baseUrl`, so: the `mountPath` option when given (needed
+ * under @koa/router, which leaves `ctx.path` whole and exposes only its route patterns, such as
+ * `/pre(?:\/|$)`); else what a prefix-stripping mount (koa-mount) cut from `ctx.path`, read as
+ * the part of the requested path in front of it; else the root.
+ */
+export function locate(ctx: Context, option: MountPath | undefined): Location {
+  const requested = requestedPath(ctx);
+  if (option !== undefined) {
+    const mountPath = normalize(typeof option === 'function' ? option(ctx) : option);
+    if (requested === mountPath) return { mountPath, path: '/' };
+    if (requested.startsWith(`${mountPath}/`)) return { mountPath, path: requested.slice(mountPath.length) };
+    // Guarding a path outside its declared area would build form URLs nobody routes: say so.
+    throw new Error(`protectimusMail: mountPath '${mountPath}' is not a prefix of the request path; mount the guard there or fix the option`);
+  }
+  const rest = ctx.path || '/';
+  if (rest === requested) return { mountPath: '', path: rest };
+  // koa-mount turns `/billing` into `/` and `/billing/x` into `/x`.
+  if (rest === '/') return { mountPath: requested.replace(/\/+$/, ''), path: '/' };
+  if (requested.endsWith(rest)) return { mountPath: requested.slice(0, requested.length - rest.length), path: rest };
+  // Some middleware rewrote the URL: no mount can be told from it.
+  return { mountPath: '', path: rest };
+}

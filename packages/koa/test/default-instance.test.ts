@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import { defaultProtectimus } from '../src';
+import { agentOf, makeApp, signIn } from './support/app';
+import { deleteByPrefix, nextCode, REDIS_URL, SECRET, seedUser, startWorld, type World } from './support/world';
+
+const KEYS = ['SMTP_URL', 'REDIS_URL', 'REDIS_PREFIX', 'PROTECTIMUS_SECRET', 'MAIL_FROM'] as const;
+const saved = Object.fromEntries(KEYS.map((k) => [k, process.env[k]]));
+const prefix = `pmtest:${randomBytes(6).toString('hex')}:`;
+let world: World;
+
+beforeAll(async () => {
+  world = await startWorld('redis');
+  for (const k of KEYS) delete process.env[k];
+});
+afterAll(async () => {
+  for (const k of KEYS) {
+    if (saved[k] === undefined) delete process.env[k];
+    else process.env[k] = saved[k];
+  }
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  await deleteByPrefix(redis, prefix);
+  await redis.quit();
+  await world.close();
+});
+
+describe('protectimusMail() without `protectimus`', () => {
+  it('answers 503 and reports why while the environment is incomplete', async () => {
+    const errors: unknown[] = [];
+    const agent = agentOf(makeApp({ guard: { resource: 'billing', onError: (e) => errors.push(e) } }));
+    await signIn(agent, 'alice');
+    expect((await agent.get('/billing/invoices').expect(503)).body).toEqual({ error: 'unavailable' });
+    expect(String(errors[0])).toMatch(/SMTP_URL/);
+  });
+
+  it('then uses the one instance protectimusFromEnv() builds (Redis, SMTP), shared with defaultProtectimus()', async () => {
+    Object.assign(process.env, { SMTP_URL: world.smtp.url, REDIS_URL, REDIS_PREFIX: prefix, PROTECTIMUS_SECRET: SECRET });
+    const pm = defaultProtectimus();
+    try {
+      expect(defaultProtectimus()).toBe(pm);
+      // The package's build of core and the test support's source of it: the same class, two declarations.
+      const user = await seedUser(pm as unknown as Parameters<typeof seedUser>[0]);
+      const agent = agentOf(makeApp({ guard: { resource: user.resource.name } }));
+      await signIn(agent, user.login);
+      await agent.get('/billing/invoices').expect(401);
+      await agent.post('/billing/_otp/verify').send({ otp: await nextCode(world, user.email) }).expect(200);
+      await agent.get('/billing/invoices').expect(200);
+    } finally {
+      await pm.close();
+    }
+  });
+});
