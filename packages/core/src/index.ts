@@ -19,6 +19,8 @@ export type { CreateResourceInput, UpdateResourceInput, AssignmentView } from '.
 export type { EventType, ProtectimusEvent } from './events';
 export type { EventListener, EventQuery } from './audit';
 export { parseTyped } from './pin';
+export { ProtectimusMailStrategy } from './strategy';
+export type { ProtectimusMailStrategyOptions, ProtectimusMailAuthInfo, ProtectimusMailChallenge, StrategyRequest, StrategyLoginOf } from './strategy';
 export { MemoryStore } from './stores/memory';
 export type { MemoryStoreOptions } from './stores/memory';
 export { RedisStore } from './stores/redis';

@@ -5,7 +5,8 @@
  */
 export { protectimusMail } from './guard';
 export type { ProtectimusMailOptions } from './guard';
-export { ProtectimusMailStrategy } from './strategy';
-export type { ProtectimusMailStrategyOptions, ProtectimusMailAuthInfo, ProtectimusMailChallenge } from './strategy';
-export { defaultProtectimus } from '@protectimus-mail/core';
+// The strategy is framework-free (it reads only body, user and ip), so it lives in core and both
+// adapters hand it out.
+export { ProtectimusMailStrategy, defaultProtectimus } from '@protectimus-mail/core';
+export type { ProtectimusMailStrategyOptions, ProtectimusMailAuthInfo, ProtectimusMailChallenge } from '@protectimus-mail/core';
 export type { LoginOf } from './login';

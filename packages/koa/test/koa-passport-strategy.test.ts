@@ -4,9 +4,9 @@ import Koa from 'koa';
 import passport from 'koa-passport';
 import session from 'koa-session';
 import type { Protectimus } from '../../core/src/protectimus';
-// The Express package's strategy, unchanged: it reads only `req.body`, `req.user` and `req.ip`,
-// which koa-passport's request stand-in delegates to `ctx.request.body`, `ctx.state.user` and `ctx.ip`.
-import { ProtectimusMailStrategy } from '../../express/src/strategy';
+// The same strategy Express apps use: it reads only `req.body`, `req.user` and `req.ip`, which
+// koa-passport's request stand-in delegates to `ctx.request.body`, `ctx.state.user` and `ctx.ip`.
+import { ProtectimusMailStrategy } from '../src';
 import { agentOf, MemorySessionStore, sessionCookie, sessionId } from './support/app';
 import { freshUser, nextCode, startWorld, wrongCode, type World } from './support/world';
 

@@ -60,3 +60,11 @@ export function isDeadEnd(failure: GuardFailure): boolean {
     failure.error,
   );
 }
+
+/**
+ * Whether an error is news for the operator, not only an answer for the client: the store or the
+ * mail server failing, or anything the protocol did not expect. Wrong codes and blocks are not.
+ */
+export function isOutage(err: unknown): boolean {
+  return !isProtectimusError(err) || err.code === 'STORE_UNAVAILABLE' || err.code === 'DELIVERY_FAILED';
+}

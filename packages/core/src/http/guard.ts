@@ -1,9 +1,9 @@
 import type { PrepareResult } from '../challenge-types';
-import { invalidInput, isProtectimusError } from '../errors';
+import { invalidInput } from '../errors';
 import { parseBody } from './body';
 import { checkCsrf, csrfToken } from './csrf';
 import type { GuardEngine } from './engine';
-import { failureOf } from './failure';
+import { failureOf, isOutage } from './failure';
 import { failureResponse } from './guard-failure';
 import { isFormType, mediaType } from './media-type';
 import { prefersHtml, prefersJson } from './negotiate';
@@ -184,8 +184,7 @@ export async function handleGuard(
     if (verifiedEntry(req.session, turn.resource, login, engine.clock.now())) return NEXT;
     return await askForCode(turn, login);
   } catch (err) {
-    // Outages are answers to the client but news to the operator: report them with the rest.
-    if (!isProtectimusError(err) || err.code === 'STORE_UNAVAILABLE' || err.code === 'DELIVERY_FAILED') report(options.onError, err);
+    if (isOutage(err)) report(options.onError, err);
     try {
       return failureResponse(turn, failureOf(err));
     } catch (again) {

@@ -7,7 +7,7 @@ export { readBody, parseBody, DEFAULT_BODY_LIMIT } from './body';
 export { prefersHtml } from './negotiate';
 export { safeReturnTo } from './return-to';
 export { csrfToken, checkCsrf } from './csrf';
-export { failureOf } from './failure';
+export { failureOf, isOutage } from './failure';
 export type { GuardFailure, GuardErrorCode } from './failure';
 export { PAGE_CSP } from './page-layout';
 export { loginOfUser, defaultProtectimus, describeError, logGuardError, reportGuardError, unavailableResponse } from './adapter-kit';

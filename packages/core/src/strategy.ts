@@ -1,18 +1,24 @@
-import {
-  defaultProtectimus,
-  failureOf,
-  isProtectimusError,
-  logGuardError,
-  ProtectimusError,
-  reportGuardError,
-  type GuardEngine,
-  type GuardFailure,
-  type MailToken,
-  type User,
-} from '@protectimus-mail/core';
-import type { Request } from 'express';
 import { Strategy as CustomStrategy } from 'passport-custom';
-import { defaultLogin, type LoginOf } from './login';
+import { ProtectimusError } from './errors';
+import { defaultProtectimus, logGuardError, loginOfUser, reportGuardError } from './http/adapter-kit';
+import type { GuardEngine } from './http/engine';
+import { failureOf, isOutage, type GuardFailure } from './http/failure';
+import type { MailToken, User } from './model';
+
+/**
+ * What the strategy reads of a request: the same under Passport (Express) and koa-passport, whose
+ * strategies see a request with `body`, `user` and `ip`.
+ */
+export interface StrategyRequest {
+  body?: unknown;
+  user?: unknown;
+  ip?: string;
+}
+
+/** Reads the login of the user who passed the first factor, or null/undefined for nobody. */
+export type StrategyLoginOf = (req: StrategyRequest) => string | null | undefined;
+
+const defaultLogin: StrategyLoginOf = (req) => loginOfUser(req.user);
 
 /** Options of {@link ProtectimusMailStrategy}. */
 export interface ProtectimusMailStrategyOptions {
@@ -25,8 +31,8 @@ export interface ProtectimusMailStrategyOptions {
   /** Body field holding the login when nobody is signed in yet (PIN+code as the credential). Default `'login'`. */
   loginField?: string;
   /** The signed-in user's login, like the guard's `user`. Default: `req.user` `login`, `username` or `id`. */
-  user?: LoginOf;
-  /** Told of unexpected failures (answered `fail({error:'unavailable'}, 503)`). Default: one line on `console.error`. */
+  user?: StrategyLoginOf;
+  /** Told of outages and unexpected failures (answered 503 or 502, as the guard does). Default: one line on `console.error`. */
   onError?: (err: unknown) => void;
 }
 
@@ -49,7 +55,7 @@ interface Settings {
   resource: string;
   otpField: string;
   loginField: string;
-  loginOf: LoginOf;
+  loginOf: StrategyLoginOf;
   onError: (err: unknown) => void;
 }
 
@@ -58,11 +64,11 @@ function fieldsOf(body: unknown): Record<string, unknown> {
 }
 
 /** The signed-in user's login; else, with nobody signed in, the login posted with the code. */
-function loginFor(s: Settings, req: Request, fields: Record<string, unknown>): string | null {
+function loginFor(s: Settings, req: StrategyRequest, fields: Record<string, unknown>): string | null {
   const signedIn = s.loginOf(req);
   if (signedIn) return signedIn;
   // A signed-in user the app's `user` cannot name is still signed in: a posted login must not stand in.
-  if ((req as { user?: unknown }).user) return null;
+  if (req.user) return null;
   const posted = fields[s.loginField];
   if (posted === undefined || posted === null || posted === '') return null;
   if (typeof posted !== 'string') throw new ProtectimusError('INVALID_INPUT', `${s.loginField} must be a string`, { field: s.loginField });
@@ -70,15 +76,15 @@ function loginFor(s: Settings, req: Request, fields: Record<string, unknown>): s
 }
 
 /** Checks the posted code; never rejects: every failure is an outcome with the guard's status and body. */
-async function check(s: Settings, req: Request): Promise<Outcome> {
+async function check(s: Settings, req: StrategyRequest): Promise<Outcome> {
   try {
-    const fields = fieldsOf((req as { body?: unknown }).body);
+    const fields = fieldsOf(req.body);
     const login = loginFor(s, req, fields);
     if (login === null) return { ok: false, status: 401, challenge: { error: 'unauthenticated' } };
     const { user, token } = await s.engine().authenticate({ resource: s.resource, login, otp: fields[s.otpField], ip: req.ip });
     return { ok: true, user, info: { resource: s.resource, token } };
   } catch (err) {
-    if (!isProtectimusError(err)) reportGuardError(s.onError, err);
+    if (isOutage(err)) reportGuardError(s.onError, err);
     const { status, ...challenge } = failureOf(err);
     return { ok: false, status, challenge };
   }
@@ -94,9 +100,9 @@ interface PassportActions {
 type Done = (err: unknown, user?: unknown, info?: unknown) => void;
 
 // passport-custom's typings pin `name` to 'custom' and leave out the actions Passport adds.
-const Base = CustomStrategy as unknown as new (verify: (req: Request, done: Done) => void) => PassportActions & {
+const Base = CustomStrategy as unknown as new (verify: (req: StrategyRequest, done: Done) => void) => PassportActions & {
   name: string;
-  authenticate(req: Request, options?: unknown): void;
+  authenticate(req: StrategyRequest, options?: unknown): void;
 };
 
 /**
@@ -109,7 +115,7 @@ const Base = CustomStrategy as unknown as new (verify: (req: Request, done: Done
  * it also runs under koa-passport.
  */
 export class ProtectimusMailStrategy extends Base {
-  private readonly verifyCode: (req: Request) => Promise<Outcome>;
+  private readonly verifyCode: (req: StrategyRequest) => Promise<Outcome>;
 
   constructor(options: ProtectimusMailStrategyOptions = {}) {
     const settings: Settings = {
@@ -120,7 +126,7 @@ export class ProtectimusMailStrategy extends Base {
       loginOf: options.user ?? defaultLogin,
       onError: options.onError ?? logGuardError,
     };
-    const verifyCode = (req: Request): Promise<Outcome> => check(settings, req);
+    const verifyCode = (req: StrategyRequest): Promise<Outcome> => check(settings, req);
     // passport-custom's own path, kept truthful; it cannot carry a status, hence `authenticate` below.
     super((req, done) => {
       verifyCode(req)
@@ -132,7 +138,7 @@ export class ProtectimusMailStrategy extends Base {
   }
 
   /** Called by Passport per request; answers through `success`, `fail(body, status)` or `error`. */
-  override authenticate(req: Request): void {
+  override authenticate(req: StrategyRequest): void {
     this.verifyCode(req)
       .then((o) => (o.ok ? this.success(o.user, o.info) : this.fail(o.challenge, o.status)))
       .catch((err: unknown) => this.error(err));
