@@ -11,3 +11,5 @@ export { failureOf, isOutage } from './failure';
 export type { GuardFailure, GuardErrorCode } from './failure';
 export { PAGE_CSP } from './page-layout';
 export { loginOfUser, defaultProtectimus, describeError, logGuardError, reportGuardError, unavailableResponse } from './adapter-kit';
+export { guardRunner } from './guard-runner';
+export type { CommonGuardOptions, GuardBinding } from './guard-runner';

@@ -1,0 +1,75 @@
+import { defaultProtectimus, logGuardError, reportGuardError, unavailableResponse } from './adapter-kit';
+import type { GuardEngine } from './engine';
+import { DEFAULT_VERIFIED_FOR, handleGuard } from './guard';
+import type { Grant, GuardOptions, GuardRequest, GuardResponse } from './types';
+
+/** The options every adapter's `protectimusMail()` shares. */
+export interface CommonGuardOptions {
+  /**
+   * The protectimus-mail instance (`createProtectimus(...)`). Default: one built by
+   * `protectimusFromEnv()` on first use and shared by every guard and strategy left on the
+   * default, in every adapter (`defaultProtectimus()`).
+   */
+  protectimus?: GuardEngine;
+  /** Resource id or name this guard protects. Default `'default'`. */
+  resource?: string;
+  /** Seconds a verification lasts in the session. Default `28800` (8 hours). */
+  verifiedFor?: number;
+  /**
+   * Told of outages (Redis down: 503, SMTP refusing: 502) and of failures the protocol did not
+   * expect (each answered 503 `unavailable`): a missing session, a session store or an environment
+   * that fails. Refusals such as a wrong code are answers, not errors, and are not reported.
+   * Default: one line on `console.error`, never a code.
+   */
+  onError?: (err: unknown) => void;
+}
+
+/** What an adapter knows of its own request type `R`; everything else is done here. */
+export interface GuardBinding<R> {
+  /** Shown to `onError` when the app has no session middleware. */
+  noSession: string;
+  /** The live session, or null when there is no session middleware. */
+  session(r: R): Record<string, unknown> | null;
+  /** The first-factor login, or null/undefined for nobody. */
+  login(r: R): string | null | undefined;
+  /** The framework-neutral request for `handleGuard`. */
+  request(r: R, session: Record<string, unknown>, login: string | null): GuardRequest;
+  /** Regenerates the session id keeping its data, then applies the grant and saves. */
+  grant(r: R, session: Record<string, unknown>, grant: Grant): Promise<void>;
+}
+
+/**
+ * The guard's run for one request, whatever the framework: checks the options once, then for each
+ * request finds the session and the login, runs the protocol and grants in a new session. Never
+ * rejects: whatever fails (the environment, the app's `user`, the session store) is a 503.
+ */
+export function guardRunner<R>(options: CommonGuardOptions, binding: GuardBinding<R>): (r: R) => Promise<GuardResponse> {
+  const resource = options.resource ?? 'default';
+  if (typeof resource !== 'string' || resource === '') throw new TypeError('protectimusMail: resource must be a non-empty string');
+  const verifiedFor = options.verifiedFor ?? DEFAULT_VERIFIED_FOR;
+  if (!(Number.isFinite(verifiedFor) && verifiedFor > 0)) throw new TypeError('protectimusMail: verifiedFor must be a positive number of seconds');
+  const onError = options.onError ?? logGuardError;
+  const guardOptions: GuardOptions = { resource, verifiedFor, onError };
+
+  async function decide(r: R): Promise<GuardResponse> {
+    const session = binding.session(r);
+    if (!session) {
+      reportGuardError(onError, new Error(binding.noSession));
+      return unavailableResponse();
+    }
+    const engine = options.protectimus ?? defaultProtectimus();
+    const login = binding.login(r) || null;
+    const answer = await handleGuard(engine, guardOptions, binding.request(r, session, login));
+    if (answer.action === 'respond' && answer.grant) await binding.grant(r, session, answer.grant);
+    return answer;
+  }
+
+  return async (r) => {
+    try {
+      return await decide(r);
+    } catch (err) {
+      reportGuardError(onError, err);
+      return unavailableResponse();
+    }
+  };
+}
