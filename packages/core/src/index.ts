@@ -28,3 +28,4 @@ export type { RedisStoreOptions } from './stores/redis';
 export type { Store } from './stores/store';
 export * from './mail';
 export * from './http';
+export * from './admin';

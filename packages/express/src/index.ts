@@ -1,10 +1,12 @@
 /**
  * @protectimus-mail/express: the mail-token second factor for Express 5. `protectimusMail()`
  * guards routes with the protocol of `@protectimus-mail/core`; `ProtectimusMailStrategy` checks a
- * mailed code as a Passport strategy.
+ * mailed code as a Passport strategy; `protectimusAdmin()` serves the admin API and panel.
  */
 export { protectimusMail } from './guard';
 export type { ProtectimusMailOptions } from './guard';
+export { protectimusAdmin } from './admin';
+export type { ProtectimusAdminOptions } from './admin';
 // The strategy is framework-free (it reads only body, user and ip), so it lives in core and both
 // adapters hand it out.
 export { ProtectimusMailStrategy, defaultProtectimus } from '@protectimus-mail/core';

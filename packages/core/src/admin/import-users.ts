@@ -1,0 +1,161 @@
+import { invalidInput, isProtectimusError, ProtectimusError } from '../errors';
+import type { MailToken, User } from '../model';
+import type { Protectimus } from '../protectimus';
+import { parseCsv, type CsvRecord } from './csv';
+import { adminFailure } from './failure';
+
+/** A row that was not imported. */
+export interface ImportError {
+  /** The file's line the row starts on (1-based, the header counted). */
+  line: number;
+  /** The stable code, as in API errors: `invalid_input`, `already_exists`, `not_found`, ... */
+  error: string;
+  message: string;
+  field?: string;
+}
+
+/** What an import did: rows fully imported, and each refused row. */
+export interface ImportResult {
+  created: number;
+  errors: ImportError[];
+}
+
+/** Rows per import and resource/token pairs per row: an admin's file, not a bulk load. */
+export const MAX_ROWS = 5000;
+export const MAX_PAIRS = 50;
+
+interface Pair {
+  resource: string;
+  token: string;
+}
+
+/** What a row wrote so far, to take back if a later step of the row fails. */
+interface Undo {
+  userId: string | null;
+  createdTokenIds: string[];
+}
+
+/** `login,email,...`: no real row looks like this, since "email" is not an address. */
+function isHeader(cells: readonly string[]): boolean {
+  return cells[0]?.toLowerCase() === 'login' && cells[1]?.toLowerCase() === 'email';
+}
+
+function pairsOf(rest: readonly string[]): Pair[] {
+  const pairs: Pair[] = [];
+  for (let i = 0; i < rest.length; i += 2) {
+    const resource = rest[i] ?? '';
+    const token = rest[i + 1] ?? '';
+    if (resource === '' && token === '') continue;
+    if (token === '') throw invalidInput('tokenName', `resource "${resource}" has no token name after it`);
+    pairs.push({ resource, token });
+  }
+  if (pairs.length > MAX_PAIRS) throw invalidInput('resourceName', `at most ${MAX_PAIRS} resource and token pairs per row`);
+  return pairs;
+}
+
+/** The token of this exact name (case-insensitive, as names are unique), or null. */
+async function tokenNamed(pm: Protectimus, name: string): Promise<MailToken | null> {
+  // Longer names cannot exist; creating one then gives the model's own message.
+  if (name.length > 50) return null;
+  const wanted = name.toLowerCase();
+  let cursor: string | null = null;
+  do {
+    const page = await pm.tokens.list({ q: name, limit: 200, cursor });
+    const hit = page.items.find((t) => t.name.toLowerCase() === wanted);
+    if (hit) return hit;
+    cursor = page.next;
+  } while (cursor !== null);
+  return null;
+}
+
+/** Names the cell a step failed on in the model's message. */
+function about(what: string, err: unknown): unknown {
+  if (!isProtectimusError(err)) return err;
+  return new ProtectimusError(err.code, `${what}: ${err.message}`, err.field !== undefined ? { field: err.field } : {});
+}
+
+async function importPair(pm: Protectimus, user: User, pair: Pair, undo: Undo): Promise<void> {
+  let token: MailToken | null;
+  try {
+    token = await tokenNamed(pm, pair.token);
+    if (!token) {
+      // A new mail token for the row's address, owned by the new user.
+      if (user.email === null) throw invalidInput('email', 'the token does not exist and the row has no email to create it with');
+      token = await pm.users.createAndAssignToken(user.id, { name: pair.token, email: user.email });
+      undo.createdTokenIds.push(token.id);
+    } else if (token.userId !== user.id) {
+      token = await pm.users.assignToken(user.id, token.id);
+    }
+  } catch (err) {
+    throw about(`token "${pair.token}"`, err);
+  }
+  if (pair.resource === '') return;
+  try {
+    await pm.resources.assignTokenWithUser(pair.resource, token.id);
+  } catch (err) {
+    throw about(`resource "${pair.resource}"`, err);
+  }
+}
+
+/**
+ * Takes a failed row back with the model's own operations: removing the user ends its tokens'
+ * ownership and assignments, then the tokens the row created go. Returns what could not be undone.
+ */
+async function rollback(pm: Protectimus, undo: Undo): Promise<string[]> {
+  const left: string[] = [];
+  if (undo.userId !== null) await pm.users.remove(undo.userId).catch(() => left.push(`user ${undo.userId}`));
+  for (const id of undo.createdTokenIds) await pm.tokens.remove(id).catch(() => left.push(`token ${id}`));
+  return left;
+}
+
+/** One row, all or nothing: the user, a mail token per unknown token name, the assignments. */
+async function importRow(pm: Protectimus, cells: readonly string[]): Promise<void> {
+  const [login = '', email = '', firstName = '', secondName = '', ...rest] = cells;
+  const pairs = pairsOf(rest);
+  const undo: Undo = { userId: null, createdTokenIds: [] };
+  try {
+    const user = await pm.users.create({ login, email: email || null, firstName: firstName || null, secondName: secondName || null });
+    undo.userId = user.id;
+    for (const pair of pairs) await importPair(pm, user, pair, undo);
+  } catch (err) {
+    const left = await rollback(pm, undo);
+    if (left.length === 0 || !isProtectimusError(err)) throw err;
+    throw new ProtectimusError(err.code, `${err.message}; undoing the row failed, left behind: ${left.join(', ')}`);
+  }
+}
+
+function rowError(line: number, err: unknown): ImportError {
+  const f = adminFailure(err);
+  return { line, error: f.error, message: f.message, ...(f.field !== undefined ? { field: f.field } : {}) };
+}
+
+/**
+ * Imports users from CSV as Protectimus does: `login,email,firstName,secondName,resourceName1,
+ * tokenName1,resourceName2,tokenName2,...`, an optional header line first. Each row creates the
+ * user; for each pair, the named token (a new mail token for the row's email when no token has
+ * that name, else the existing one, which must be unowned or already this user's) is given to the
+ * user and assigned on the named resource (which must exist). A row is kept whole or not at all;
+ * a refused row is reported by line and the next row goes on. A store that stops answering stops
+ * the import there.
+ */
+export async function importUsers(pm: Protectimus, csv: string): Promise<ImportResult> {
+  const { records, error } = parseCsv(csv);
+  const rows: CsvRecord[] = records[0] && isHeader(records[0].cells) ? records.slice(1) : records;
+  if (rows.length > MAX_ROWS) throw invalidInput('csv', `at most ${MAX_ROWS} rows per import`);
+  const result: ImportResult = { created: 0, errors: [] };
+  for (const [i, row] of rows.entries()) {
+    try {
+      await importRow(pm, row.cells);
+      result.created++;
+    } catch (err) {
+      result.errors.push(rowError(row.line, err));
+      if (isProtectimusError(err, 'STORE_UNAVAILABLE')) {
+        const nextRow = rows[i + 1];
+        if (nextRow) result.errors.push({ line: nextRow.line, error: 'unavailable', message: 'the import stopped here: the store is unreachable' });
+        return result;
+      }
+    }
+  }
+  if (error) result.errors.push({ line: error.line, error: 'invalid_input', message: `${error.message}; the file was not read past this line` });
+  return result;
+}

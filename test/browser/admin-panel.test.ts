@@ -1,0 +1,415 @@
+/**
+ * The admin panel in a real browser: Debian's Chromium driven by playwright-core, against a small
+ * Express app built here (sessions, a stub first factor, `protectimusAdmin` at /admin and the
+ * `protectimusMail` guard at /billing), codes read from a real SMTP server.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import express from 'express';
+import session from 'express-session';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { systemClock } from '../../packages/core/src/clock';
+import type { Protectimus } from '../../packages/core/src/protectimus';
+import { startWorld, type World } from '../../packages/core/test/support/protectimus';
+import { protectimusAdmin } from '../../packages/express/src/admin';
+import { protectimusMail } from '../../packages/express/src';
+
+const CHROMIUM = '/usr/bin/chromium';
+const DOCS = path.join(__dirname, '..', '..', 'docs');
+const SLOW = 90_000;
+const XSS = '<img src=x onerror=alert(1)>';
+
+interface SignedIn {
+  login: string;
+  role: 'admin' | 'user';
+}
+
+declare module 'express-session' {
+  interface SessionData {
+    who?: SignedIn;
+  }
+}
+
+let world: World;
+let pm: Protectimus;
+let server: Server;
+let baseURL: string;
+let browser: Browser;
+
+/** The app under test: `/sign-in/:login` stands in for the first factor (`root` is the admin). */
+function buildApp(): express.Express {
+  const app = express();
+  app.use(session({ secret: 'admin-panel-browser-test', resave: false, saveUninitialized: false }));
+  app.get('/sign-in/:login', (req, res) => {
+    const login = String(req.params.login);
+    req.session.who = { login, role: login === 'root' ? 'admin' : 'user' };
+    res.redirect(303, String(req.query.next ?? '/'));
+  });
+  // What the guard does when it grants a verification: the session's CSRF token is dropped.
+  app.post('/drop-csrf', (req, res) => {
+    const state = (req.session as unknown as { protectimus?: { csrf?: string } }).protectimus;
+    if (state) delete state.csrf;
+    res.status(204).end();
+  });
+  app.use((req, _res, next) => {
+    (req as { user?: SignedIn }).user = req.session.who;
+    next();
+  });
+  app.use('/admin', protectimusAdmin({ protectimus: pm, authorize: (req) => (req as { user?: SignedIn }).user?.role === 'admin' }));
+  app.use('/billing', protectimusMail({ protectimus: pm, resource: 'billing' }), (req, res) => {
+    res.type('html').send('<!doctype html><title>Billing</title><h1>Billing</h1>');
+  });
+  return app;
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium is not installed at ${CHROMIUM}; install it (apt-get install chromium). These tests never download a browser.`);
+  }
+  world = await startWorld('redis');
+  pm = world.make({ clock: systemClock }, true);
+  server = buildApp().listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}, SLOW);
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((resolve) => server?.close(resolve));
+  await world?.close();
+});
+
+/** A fresh profile signed in as `login`, recording CSP violations, script errors and alert() calls. */
+async function visitor(login: string, viewport = { width: 1280, height: 800 }): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, baseURL });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  const problems: string[] = [];
+  page.on('console', (msg) => {
+    if (/Content Security Policy|Refused to|pattern/i.test(msg.text())) problems.push(msg.text());
+  });
+  page.on('pageerror', (err) => problems.push(err.message));
+  page.on('dialog', (dialog) => {
+    problems.push(`a script opened a ${dialog.type()}: ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  await page.goto(`/sign-in/${login}`);
+  return { context, page, problems };
+}
+
+function row(page: Page, text: string): Locator {
+  return page.locator('#list tbody tr', { hasText: text });
+}
+
+/** Writes a screenshot under docs/ when missing or when asked, so a test run leaves the docs alone. */
+async function keepScreenshot(name: string, png: Buffer): Promise<void> {
+  expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+  const file = path.join(DOCS, name);
+  if (existsSync(file) && process.env.UPDATE_SCREENSHOTS !== '1') return;
+  await mkdir(DOCS, { recursive: true });
+  await writeFile(file, png);
+}
+
+/** Runs an expression in the page; a string, so this Node-typed file needs no DOM types. */
+const inPage = <T>(page: Page, expression: string): Promise<T> => page.evaluate(expression) as Promise<T>;
+const focusedText = (page: Page) => inPage<string>(page, "(document.activeElement?.textContent ?? '').trim()");
+const focusedId = (page: Page) => inPage<string>(page, 'document.activeElement?.id');
+const focusedLabel = (page: Page) => inPage<string | null>(page, "document.activeElement?.getAttribute('aria-label')");
+const isOpen = (page: Page, dialog: string) => inPage<boolean>(page, `document.querySelector('${dialog}').open`);
+
+test(
+  "an admin follows the seed's steps (Mail token with a PIN after the OTP, user, resource, assign), then that user passes the guard",
+  async () => {
+    // Some neighbours, so the Tokens page looks like one in use.
+    const bob = await pm.users.create({ login: 'bob', email: 'bob@example.com', firstName: 'Bob' });
+    const bobToken = await pm.users.createAndAssignToken(bob.id, { name: 'Bob mail', email: 'bob@example.com', otpLength: 8, pin: '2468', pinPosition: 'before' });
+    const carolToken = await pm.tokens.createMail({ name: 'Carol mail', email: 'carol@example.com' });
+    await pm.tokens.block(carolToken.id, { minutes: 30 });
+    void bobToken;
+
+    const { context, page, problems } = await visitor('root', { width: 1280, height: 900 });
+    try {
+      // 1. The Tokens page.
+      await page.goto('/admin/');
+      expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('Tokens');
+      await row(page, 'Carol mail').waitFor();
+      expect(await row(page, 'Carol mail').innerText()).toMatch(/Blocked by an administrator until/);
+
+      // 2. Add Token -> Software tokens -> Protectimus MAIL.
+      await page.getByRole('button', { name: 'Add Token' }).click();
+      const add = page.locator('#dlg-add-token');
+      await add.getByRole('button', { name: /^Software tokens/ }).click();
+      await add.getByRole('button', { name: /^Protectimus MAIL/ }).click();
+
+      // 3. Token Name, Email Address, One-time Password Length, PIN after the OTP; Save.
+      await add.getByLabel('Token Name').fill('Alice mail');
+      await add.getByLabel('Email Address').fill('alice@example.com');
+      await add.getByLabel('8 digits').check();
+      await add.getByLabel('Use a PIN code with this token').check();
+      await add.getByLabel('PIN', { exact: true }).fill('7391');
+      await add.getByLabel('PIN after the OTP').check();
+      await keepScreenshot('admin-add-token.png', await page.screenshot());
+      await add.getByRole('button', { name: 'Save' }).click();
+      await row(page, 'Alice mail').waitFor();
+      expect(await isOpen(page, '#dlg-add-token')).toBe(false);
+      const aliceRow = await row(page, 'Alice mail').innerText();
+      expect(aliceRow).toContain('alice@example.com');
+      expect(aliceRow).toContain('8 digits');
+      expect(aliceRow).toContain('PIN after the OTP');
+      expect(aliceRow).not.toContain('7391');
+      await keepScreenshot('admin-tokens.png', await page.screenshot({ fullPage: true }));
+
+      // 4. Users -> (a new user) -> Assign Token -> Existing -> the token -> Assign.
+      await page.getByRole('link', { name: 'Users' }).click();
+      await page.getByRole('button', { name: 'Add User' }).click();
+      const userDialog = page.locator('#dlg-user');
+      await userDialog.getByLabel('Login').fill('alice');
+      await userDialog.getByLabel('Email').fill('alice@example.com');
+      await userDialog.getByLabel('First name').fill('Alice');
+      await userDialog.getByRole('button', { name: 'Save' }).click();
+      await row(page, 'alice').waitFor();
+      await page.getByRole('button', { name: 'Assign a token to alice' }).click();
+      const assign = page.locator('#dlg-assign-token');
+      await assign.getByRole('tab', { name: 'Existing' }).click();
+      await assign.locator('#existing-token option', { hasText: 'Alice mail' }).waitFor({ state: 'attached' });
+      await assign.getByLabel('Token', { exact: true }).selectOption({ label: 'Alice mail (alice@example.com)' });
+      await assign.getByRole('button', { name: 'Assign' }).click();
+      await row(page, 'Alice mail').waitFor();
+      expect(await row(page, 'alice@example.com').innerText()).toContain('Alice mail');
+
+      // 5. Resources -> (a new resource) -> Assign -> Token with User -> tick -> Assign.
+      await page.getByRole('link', { name: 'Resources' }).click();
+      await page.getByRole('button', { name: 'Add Resource' }).click();
+      const resDialog = page.locator('#dlg-resource');
+      await resDialog.getByLabel('Resource Name').fill('billing');
+      await resDialog.getByRole('button', { name: 'Save' }).click();
+      await row(page, 'billing').waitFor();
+      await page.getByRole('button', { name: 'Assign to billing' }).click();
+      const assignRes = page.locator('#dlg-assign');
+      await assignRes.getByRole('button', { name: /^Token with User/ }).click();
+      await assignRes.getByLabel('Alice mail — alice').check();
+      expect(await assignRes.getByLabel('Bob mail — bob').isChecked()).toBe(false);
+      await assignRes.getByRole('button', { name: 'Assign' }).click();
+      await row(page, 'Alice mail — alice').waitFor();
+      expect(await page.locator('#notice').innerText()).toContain('assigned to billing');
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+
+    // 6. Alice opens /billing: the guard mails a code; she types code then PIN, and is in.
+    const alice = await visitor('alice');
+    try {
+      await alice.page.goto('/billing/');
+      expect(await alice.page.getByRole('heading', { level: 1 }).innerText()).toBe('Enter your code');
+      expect(await alice.page.locator('main').innerText()).toContain('Type the 8-digit code, then your PIN');
+      const code = world.smtp.codeFrom(await world.smtp.waitForMail('alice@example.com'));
+      expect(code).toMatch(/^\d{8}$/);
+      await alice.page.getByLabel('PIN and code').fill(`${code}7391`);
+      await alice.page.getByRole('button', { name: 'Verify' }).click();
+      await alice.page.waitForURL('**/billing/');
+      expect(await alice.page.getByRole('heading', { level: 1 }).innerText()).toBe('Billing');
+      // She is no admin.
+      const refused = await alice.page.goto('/admin/');
+      expect(refused?.status()).toBe(403);
+      expect(alice.problems).toEqual([]);
+    } finally {
+      await alice.context.close();
+    }
+
+    // 7. The event log shows it, newest first, with a chart of what happened this hour.
+    const admin = await visitor('root');
+    try {
+      await admin.page.goto('/admin/events');
+      await row(admin.page, 'otp.verified').first().waitFor();
+      const types = await admin.page.locator('#list tbody tr td:nth-child(2)').allInnerTexts();
+      expect(types.indexOf('otp.verified')).toBeLessThan(types.indexOf('otp.sent'));
+      expect(await admin.page.locator('#chart').innerText()).toContain('Last 24 hours: 1 sent, 1 verified, 0 failed.');
+      expect(await admin.page.locator('#chart svg rect').count()).toBe(72);
+      await admin.page.getByLabel('Event', { exact: true }).selectOption('otp.sent');
+      await admin.page.getByRole('button', { name: 'Apply' }).click();
+      // Until the filtered list is drawn, rows of other events are there. (Not waitForFunction: the CSP forbids its eval.)
+      await admin.page.locator('#list tbody tr', { hasNotText: 'otp.sent' }).first().waitFor({ state: 'detached' });
+      expect(await row(admin.page, 'otp.sent').count()).toBe(1);
+      expect(admin.problems).toEqual([]);
+    } finally {
+      await admin.context.close();
+    }
+  },
+  SLOW,
+);
+
+test(
+  `a token named ${XSS} shows as text and runs nothing, in the list, the dialogs and the log`,
+  async () => {
+    const token = await pm.tokens.createMail({ name: XSS, email: 'xss@example.com' });
+    const user = await pm.users.create({ login: 'mallory', firstName: '<script>alert(2)</script>', secondName: '"><svg onload=alert(3)>' });
+    await pm.users.assignToken(user.id, token.id);
+    const { context, page, problems } = await visitor('root');
+    try {
+      await page.goto('/admin/');
+      await row(page, 'xss@example.com').waitFor();
+      expect(await row(page, 'xss@example.com').locator('.cell-name').innerText()).toBe(XSS);
+      expect(await page.locator('#list img, #list script, #list svg').count()).toBe(0);
+      // The edit dialog puts it in a field's value, as text.
+      await page.getByRole('button', { name: `Edit token ${XSS}` }).click();
+      expect(await page.locator('#dlg-edit-token').getByLabel('Token Name').inputValue()).toBe(XSS);
+      await page.keyboard.press('Escape');
+
+      await page.goto('/admin/users');
+      await row(page, 'mallory').waitFor();
+      const mallory = await row(page, 'mallory').innerText();
+      expect(mallory).toContain('<script>alert(2)</script> "><svg onload=alert(3)>');
+      expect(mallory).toContain(XSS);
+      expect(await page.locator('main img, main script, main svg').count()).toBe(0);
+
+      await page.goto('/admin/events');
+      await row(page, 'token.created').first().waitFor();
+      await page.waitForTimeout(300);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  },
+  SLOW,
+);
+
+test(
+  'works with the keyboard alone: dialogs take the focus, steps move it, Escape gives it back',
+  async () => {
+    const { context, page, problems } = await visitor('root');
+    try {
+      await page.goto('/admin/');
+      await page.locator('#list table, #list .empty').first().waitFor();
+      // The first Tab reaches the skip link, which leads to the content.
+      await page.keyboard.press('Tab');
+      expect(await focusedText(page)).toBe('Skip to the content');
+      await page.focus('#add-token');
+      await page.keyboard.press('Enter');
+      expect(await focusedText(page)).toMatch(/^Software tokens/);
+      await page.keyboard.press('Enter');
+      expect(await focusedText(page)).toMatch(/^Protectimus MAIL/);
+      await page.keyboard.press('Enter');
+      expect(await focusedId(page)).toBe('add-name');
+      await page.keyboard.type('Keyboard mail');
+      await page.keyboard.press('Tab');
+      await page.keyboard.type('keyboard@example.com');
+      // Arrows move within the radio group (8 digits); Space ticks the PIN box.
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('ArrowRight');
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Space');
+      await page.keyboard.press('Tab');
+      await page.keyboard.type('12ab');
+      await page.locator('#form-add-token button[type="submit"]').focus();
+      await page.keyboard.press('Enter');
+      await row(page, 'Keyboard mail').waitFor();
+      expect(await row(page, 'Keyboard mail').innerText()).toContain('8 digits');
+      expect(await row(page, 'Keyboard mail').innerText()).toContain('PIN before the OTP');
+      expect(await focusedId(page)).toBe('add-token');
+
+      // Escape closes and the focus returns to the button that opened the dialog.
+      await page.getByRole('button', { name: 'Block token Keyboard mail' }).focus();
+      await page.keyboard.press('Enter');
+      expect(await isOpen(page, '#dlg-block')).toBe(true);
+      await page.keyboard.press('Escape');
+      expect(await focusedLabel(page)).toBe('Block token Keyboard mail');
+
+      // Block for good, then the same place holds Unblock, with the reason shown.
+      await page.keyboard.press('Enter');
+      await page.locator('#form-block button[type="submit"]').focus();
+      await page.keyboard.press('Enter');
+      await page.getByRole('button', { name: 'Unblock token Keyboard mail' }).waitFor();
+      expect(await row(page, 'Keyboard mail').innerText()).toContain('Blocked by an administrator');
+      expect(await focusedLabel(page)).toBe('Unblock token Keyboard mail');
+
+      // A duplicate name: the API's 409 shows in the form, the focus on the name.
+      await page.focus('#add-token');
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Enter');
+      await page.keyboard.type('keyboard MAIL');
+      await page.keyboard.press('Tab');
+      await page.keyboard.type('other@example.com');
+      await page.locator('#form-add-token button[type="submit"]').click();
+      await page.locator('#form-add-token .form-error:not([hidden])').waitFor();
+      expect(await page.locator('#form-add-token .form-error').innerText()).toBe('a token with this name exists');
+      expect(await focusedId(page)).toBe('add-name');
+
+      // New / Existing tabs move with the arrow keys.
+      await page.goto('/admin/users');
+      await page.getByRole('button', { name: 'Add User' }).click();
+      await page.keyboard.type('kbd-user');
+      await page.keyboard.press('Enter');
+      await page.getByRole('button', { name: 'Assign a token to kbd-user' }).click();
+      await page.getByRole('tab', { name: 'New' }).focus();
+      await page.keyboard.press('ArrowRight');
+      expect(await page.getByRole('tab', { name: 'Existing' }).getAttribute('aria-selected')).toBe('true');
+      expect(await page.locator('#panel-existing').isVisible()).toBe(true);
+      expect(await page.locator('#panel-new').isVisible()).toBe(false);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  },
+  SLOW,
+);
+
+test(
+  'keeps working when the session gets a new CSRF token (as after passing a guard in another tab)',
+  async () => {
+    const { context, page, problems } = await visitor('root');
+    try {
+      await page.goto('/admin/resources');
+      await page.locator('#list table, #list .empty').first().waitFor();
+      const before = await inPage<string>(page, 'document.body.dataset.csrf');
+      await inPage(page, "fetch('/drop-csrf', { method: 'POST' }).then(() => true)");
+      await page.getByRole('button', { name: 'Add Resource' }).click();
+      await page.locator('#dlg-resource').getByLabel('Resource Name').fill('payroll');
+      await page.locator('#dlg-resource').getByRole('button', { name: 'Save' }).click();
+      await row(page, 'payroll').waitFor();
+      const after = await inPage<string>(page, "fetch('api/csrf').then((r) => r.json()).then((b) => b.csrf)");
+      expect(after).not.toBe(before);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  },
+  SLOW,
+);
+
+test(
+  'fits a phone-sized screen: rows become cards, dialogs fit, nothing scrolls sideways',
+  async () => {
+    const owner = await pm.users.create({ login: 'phone-user', email: 'phone.user@example.com', firstName: 'Pat', secondName: 'Phone' });
+    await pm.users.createAndAssignToken(owner.id, { name: 'Phone mail', email: 'phone.user@example.com', pin: '1357', pinPosition: 'after' });
+    const { context, page, problems } = await visitor('root', { width: 375, height: 740 });
+    try {
+      for (const where of ['/admin/', '/admin/users', '/admin/resources', '/admin/events']) {
+        await page.goto(where);
+        await page.locator('#list table, #list .empty').first().waitFor();
+        const overflow = await inPage<number>(page, 'document.documentElement.scrollWidth - window.innerWidth');
+        expect([where, overflow]).toEqual([where, 0]);
+      }
+      await page.goto('/admin/');
+      await row(page, 'Phone mail').waitFor();
+      // The header row is kept for screen readers but takes no room: each cell says its column.
+      expect((await page.locator('#list thead').boundingBox())?.height).toBeLessThanOrEqual(1);
+      expect(await inPage(page, `getComputedStyle(document.querySelector('#list tbody td'), '::before').content`)).toBe('"Token Name"');
+      await page.getByRole('button', { name: 'Add Token' }).click();
+      const box = await page.locator('#dlg-add-token').boundingBox();
+      expect(box && box.x >= 0 && box.x + box.width <= 375).toBe(true);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  },
+  SLOW,
+);
