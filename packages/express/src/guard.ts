@@ -3,7 +3,7 @@ import type { Request, RequestHandler } from 'express';
 import { defaultLogin, type LoginOf } from './login';
 import { guardRequestOf } from './request';
 import { writeAnswer } from './response';
-import { grantInNewSession } from './session';
+import { grantInNewSession, sessionOf } from './session';
 
 /** Options of {@link protectimusMail}: those of every adapter (`protectimus`, `resource`, `verifiedFor`, `onError`) and `user`. */
 export interface ProtectimusMailOptions extends CommonGuardOptions {
@@ -26,10 +26,7 @@ const NO_SESSION = 'protectimusMail needs express-session (or another session mi
 export function protectimusMail(options: ProtectimusMailOptions = {}): RequestHandler {
   const run = guardRunner<Request>(options, {
     noSession: NO_SESSION,
-    session: (req) => {
-      const session = (req as { session?: unknown }).session;
-      return typeof session === 'object' && session !== null ? (session as Record<string, unknown>) : null;
-    },
+    session: sessionOf,
     login: options.user ?? defaultLogin,
     request: guardRequestOf,
     grant: (req, _session, grant) => grantInNewSession(req, grant),

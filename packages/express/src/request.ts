@@ -6,7 +6,7 @@ import type { Request } from 'express';
  * undefined when they skip a request, but other middleware may set `{}` without reading: only a
  * body whose stream has been read to its end was parsed, else the guard reads the stream itself.
  */
-function parsedBody(req: Request): unknown {
+export function parsedBody(req: Request): unknown {
   const body: unknown = req.body;
   return body !== undefined && req.readableEnded ? body : undefined;
 }

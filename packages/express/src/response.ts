@@ -1,8 +1,14 @@
-import type { GuardResponse } from '@protectimus-mail/core';
 import type { Response } from 'express';
 
-/** Writes a guard answer as is: `end` rather than `send`, so no ETag and no 304 for a no-store answer. */
-export function writeAnswer(res: Response, answer: Extract<GuardResponse, { action: 'respond' }>): void {
+/** An answer of the guard or the admin router: status, headers, body. */
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Writes an answer as is: `end` rather than `send`, so no ETag and no 304 for a no-store answer. */
+export function writeAnswer(res: Response, answer: Answer): void {
   // A failure after the app began answering (none is expected) must not corrupt that answer.
   if (res.headersSent) return;
   res.status(answer.status);

@@ -9,6 +9,12 @@ interface RegenerableSession extends Record<string, unknown> {
   save?: (done: Callback) => void;
 }
 
+/** The session express-session (or another session middleware) put on `req`, or null without one. */
+export function sessionOf(req: Request): Record<string, unknown> | null {
+  const session = (req as { session?: unknown }).session;
+  return typeof session === 'object' && session !== null ? (session as Record<string, unknown>) : null;
+}
+
 /**
  * The new session gets express-session's default cookie; an app may have set this one's own
  * lifetime ("remember me": `req.session.cookie.maxAge = ...`), which must outlive the grant.

@@ -1,7 +1,8 @@
-import { guardRunner, loginOfUser, type CommonGuardOptions, type GuardResponse } from '@protectimus-mail/core';
+import { guardRunner, loginOfUser, type CommonGuardOptions } from '@protectimus-mail/core';
 import type { Context, Middleware } from 'koa';
 import { checkMountPath, locate, type MountPath } from './mount';
 import { guardRequestOf } from './request';
+import { writeAnswer } from './response';
 import { grantInNewSession, sessionOf } from './session';
 
 /** Reads the login of the user who passed the first factor, or null/undefined for nobody. */
@@ -24,18 +25,6 @@ export interface ProtectimusMailOptions extends CommonGuardOptions {
 }
 
 const NO_SESSION = 'protectimusMail needs koa-session (app.use(session(app))) or another session middleware before it';
-
-/** Writes a guard answer; `vary` keeps what other middleware added (compression's Accept-Encoding). */
-function writeAnswer(ctx: Context, answer: Extract<GuardResponse, { action: 'respond' }>): void {
-  // A failure after the app began answering (none is expected) must not corrupt that answer.
-  if (ctx.headerSent) return;
-  ctx.status = answer.status;
-  for (const [name, value] of Object.entries(answer.headers)) {
-    if (name.toLowerCase() === 'vary') ctx.vary(value);
-    else ctx.set(name, value);
-  }
-  ctx.body = answer.body;
-}
 
 /**
  * The second-factor guard as Koa middleware. Use it where the protected pages are

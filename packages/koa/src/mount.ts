@@ -17,7 +17,7 @@ export interface Location {
 /** Throws unless `mount` is a path a guard can live under. */
 export function checkMountPath(mount: string): void {
   if (typeof mount !== 'string' || (mount !== '' && !mount.startsWith('/')) || /[?#\s\\]/.test(mount)) {
-    throw new TypeError(`protectimusMail: mountPath must be '' or a path that starts with '/', not ${JSON.stringify(mount)}`);
+    throw new TypeError(`protectimus-mail: mountPath must be '' or a path that starts with '/', not ${JSON.stringify(mount)}`);
   }
 }
 
@@ -52,7 +52,7 @@ export function locate(ctx: Context, option: MountPath | undefined): Location {
     if (requested === mountPath) return { mountPath, path: '/' };
     if (requested.startsWith(`${mountPath}/`)) return { mountPath, path: requested.slice(mountPath.length) };
     // Guarding a path outside its declared area would build form URLs nobody routes: say so.
-    throw new Error(`protectimusMail: mountPath '${mountPath}' is not a prefix of the request path; mount the guard there or fix the option`);
+    throw new Error(`protectimus-mail: mountPath '${mountPath}' is not a prefix of the request path; mount the middleware there or fix the option`);
   }
   const rest = ctx.path || '/';
   if (rest === requested) return { mountPath: '', path: rest };

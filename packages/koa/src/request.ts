@@ -7,12 +7,13 @@ import type { Location } from './mount';
  * for types it skips: only a body whose stream was read to its end was parsed, else the guard
  * reads the stream itself (as the Express adapter decides).
  */
-function parsedBody(ctx: Context): unknown {
+export function parsedBody(ctx: Context): unknown {
   const body = (ctx.request as { body?: unknown }).body;
   return body !== undefined && ctx.req.readableEnded ? body : undefined;
 }
 
-function header(ctx: Context, name: string): string | undefined {
+/** A request header, or undefined when absent. */
+export function header(ctx: Context, name: string): string | undefined {
   return ctx.get(name) || undefined;
 }
 

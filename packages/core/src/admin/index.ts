@@ -6,3 +6,5 @@ export type { HourStats } from './stats';
 export { ADMIN_CSP } from './responses';
 export { JSON_LIMIT as ADMIN_JSON_LIMIT, CSV_LIMIT as ADMIN_CSV_LIMIT } from './payload';
 export { assertAuthorize, flatQuery, adminInternalError, ADMIN_NO_SESSION } from './adapter';
+export { adminRunner } from './runner';
+export type { CommonAdminOptions, AdminBinding } from './runner';

@@ -1,0 +1,56 @@
+import { defaultProtectimus, logGuardError, reportGuardError } from '../http/adapter-kit';
+import type { Protectimus } from '../protectimus';
+import { ADMIN_NO_SESSION, adminInternalError, assertAuthorize } from './adapter';
+import { handleAdmin } from './handle';
+import type { AdminRequest, AdminResponse } from './types';
+
+/** The options every adapter's `protectimusAdmin()` takes, for its own request type `R`. */
+export interface CommonAdminOptions<R> {
+  /** The instance to administer. Default: the one guards left on the default share (`defaultProtectimus()`). */
+  protectimus?: Protectimus;
+  /**
+   * Whether this request may administer protectimus-mail: must return (or resolve to) `true`,
+   * anything else is 403. Required: there is no open default.
+   */
+  authorize: (r: R) => boolean | Promise<boolean>;
+  /** Told of errors the admin layer did not expect (answered 500). Default: one line on `console.error`. */
+  onError?: (err: unknown) => void;
+}
+
+/** What an adapter knows of its own request type `R`. */
+export interface AdminBinding<R> {
+  /** The live session (the CSRF token lives there), or null without session middleware. */
+  session(r: R): Record<string, unknown> | null;
+  /** The framework-neutral request for `handleAdmin`. */
+  request(r: R, session: Record<string, unknown>, authorized: boolean): AdminRequest;
+}
+
+/**
+ * The admin router's run for one request, whatever the framework: refuses to exist without
+ * `authorize`, then per request checks the session, asks `authorize`, and answers through
+ * `handleAdmin`. Never rejects: `authorize` or the default instance failing is a 500.
+ */
+export function adminRunner<R>(options: CommonAdminOptions<R>, binding: AdminBinding<R>): (r: R) => Promise<AdminResponse> {
+  assertAuthorize(options);
+  const onError = options.onError ?? logGuardError;
+
+  async function decide(r: R): Promise<AdminResponse> {
+    const session = binding.session(r);
+    if (!session) {
+      reportGuardError(onError, new Error(ADMIN_NO_SESSION));
+      return adminInternalError(ADMIN_NO_SESSION);
+    }
+    const authorized = (await options.authorize(r)) === true;
+    const pm = options.protectimus ?? defaultProtectimus();
+    return handleAdmin(pm, binding.request(r, session, authorized), { onError });
+  }
+
+  return async (r) => {
+    try {
+      return await decide(r);
+    } catch (err) {
+      reportGuardError(onError, err);
+      return adminInternalError();
+    }
+  };
+}
