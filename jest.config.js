@@ -8,7 +8,7 @@ module.exports = {
   moduleNameMapper: {
     '^@protectimus-mail/(core|express|koa)$': '<rootDir>/packages/$1/src',
     // Tests run from source, so a fresh clone needs no build first.
-    '^@protectimus-mail/example-express-app/dist/(.*)$': '<rootDir>/examples/express-app/src/$1',
+    '^@protectimus-mail/example-shared$': '<rootDir>/examples/shared/src',
   },
   testTimeout: 30000,
 };

@@ -1,68 +1,32 @@
-import { DEFAULT_VERIFIED_FOR, type Protectimus } from '@protectimus-mail/core';
 import { protectimusMail } from '@protectimus-mail/express';
+import { ACCOUNT_RESOURCE, buildSite, SECURITY_HEADERS, STYLESHEET, STYLESHEET_HEADERS, STYLESHEET_PATH, type Site as ExampleSite, type SiteConfig } from '@protectimus-mail/example-shared';
 import express, { type Express } from 'express';
-import { accountRoutes } from './account-routes';
-import { Accounts } from './accounts';
 import { authRoutes, createAuthenticator, requireSignIn } from './auth';
-import { checkConfig, redactUrl, type SiteConfig } from './config';
-import { devInboxRoutes } from './dev-inbox-routes';
-import { errorPage, notFoundPage } from './error-pages';
-import { DevInbox } from './inbox';
-import { STYLESHEET, STYLESHEET_PATH } from './layout';
 import { pageContext, sendPage } from './page-context';
-import { homePage, type Limits, type MailRoute } from './pages';
-import { createSecondFactor } from './second-factor';
-import { securityHeaders } from './security-headers';
-import { ACCOUNT_RESOURCE, seedDemo, type DemoLogin } from './seed';
+import { accountRoutes, devInboxRoutes, errorPages, notFound } from './routes';
 import { createSessions } from './sessions';
 
 /** A built site: the Express app and what it runs on, for `main` to print and tests to drive. */
-export interface Site {
-  app: Express;
-  pm: Protectimus;
-  /** The in-process inbox in dev mode (no `SMTP_URL`), else null. */
-  inbox: DevInbox | null;
-  demoLogins: DemoLogin[];
-  /** Closes the inbox, the stores and the Redis connections; the HTTP server is the caller's. */
-  close(): Promise<void>;
-}
+export type Site = ExampleSite<Express>;
 
 /**
- * Builds the site from `config`: starts the dev inbox unless an SMTP server is configured, seeds
- * the demo users, and assembles the app. Listening is left to the caller (port 0 in tests).
+ * Builds the site from `config` (`buildSite` starts the dev inbox unless an SMTP server is
+ * configured and seeds the demo users) and assembles the Express app. Listening is left to the
+ * caller (port 0 in tests).
  */
-export async function createSite(config: SiteConfig): Promise<Site> {
-  checkConfig(config);
-  const closers: (() => Promise<void> | void)[] = [];
-  const close = async () => {
-    for (const fn of closers.splice(0).reverse()) await fn();
-  };
-  try {
-    let inbox: DevInbox | null = null;
-    let transport = config.smtpUrl;
-    if (!transport) {
-      const started = await DevInbox.start({ port: config.devSmtpPort });
-      closers.push(() => started.close());
-      inbox = started;
-      transport = started.smtpUrl;
-    }
-    const pm = createSecondFactor(config, transport);
-    closers.push(() => pm.close());
-    const accounts = new Accounts();
-    const demoLogins = await seedDemo(pm, accounts, config.demoEmails);
-    // The sign-in lasts as long as the guard's verification (its default), so both end together.
-    const sessions = createSessions({ secret: config.sessionSecret, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, maxAgeSeconds: DEFAULT_VERIFIED_FOR });
-    closers.push(() => sessions.close());
+export function createSite(config: SiteConfig): Promise<Site> {
+  return buildSite(config, ({ pm, inbox, accounts, homePage, onClose }) => {
+    const sessions = createSessions(config);
+    onClose(() => sessions.close());
     const authenticator = createAuthenticator(accounts);
-    const mailRoute: MailRoute = inbox ? { kind: 'dev-inbox' } : { kind: 'smtp', server: redactUrl(transport) };
-    const limits: Limits = { ttl: pm.otp.ttl, maxAttempts: pm.otp.maxAttempts, verifiedFor: DEFAULT_VERIFIED_FOR };
 
     const app = express();
     app.disable('x-powered-by');
-    app.use(securityHeaders);
-    app.get(STYLESHEET_PATH, (_req, res) => {
-      res.type('css').set('Cache-Control', 'public, max-age=3600').send(STYLESHEET);
+    app.use((_req, res, next) => {
+      res.set(SECURITY_HEADERS);
+      next();
     });
+    app.get(STYLESHEET_PATH, (_req, res) => res.set(STYLESHEET_HEADERS).send(STYLESHEET));
     app.use(sessions.middleware);
     app.use(authenticator.initialize());
     app.use(authenticator.session());
@@ -72,18 +36,14 @@ export async function createSite(config: SiteConfig): Promise<Site> {
     });
     app.use(express.urlencoded({ extended: false, limit: '16kb' }));
 
-    app.get('/', (req, res) => sendPage(res, 200, homePage(pageContext(req, res), demoLogins, mailRoute, limits)));
+    app.get('/', (req, res) => sendPage(res, 200, homePage(pageContext(req, res))));
     app.use(authRoutes(authenticator));
     // Everything under /account: password first (requireSignIn), then the mailed code (the guard).
     app.use('/account', requireSignIn, protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE }), accountRoutes(pm));
     if (inbox) app.use(devInboxRoutes(inbox));
 
-    app.use(notFoundPage);
-    app.use(errorPage);
-
-    return { app, pm, inbox, demoLogins, close };
-  } catch (err) {
-    await close();
-    throw err;
-  }
+    app.use(notFound);
+    app.use(errorPages);
+    return { app, handler: app };
+  });
 }

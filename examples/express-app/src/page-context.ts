@@ -1,19 +1,23 @@
+import { siteCsrfToken, siteCsrfValid, type PageContext, type SiteUser } from '@protectimus-mail/example-shared';
 import type { Request, Response } from 'express';
-import type { SiteUser } from './accounts';
-import { csrfToken } from './csrf';
-import type { PageContext } from './layout';
 
-/** The signed-in user, or null; Passport puts what `deserializeUser` gave into `req.user`. */
-export function currentUser(req: Request): SiteUser | null {
-  return (req.user as SiteUser | undefined) ?? null;
+/** This session's CSRF token for the site's forms, made on first use. */
+export function csrfToken(req: Request): string {
+  return siteCsrfToken(req.session);
+}
+
+/** Whether the posted `_csrf` field is this session's token. */
+export function csrfValid(req: Request): boolean {
+  return siteCsrfValid(req.session, req.body);
 }
 
 /**
- * What the page header needs. A CSRF token is made only for a signed-in user (their sign-out
- * button), so an anonymous visit does not create a session.
+ * What the page header needs. Passport puts what `deserializeUser` gave into `req.user`. A CSRF
+ * token is made only for a signed-in user (their sign-out button), so an anonymous visit does not
+ * create a session.
  */
 export function pageContext(req: Request, res: Response): PageContext {
-  const user = currentUser(req);
+  const user = (req.user as SiteUser | undefined) ?? null;
   return { user, csrf: user ? csrfToken(req) : '', devInbox: res.locals.devInbox === true };
 }
 

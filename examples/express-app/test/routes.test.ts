@@ -2,51 +2,22 @@
  * The example site's own routes over HTTP (supertest): sign-in and sign-out, CSRF, cookies,
  * headers, escaping, the dev inbox only in dev mode, and the Redis mode.
  */
-import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import nodemailer from 'nodemailer';
 import request from 'supertest';
+import { codeFor, csrfIn, dropRedisKeys, REDIS_URL, sessionCookie, sessionSetCookies, signIn, testConfig, uniquePrefix } from '../../shared/test/site-helpers';
 import { createSite, type Site } from '../src/app';
-import { configFromEnv, type SiteConfig } from '../src/config';
-
-const SECRET = 'routes-test-secret-0123456789';
-
-function devConfig(overrides: Partial<SiteConfig> = {}): SiteConfig {
-  // An empty environment, so REDIS_URL or SMTP_URL in the shell do not change what is tested.
-  return { ...configFromEnv({}), port: 0, protectimusSecret: SECRET, ...overrides };
-}
-
-function csrfIn(html: string): string {
-  const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
-  if (!token) throw new Error('no CSRF field on the page');
-  return token;
-}
-
-function cookieHeader(res: request.Response): string {
-  const raw = res.headers['set-cookie'] as unknown as string[] | undefined;
-  const cookie = raw?.find((c) => c.startsWith('example.sid='));
-  if (!cookie) throw new Error('no session cookie set');
-  return cookie;
-}
-
-async function signIn(agent: request.Agent, login: string, password: string, next?: string): Promise<request.Response> {
-  const form = await agent.get('/sign-in').expect(200);
-  return agent
-    .post('/sign-in')
-    .type('form')
-    .send({ _csrf: csrfIn(form.text), login, password, ...(next !== undefined ? { next } : {}) });
-}
 
 describe('dev mode (memory store, in-process inbox)', () => {
   let site: Site;
 
   beforeAll(async () => {
-    site = await createSite(devConfig());
+    site = await createSite(testConfig());
   });
   afterAll(() => site.close());
 
   test('the home page explains the two steps, warns about mail tokens, and sends a strict CSP', async () => {
-    const res = await request(site.app).get('/').expect(200);
+    const res = await request(site.handler).get('/').expect(200);
     expect(res.headers['content-security-policy']).toContain("default-src 'none'");
     expect(res.headers['content-security-policy']).not.toContain('unsafe-inline');
     expect(res.headers['x-frame-options']).toBe('DENY');
@@ -61,14 +32,14 @@ describe('dev mode (memory store, in-process inbox)', () => {
   });
 
   test('the account area sends a browser to sign in, and answers other clients in the guard protocol', async () => {
-    const page = await request(site.app).get('/account/settings?tab=1').set('Accept', 'text/html').expect(303);
+    const page = await request(site.handler).get('/account/settings?tab=1').set('Accept', 'text/html').expect(303);
     expect(page.headers.location).toBe('/sign-in?next=%2Faccount%2Fsettings%3Ftab%3D1');
-    const api = await request(site.app).get('/account').set('Accept', 'application/json').expect(401);
+    const api = await request(site.handler).get('/account').set('Accept', 'application/json').expect(401);
     expect(api.body).toEqual({ error: 'unauthenticated' });
   });
 
   test('a wrong password or an unknown login gets one message, with the typed login escaped', async () => {
-    const agent = request.agent(site.app);
+    const agent = request.agent(site.handler);
     const wrong = await signIn(agent, 'bob', 'not-bob-password');
     expect(wrong.status).toBe(401);
     expect(wrong.text).toContain('Wrong login or password.');
@@ -80,7 +51,7 @@ describe('dev mode (memory store, in-process inbox)', () => {
   });
 
   test('sign-in needs the form CSRF token', async () => {
-    const agent = request.agent(site.app);
+    const agent = request.agent(site.handler);
     await agent.get('/sign-in').expect(200);
     const res = await agent.post('/sign-in').type('form').send({ login: 'bob', password: 'bob-password', _csrf: 'forged' });
     expect(res.status).toBe(403);
@@ -89,39 +60,36 @@ describe('dev mode (memory store, in-process inbox)', () => {
   });
 
   test('signing in regenerates the session, sets a safe cookie, and goes back only to paths on this site', async () => {
-    const agent = request.agent(site.app);
+    const agent = request.agent(site.handler);
     const form = await agent.get('/sign-in?next=%2Faccount%2Fsettings').expect(200);
-    const before = cookieHeader(form);
+    const [before] = sessionSetCookies(form);
     expect(before).toMatch(/HttpOnly/i);
     expect(before).toMatch(/SameSite=Lax/i);
 
     const res = await agent.post('/sign-in').type('form').send({ _csrf: csrfIn(form.text), login: 'alice', password: 'alice-password', next: '/account/settings' });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/account/settings');
-    expect(cookieHeader(res).split(';')[0]).not.toBe(before.split(';')[0]);
+    expect(sessionCookie(res)).not.toBe(sessionCookie(form));
 
-    const other = request.agent(site.app);
+    const other = request.agent(site.handler);
     const offsite = await signIn(other, 'alice', 'alice-password', '//evil.example/phish');
     expect(offsite.status).toBe(303);
     expect(offsite.headers.location).toBe('/account');
   });
 
   test('the guard protects /account by JSON too: a code mailed to the dev inbox opens it', async () => {
-    const agent = request.agent(site.app);
+    const agent = request.agent(site.handler);
     expect((await signIn(agent, 'bob', 'bob-password')).status).toBe(303);
     const challenge = await agent.get('/account').set('Accept', 'application/json').expect(401);
     expect(challenge.body).toMatchObject({ error: 'otp_required', resource: 'account', sentTo: 'b***@example.com', otpLength: 8, pin: 'before', verifyUrl: '/account/_otp/verify' });
 
-    const mail = site.inbox?.list().find((m) => m.to.includes('bob@example.com'));
-    const code = /\b(\d{8})\b/.exec(mail?.text ?? '')?.[1];
-    expect(code).toBeDefined();
-    await agent.post('/account/_otp/verify').send({ otp: `2468${code}` }).expect(200);
+    await agent.post('/account/_otp/verify').send({ otp: `2468${codeFor(site, 'bob@example.com')}` }).expect(200);
     const settings = await agent.get('/account/settings').expect(200);
     expect(settings.text).toContain('Bob mail');
   });
 
   test('sign-out needs POST with the CSRF token, and closes the account area', async () => {
-    const agent = request.agent(site.app);
+    const agent = request.agent(site.handler);
     expect((await signIn(agent, 'alice', 'alice-password')).status).toBe(303);
     const home = await agent.get('/').expect(200);
     expect(home.text).toContain('Sign out alice');
@@ -141,7 +109,7 @@ describe('dev mode (memory store, in-process inbox)', () => {
     await transport.sendMail({ from: 'a@example.com', to: 'mallory@example.com', subject: '<img src=x onerror=alert(1)>', text: '<script>alert(1)</script>' });
     transport.close();
 
-    const res = await request(site.app).get('/dev/inbox').expect(200);
+    const res = await request(site.handler).get('/dev/inbox').expect(200);
     expect(res.text).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(res.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(res.text).not.toMatch(/<script|<img/);
@@ -149,14 +117,14 @@ describe('dev mode (memory store, in-process inbox)', () => {
   });
 
   test('unknown pages get a 404 page', async () => {
-    const res = await request(site.app).get('/nowhere').expect(404);
+    const res = await request(site.handler).get('/nowhere').expect(404);
     expect(res.text).toContain('There is no page at this address.');
   });
 });
 
 test('NODE_ENV=production refuses the dev inbox and a made-up session secret', async () => {
-  await expect(createSite(devConfig({ production: true, sessionSecret: 's'.repeat(32) }))).rejects.toThrow(/SMTP_URL is required/);
-  await expect(createSite(devConfig({ production: true, smtpUrl: 'smtp://127.0.0.1:9' }))).rejects.toThrow(/SESSION_SECRET is required/);
+  await expect(createSite(testConfig({ production: true, sessionSecret: 's'.repeat(32) }))).rejects.toThrow(/SMTP_URL is required/);
+  await expect(createSite(testConfig({ production: true, smtpUrl: 'smtp://127.0.0.1:9' }))).rejects.toThrow(/SESSION_SECRET is required/);
 });
 
 describe('with SMTP_URL', () => {
@@ -164,28 +132,28 @@ describe('with SMTP_URL', () => {
 
   beforeAll(async () => {
     // Nothing is mailed in these tests, so the server need not exist.
-    site = await createSite(devConfig({ smtpUrl: 'smtp://127.0.0.1:9' }));
+    site = await createSite(testConfig({ smtpUrl: 'smtp://127.0.0.1:9' }));
   });
   afterAll(() => site.close());
 
   test('there is no dev inbox, and the home page does not point to one', async () => {
     expect(site.inbox).toBeNull();
-    await request(site.app).get('/dev/inbox').expect(404);
-    const home = await request(site.app).get('/').expect(200);
+    await request(site.handler).get('/dev/inbox').expect(404);
+    const home = await request(site.handler).get('/').expect(200);
     expect(home.text).not.toContain('/dev/inbox');
     expect(home.text).toContain('smtp://127.0.0.1:9');
   });
 
   test('a mail server that cannot be reached is a 502, never a pass', async () => {
-    const agent = request.agent(site.app);
+    const agent = request.agent(site.handler);
     expect((await signIn(agent, 'alice', 'alice-password')).status).toBe(303);
     await agent.get('/account').set('Accept', 'application/json').expect(502, { error: 'delivery_failed' });
   });
 });
 
 describe('with REDIS_URL', () => {
-  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const redisPrefix = `example-test:${randomBytes(6).toString('hex')}:`;
+  const redisUrl = REDIS_URL;
+  const redisPrefix = uniquePrefix('express-site');
   const sites: Site[] = [];
   let redis: Redis;
 
@@ -194,28 +162,26 @@ describe('with REDIS_URL', () => {
   });
   afterAll(async () => {
     await Promise.all(sites.map((s) => s.close()));
-    const keys = await redis.keys(`${redisPrefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
     await redis.quit();
+    await dropRedisKeys(redisPrefix);
   });
 
   test('sessions and protectimus-mail data live in Redis, and a restart seeds the demo again', async () => {
-    const first = await createSite(devConfig({ redisUrl, redisPrefix }));
+    const first = await createSite(testConfig({ redisUrl, redisPrefix }));
     sites.push(first);
-    const agent = request.agent(first.app);
+    const agent = request.agent(first.handler);
     expect((await signIn(agent, 'alice', 'alice-password')).status).toBe(303);
     expect(await redis.keys(`${redisPrefix}sess:*`)).not.toHaveLength(0);
     expect(await redis.keys(`${redisPrefix}pm:*`)).not.toHaveLength(0);
 
     // A second start over the same data (another secret, as a dev restart would have) still works.
-    const second = await createSite(devConfig({ redisUrl, redisPrefix, protectimusSecret: 'another-secret-0123456789' }));
+    const second = await createSite(testConfig({ redisUrl, redisPrefix, protectimusSecret: 'another-secret-0123456789' }));
     sites.push(second);
-    const again = request.agent(second.app);
+    const again = request.agent(second.handler);
     expect((await signIn(again, 'bob', 'bob-password')).status).toBe(303);
     const challenge = await again.get('/account').set('Accept', 'application/json').expect(401);
     expect(challenge.body).toMatchObject({ error: 'otp_required', otpLength: 8, pin: 'before' });
-    const code = /\b(\d{8})\b/.exec(second.inbox?.list()[0]?.text ?? '')?.[1];
-    await again.post('/account/_otp/verify').send({ otp: `2468${code}` }).expect(200);
+    await again.post('/account/_otp/verify').send({ otp: `2468${codeFor(second, 'bob@example.com')}` }).expect(200);
     await again.get('/account').expect(200);
     expect((await second.pm.users.list({ q: 'bob' })).items.filter((u) => u.login === 'bob')).toHaveLength(1);
   });

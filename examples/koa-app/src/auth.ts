@@ -1,48 +1,26 @@
 import Router from '@koa/router';
-import { prefersHtml, safeReturnTo } from '@protectimus-mail/core';
+import { safeReturnTo } from '@protectimus-mail/core';
+import { signIn, signInPage, signOutExpiredPage, type Accounts, type SignInView, type SiteUser } from '@protectimus-mail/example-shared';
 import type { Context, Middleware } from 'koa';
 import passport from 'koa-passport';
-import { Strategy as LocalStrategy } from 'passport-local';
-import { csrfToken, csrfValid } from './csrf';
-import { pageContext, seeOther, sendPage } from './page-context';
-import { MAX_PASSWORD_LENGTH, messagePage, signInPage, type Accounts, type SignInView, type SiteUser } from './shared';
+import { csrfToken, csrfValid, pageContext, seeOther, sendPage } from './page-context';
 
 export type Authenticator = InstanceType<typeof passport.KoaPassport>;
 
-const MAX_LOGIN_LENGTH = 100;
-
-/**
- * A koa-passport of its own (not the module's shared one), so two sites in one process (the
- * tests) do not share strategies or user lookups.
- */
+/** A koa-passport of the site's own, checking passwords against `accounts`. */
 export function createAuthenticator(accounts: Accounts): Authenticator {
-  const authenticator = new passport.KoaPassport();
-  authenticator.use(
-    new LocalStrategy({ usernameField: 'login', passwordField: 'password' }, (login, password, done) => {
-      if (login.length > MAX_LOGIN_LENGTH || password.length > MAX_PASSWORD_LENGTH) return done(null, false);
-      accounts.verify(login, password).then((user) => done(null, user ?? false), done);
-    }),
-  );
-  // Only the login goes into the session; the rest is looked up on each request, so a removed
-  // account stops working at once.
-  authenticator.serializeUser((user, done) => done(null, (user as SiteUser).login));
-  authenticator.deserializeUser((login: unknown, done) => done(null, typeof login === 'string' ? (accounts.find(login) ?? false) : false));
-  return authenticator;
+  return signIn.withAccounts(new passport.KoaPassport(), accounts);
 }
 
 function signInForm(ctx: Context, status: number, view: SignInView): void {
   sendPage(ctx, status, signInPage({ ...pageContext(ctx), csrf: csrfToken(ctx) }, view));
 }
 
-/**
- * Sends a browser that is not signed in to the sign-in page, remembering where it was going.
- * Other requests go on to the guard, which answers them `401 unauthenticated` in its protocol.
- */
+/** Sends a browser that is not signed in to the sign-in page; other requests go on to the guard. */
 export const requireSignIn: Middleware = (ctx, next) => {
-  const browserGet = (ctx.method === 'GET' || ctx.method === 'HEAD') && prefersHtml(ctx.get('accept'));
-  if (ctx.state.user || !browserGet) return next();
-  const target = safeReturnTo(ctx.originalUrl);
-  seeOther(ctx, target ? `/sign-in?next=${encodeURIComponent(target)}` : '/sign-in');
+  const location = signIn.redirect({ method: ctx.method, accept: ctx.get('accept'), url: ctx.originalUrl, signedIn: Boolean(ctx.state.user) });
+  if (!location) return next();
+  seeOther(ctx, location);
   return Promise.resolve();
 };
 
@@ -52,29 +30,24 @@ export function authRoutes(authenticator: Authenticator): Router {
 
   router.get('/sign-in', (ctx) => {
     const next = safeReturnTo(ctx.query.next);
-    if (ctx.state.user) return seeOther(ctx, next ?? '/account');
+    if (ctx.state.user) return seeOther(ctx, next ?? signIn.DEFAULT_NEXT);
     signInForm(ctx, 200, { next });
   });
 
   router.post('/sign-in', async (ctx, next) => {
-    const body = ((ctx.request as { body?: unknown }).body ?? {}) as Record<string, unknown>;
-    const target = safeReturnTo(body.next);
-    const login = typeof body.login === 'string' ? body.login.slice(0, MAX_LOGIN_LENGTH) : '';
-    if (!csrfValid(ctx)) return signInForm(ctx, 403, { next: target, login, error: 'This form had expired. Please sign in again.' });
+    const form = signIn.readForm((ctx.request as { body?: unknown }).body);
+    if (!csrfValid(ctx)) return signInForm(ctx, 403, { ...form, error: signIn.EXPIRED });
     await authenticator.authenticate('local', async (err: unknown, user: SiteUser | false) => {
       if (err) throw err;
-      // One message for an unknown login and a wrong password, so the form does not reveal which logins exist.
-      if (!user) return signInForm(ctx, 401, { next: target, login, error: 'Wrong login or password.' });
+      if (!user) return signInForm(ctx, 401, { ...form, error: signIn.WRONG });
       // Passport 0.6 regenerates the session here (koa-session's regenerate), so an id planted before sign-in is worthless after.
       await ctx.login(user);
-      seeOther(ctx, target ?? '/account');
+      seeOther(ctx, form.next ?? signIn.DEFAULT_NEXT);
     })(ctx, next);
   });
 
   router.post('/sign-out', async (ctx) => {
-    if (!csrfValid(ctx)) {
-      return sendPage(ctx, 403, messagePage(pageContext(ctx), 'Form expired', 'That sign-out form had expired. Reload the page and try again.'));
-    }
+    if (!csrfValid(ctx)) return sendPage(ctx, 403, signOutExpiredPage(pageContext(ctx)));
     await ctx.logout();
     // koa-session's regenerate keeps the data, so Passport's logout alone would leave the second
     // factor's verification in the session: drop the whole session instead.

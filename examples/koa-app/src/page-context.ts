@@ -1,6 +1,21 @@
+import { siteCsrfToken, siteCsrfValid, type PageContext, type SiteUser } from '@protectimus-mail/example-shared';
 import type { Context } from 'koa';
-import { csrfToken } from './csrf';
-import type { PageContext, SiteUser } from './shared';
+
+function sessionOf(ctx: Context): object {
+  const session = (ctx as { session?: object | null }).session;
+  if (!session) throw new Error('the site needs koa-session before its forms');
+  return session;
+}
+
+/** This session's CSRF token for the site's forms, made on first use. */
+export function csrfToken(ctx: Context): string {
+  return siteCsrfToken(sessionOf(ctx));
+}
+
+/** Whether the posted `_csrf` field is this session's token. */
+export function csrfValid(ctx: Context): boolean {
+  return siteCsrfValid(sessionOf(ctx), (ctx.request as { body?: unknown }).body);
+}
 
 /** The signed-in user, or null; koa-passport puts what `deserializeUser` gave into `ctx.state.user`. */
 export function currentUser(ctx: Context): SiteUser | null {

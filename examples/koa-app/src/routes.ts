@@ -1,10 +1,8 @@
 import Router from '@koa/router';
-import type { MailToken, Protectimus } from '@protectimus-mail/core';
-import type { Context, Middleware } from 'koa';
-import { currentUser, pageContext, sendPage } from './page-context';
-import { accountPage, inboxPage, settingsPage, type DevInbox, type PageContext, type SiteUser } from './shared';
-
-type AccountView = (ctx: PageContext & { user: SiteUser }, tokens: readonly MailToken[]) => string;
+import type { Protectimus } from '@protectimus-mail/core';
+import { ACCOUNT_PAGES, errorPage, inboxPage, renderAccountPage, type DevInbox } from '@protectimus-mail/example-shared';
+import type { Middleware } from 'koa';
+import { pageContext, sendPage } from './page-context';
 
 /**
  * `/account` and `/account/settings` behind `gates` (the password, then the guard). The guard's
@@ -15,23 +13,25 @@ export function accountRoutes(pm: Protectimus, gates: { signIn: Middleware; guar
   const router = new Router({ prefix: '/account' });
   router.use(gates.signIn, gates.guard);
   router.all(['/_otp/verify', '/_otp/resend'], gates.guard);
-  // These run only after the guard let the request through: signed in and verified.
-  const show = (view: AccountView) => async (ctx: Context) => {
-    const user = currentUser(ctx);
-    if (!user) throw new Error('the account pages must be mounted behind the sign-in and the guard');
-    const tokens = await pm.users.tokensOf(user.protectimusUserId);
-    sendPage(ctx, 200, view({ ...pageContext(ctx), user }, tokens));
-  };
-  router.get('/', show(accountPage));
-  router.get('/settings', show(settingsPage));
+  for (const [path, view] of Object.entries(ACCOUNT_PAGES)) {
+    router.get(path, async (ctx) => sendPage(ctx, 200, await renderAccountPage(pm, view, pageContext(ctx))));
+  }
   return router;
 }
 
 /** `GET /dev/inbox`: mounted only when the in-process SMTP server runs (no `SMTP_URL`). */
 export function devInboxRoutes(inbox: DevInbox): Router {
   const router = new Router();
-  router.get('/dev/inbox', (ctx) => {
-    sendPage(ctx, 200, inboxPage(pageContext(ctx), inbox.list(), `127.0.0.1:${inbox.port}`));
-  });
+  router.get('/dev/inbox', (ctx) => sendPage(ctx, 200, inboxPage(pageContext(ctx), inbox)));
   return router;
 }
+
+/** The last word on errors: a plain page that never shows the error itself. */
+export const errorPages: Middleware = async (ctx, next) => {
+  try {
+    await next();
+  } catch (err) {
+    const { status, page } = errorPage(err, () => pageContext(ctx));
+    sendPage(ctx, status, page);
+  }
+};

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import { SESSION_COOKIE, SESSION_MAX_AGE_MS, sessionRedis, sessionSecret, type SiteConfig } from '@protectimus-mail/example-shared';
+import type { Redis } from 'ioredis';
 import type Koa from 'koa';
 import session from 'koa-session';
 
@@ -70,38 +71,14 @@ class MemorySessionStore {
 /**
  * koa-session with the cookie a login session wants: httpOnly (no script may read it),
  * sameSite=lax (no cross-site post carries it), secure whenever the request came over HTTPS,
- * signed with `app.keys`, holding only a random id. The data is in Redis when `redisUrl` is given,
- * so sessions survive restarts and are shared by processes; else in this process's memory.
+ * signed with `app.keys` (set here), holding only a random id. The data is in Redis when
+ * `REDIS_URL` is given, so sessions survive restarts and are shared by processes; else in this
+ * process's memory.
  */
-export function createSessions(app: Koa, options: { redisUrl?: string; redisPrefix: string; maxAgeSeconds: number }): SessionSetup {
-  let client: Redis | undefined;
-  let store: RedisSessionStore | MemorySessionStore = new MemorySessionStore();
-  if (options.redisUrl) {
-    client = new Redis(options.redisUrl, {
-      // A Redis that is down makes the request fail within seconds instead of hanging it.
-      connectTimeout: 2000,
-      maxRetriesPerRequest: 1,
-      commandTimeout: 2000,
-    });
-    // Each failed call reports its own error; this only keeps ioredis from logging every reconnect.
-    client.on('error', () => {});
-    store = new RedisSessionStore(client, `${options.redisPrefix}sess:`);
-  }
-  const middleware = session(
-    {
-      key: 'example.sid',
-      maxAge: options.maxAgeSeconds * 1000,
-      httpOnly: true,
-      sameSite: 'lax',
-      signed: true,
-      store,
-    },
-    app,
-  );
-  return {
-    middleware,
-    async close() {
-      if (client && client.status !== 'end') await client.quit().catch(() => client?.disconnect());
-    },
-  };
+export function createSessions(app: Koa, config: SiteConfig): SessionSetup {
+  app.keys = [sessionSecret(config)];
+  const redis = sessionRedis(config);
+  const store = redis ? new RedisSessionStore(redis.client, redis.prefix) : new MemorySessionStore();
+  const middleware = session({ key: SESSION_COOKIE, maxAge: SESSION_MAX_AGE_MS, httpOnly: true, sameSite: 'lax', signed: true, store }, app);
+  return { middleware, close: async () => redis?.close() };
 }

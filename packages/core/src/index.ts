@@ -19,6 +19,7 @@ export type { CreateResourceInput, UpdateResourceInput, AssignmentView } from '.
 export type { EventType, ProtectimusEvent } from './events';
 export type { EventListener, EventQuery } from './audit';
 export { parseTyped } from './pin';
+export { escapeHtml } from './html/escape';
 export { ProtectimusMailStrategy } from './strategy';
 export type { ProtectimusMailStrategyOptions, ProtectimusMailAuthInfo, ProtectimusMailChallenge, StrategyRequest, StrategyLoginOf } from './strategy';
 export { MemoryStore } from './stores/memory';

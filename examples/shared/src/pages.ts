@@ -1,7 +1,7 @@
 import type { MailToken } from '@protectimus-mail/core';
 import type { SiteUser } from './accounts';
 import { html, type SafeHtml } from './html';
-import type { ReceivedMail } from './inbox';
+import type { DevInbox, ReceivedMail } from './inbox';
 import { layout, type PageContext } from './layout';
 import type { DemoLogin } from './seed';
 
@@ -143,12 +143,14 @@ function mailItem(mail: ReceivedMail): SafeHtml {
 </article>`;
 }
 
-export function inboxPage(ctx: PageContext, mails: readonly ReceivedMail[], smtp: string): string {
+/** `/dev/inbox`: what `inbox` received, newest first. */
+export function inboxPage(ctx: PageContext, inbox: DevInbox): string {
+  const mails = inbox.list();
   return layout(
     'Dev inbox',
     ctx,
     html`<h1>Dev inbox</h1>
-<p class="muted">Everything mailed to the SMTP server inside this process (<code>${smtp}</code>), newest first.
+<p class="muted">Everything mailed to the SMTP server inside this process (<code>127.0.0.1:${inbox.port}</code>), newest first.
 This page exists only in dev mode, without <code>SMTP_URL</code>. <a href="/dev/inbox">Refresh</a></p>
 ${mails.length === 0 ? html`<p>No mail yet. Open the <a href="/account">account area</a> after signing in to get a code.</p>` : mails.map(mailItem)}`,
   );
@@ -156,4 +158,13 @@ ${mails.length === 0 ? html`<p>No mail yet. Open the <a href="/account">account 
 
 export function messagePage(ctx: PageContext, title: string, message: string): string {
   return layout(title, ctx, html`<h1>${title}</h1>\n<p>${message}</p>\n<p><a href="/">Back to the home page</a></p>`, { narrow: true });
+}
+
+export function notFoundPage(ctx: PageContext): string {
+  return messagePage(ctx, 'Not found', 'There is no page at this address.');
+}
+
+/** The sign-out button's form carried a CSRF token that is not this session's. */
+export function signOutExpiredPage(ctx: PageContext): string {
+  return messagePage(ctx, 'Form expired', 'That sign-out form had expired. Reload the page and try again.');
 }

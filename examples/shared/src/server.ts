@@ -8,7 +8,7 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-/** Serves `handler` (`app.callback()`); resolves once the port is bound (port 0 takes any free one). */
+/** Serves `handler` (a site's `handler`); resolves once the port is bound (port 0 takes any free one). */
 export function listen(handler: RequestListener, port: number, host: string): Promise<Listening> {
   return new Promise((resolve, reject) => {
     const server = createServer(handler);

@@ -1,7 +1,9 @@
+import { escapeHtml } from '@protectimus-mail/core';
+
 /**
- * HTML built by a tagged template that escapes every interpolated value unless it is already
- * `SafeHtml`, so a page cannot forget to escape something it shows: escaping is the default and
- * raw markup needs a deliberate `html` wrapper.
+ * HTML built by a tagged template that escapes every interpolated value (with core's
+ * `escapeHtml`) unless it is already `SafeHtml`, so a page cannot forget to escape something it
+ * shows: escaping is the default and raw markup needs a deliberate `html` wrapper.
  */
 export class SafeHtml {
   constructor(readonly value: string) {}
@@ -9,20 +11,6 @@ export class SafeHtml {
   toString(): string {
     return this.value;
   }
-}
-
-const ENTITIES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-  '`': '&#96;',
-};
-
-/** Text made safe for an element body or a quoted attribute value (either kind of quote). */
-export function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"'`]/g, (ch) => ENTITIES[ch] ?? ch);
 }
 
 function render(value: unknown): string {

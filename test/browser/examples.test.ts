@@ -1,0 +1,152 @@
+/**
+ * The example sites in a real browser, one journey spec run against each (Express and Koa: the
+ * same pages, the same demo): Debian's Chromium driven by playwright-core, the site in this process
+ * on a free port, with the memory store and the in-process dev inbox.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { listen, type Listening, type Site, type SiteConfig } from '@protectimus-mail/example-shared';
+import type { Browser } from 'playwright-core';
+import { createSite as createExpressSite } from '../../examples/express-app/src/app';
+import { createSite as createKoaSite } from '../../examples/koa-app/src/app';
+import { testConfig } from '../../examples/shared/test/site-helpers';
+import { launchChromium, SLOW } from './support/chromium';
+import { codeFromInbox, newVisitor, pathOf, signIn, wrongCode } from './support/visitor';
+
+const SCREENSHOT = path.join(__dirname, '..', '..', 'docs', 'code-page.png');
+
+interface ExampleSite {
+  name: string;
+  createSite: (config: SiteConfig) => Promise<Site<unknown>>;
+  /** Whether this site's code page is the one in the docs (`npm start` runs the Express site). */
+  screenshot: boolean;
+}
+
+const SITES: ExampleSite[] = [
+  { name: 'Express', createSite: createExpressSite, screenshot: true },
+  { name: 'Koa', createSite: createKoaSite, screenshot: false },
+];
+
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+}, SLOW);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe.each(SITES)('the $name example site', ({ createSite, screenshot }) => {
+  let site: Site<unknown>;
+  let web: Listening;
+
+  beforeAll(async () => {
+    // An empty environment: memory store and dev inbox, whatever REDIS_URL or SMTP_URL this shell has.
+    site = await createSite(testConfig());
+    web = await listen(site.handler, 0, '127.0.0.1');
+  }, SLOW);
+
+  afterAll(async () => {
+    await web?.close();
+    await site?.close();
+  });
+
+  test(
+    'bob: password, then PIN + 8-digit code, a wrong code first, and back to the page he asked for',
+    async () => {
+      const { context, page, problems } = await newVisitor(browser, web.url, { width: 600, height: 600 });
+      try {
+        await page.goto('/account/settings');
+        expect(pathOf(page)).toBe('/sign-in?next=%2Faccount%2Fsettings');
+        await expect(page.locator('main').innerText()).resolves.toContain('/account/settings');
+
+        await signIn(page, 'bob', 'bob-password');
+        await page.waitForURL('**/account/settings');
+        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Enter your code');
+        const intro = await page.locator('main').innerText();
+        expect(intro).toContain('b***@example.com');
+        expect(intro).toContain('8-digit code');
+        expect(intro).toContain('Type your PIN, then the 8-digit code, with nothing between them.');
+        expect(await page.getByLabel('PIN and code').count()).toBe(1);
+
+        if (screenshot) {
+          const shot = await page.screenshot({ fullPage: true });
+          expect(shot.subarray(1, 4).toString('latin1')).toBe('PNG');
+          // Written when missing or asked for, so an ordinary test run leaves the docs untouched.
+          if (!existsSync(SCREENSHOT) || process.env.UPDATE_SCREENSHOTS === '1') {
+            await mkdir(path.dirname(SCREENSHOT), { recursive: true });
+            await writeFile(SCREENSHOT, shot);
+          }
+        }
+
+        const code = await codeFromInbox(context, 'bob@example.com', 8);
+
+        await page.getByLabel('PIN and code').fill(`2468${wrongCode(code)}`);
+        await page.getByRole('button', { name: 'Verify' }).click();
+        await expect(page.getByRole('alert').innerText()).resolves.toBe('That code is not right. 2 attempts left.');
+        // The form stays for the same code: the page still says where it went.
+        await expect(page.locator('main').innerText()).resolves.toContain('b***@example.com');
+
+        await page.getByLabel('PIN and code').fill(`2468${code}`);
+        await page.getByRole('button', { name: 'Verify' }).click();
+        await page.waitForURL('**/account/settings');
+        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Account settings');
+        const settings = await page.locator('main').innerText();
+        expect(settings).toContain('Bob mail');
+        expect(settings).toContain('8-digit code, PIN typed before it');
+
+        // Verified for the whole area: another page under /account asks for no new code.
+        await page.goto('/account');
+        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Hello, Bob Example');
+        expect(site.inbox?.list().filter((m) => m.to.includes('bob@example.com'))).toHaveLength(1);
+        expect(problems).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    },
+    SLOW,
+  );
+
+  test(
+    'alice: password, then a 6-digit code with no PIN; signing out closes the area again',
+    async () => {
+      const { context, page, problems } = await newVisitor(browser, web.url);
+      try {
+        await page.goto('/');
+        await page.getByRole('link', { name: 'Account', exact: true }).click();
+        expect(pathOf(page)).toBe('/sign-in?next=%2Faccount');
+
+        await signIn(page, 'alice', 'wrong-password');
+        await expect(page.getByRole('alert').innerText()).resolves.toBe('Wrong login or password.');
+        await signIn(page, 'alice', 'alice-password');
+        await page.waitForURL('**/account');
+        const intro = await page.locator('main').innerText();
+        expect(intro).toContain('a***e@example.com');
+        expect(intro).toContain('Type the 6-digit code.');
+        expect(intro).not.toContain('PIN');
+
+        const code = await codeFromInbox(context, 'alice@example.com', 6);
+        await page.getByLabel('Code', { exact: true }).fill(code);
+        await page.getByRole('button', { name: 'Verify' }).click();
+        await page.waitForURL('**/account');
+        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Hello, Alice Example');
+
+        await page.getByRole('button', { name: 'Sign out alice' }).click();
+        await page.waitForURL((url) => url.pathname === '/');
+        await page.goto('/account');
+        expect(pathOf(page)).toBe('/sign-in?next=%2Faccount');
+
+        // Signing in again asks for a code again: signing out ended the verification too.
+        await signIn(page, 'alice', 'alice-password');
+        await page.waitForURL('**/account');
+        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Enter your code');
+        expect(problems).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    },
+    SLOW,
+  );
+});
