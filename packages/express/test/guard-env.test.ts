@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { startSmtp, type TestSmtp } from '../../core/test/support/smtp';
 import { defaultProtectimus, ProtectimusMailStrategy } from '../src';
-import { agentOf, makeApp, signIn } from './support/app';
-import { deleteByPrefix, REDIS_URL, SECRET } from './support/world';
+import { agentOf, deleteByPrefix, REDIS_URL, SECRET, signIn } from '../../../test/conformance/harness';
+import { expressApp } from '../../../test/conformance/harness/express';
 
 // This file owns process.env and the module's shared instance (jest gives each file its own modules).
 const KEYS = ['REDIS_URL', 'REDIS_PREFIX', 'SMTP_URL', 'MAIL_FROM', 'PROTECTIMUS_SECRET'] as const;
@@ -32,7 +32,7 @@ afterAll(async () => {
 describe('protectimusMail() with no arguments', () => {
   it('answers 503 and reports why while the environment has no SMTP_URL', async () => {
     const errors: unknown[] = [];
-    const agent = agentOf(makeApp({ guard: { onError: (e) => errors.push(e) } }));
+    const agent = agentOf(expressApp({ guard: { onError: (e) => errors.push(e) } }));
     await signIn(agent, 'alice');
     expect((await agent.get('/billing/invoices').expect(503)).body).toEqual({ error: 'unavailable' });
     expect(String(errors[0])).toMatch(/SMTP_URL/);
@@ -52,7 +52,7 @@ describe('protectimusMail() with no arguments', () => {
     const resource = await pm.resources.create({ name: 'default' });
     await pm.resources.assignTokenWithUser(resource.id, token.id);
 
-    const agent = agentOf(makeApp());
+    const agent = agentOf(expressApp());
     await signIn(agent, 'env-user');
     const asked = await agent.get('/billing/invoices').expect(401);
     expect(asked.body).toMatchObject({ error: 'otp_required', resource: 'default', otpLength: 6 });

@@ -1,37 +1,28 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
 import passport from 'passport';
-import { Strategy as LocalStrategy } from 'passport-local';
 import { RedisStore } from '../../core/src/stores/redis';
-import type { Protectimus } from '../../core/src/protectimus';
 import { ProtectimusMailStrategy, type ProtectimusMailStrategyOptions } from '../src';
-import { agentOf, PASSWORD, signIn } from './support/app';
-import { deadRedis, freshUser, nextCode, startWorld, wrongCode, type World } from './support/world';
+import { agentOf, deadRedis, freshUser, nextCode, signIn, useWorld, wrongCode } from '../../../test/conformance/harness';
 
-let world: World;
-let pm: Protectimus;
-beforeAll(async () => {
-  world = await startWorld('redis');
-  pm = world.make();
-});
-afterAll(() => world.close());
+const env = useWorld();
 
 /**
- * passport-local signs users in at `POST /login`; `POST /otp` runs the strategy with Passport's
+ * Passport's own `req.logIn` signs users in at `POST /login {"login"}` (the first factor, a
+ * password in a real app, is not what is tested here); `POST /otp` runs the strategy with Passport's
  * default failure handling, `POST /otp.json` with a callback that sends the strategy's challenge
  * as the body. `GET /me` tells who is signed in.
  */
 function makeApp(options: ProtectimusMailStrategyOptions): Express {
   const app = express();
   const auth = new passport.Passport();
-  auth.use(new LocalStrategy((username, password, done) => done(null, password === PASSWORD ? { login: username } : false)));
   auth.use(new ProtectimusMailStrategy(options));
   auth.serializeUser((user, done) => done(null, (user as { login: string }).login));
   auth.deserializeUser((login: string, done) => done(null, { login }));
   app.use(session({ secret: 'test-session-secret', resave: false, saveUninitialized: false }));
   app.use(auth.session());
   app.use(express.json());
-  app.post('/login', auth.authenticate('local'), (_req, res) => res.json({ ok: true }));
+  app.post('/login', (req, res, next) => req.logIn({ login: (req.body as { login: string }).login }, (err) => (err ? next(err) : res.json({ ok: true }))));
   app.get('/me', (req, res) => res.json({ user: (req.user as { login?: string } | undefined)?.login ?? null }));
   app.post('/otp', auth.authenticate('protectimus-mail'), (req, res) => {
     res.json({ ok: true, user: (req.user as { login: string }).login, authInfo: req.authInfo });
@@ -47,18 +38,18 @@ function makeApp(options: ProtectimusMailStrategyOptions): Express {
 }
 
 async function mailed(user: { login: string; email: string; resourceName: string }): Promise<string> {
-  await pm.prepare({ resource: user.resourceName, login: user.login });
-  return nextCode(world, user.email);
+  await env.pm.prepare({ resource: user.resourceName, login: user.login });
+  return nextCode(env.world, user.email);
 }
 
-describe('ProtectimusMailStrategy after passport-local', () => {
+describe('ProtectimusMailStrategy after a first factor (Passport session)', () => {
   it('is named protectimus-mail', () => {
-    expect(new ProtectimusMailStrategy({ protectimus: pm }).name).toBe('protectimus-mail');
+    expect(new ProtectimusMailStrategy({ protectimus: env.pm }).name).toBe('protectimus-mail');
   });
 
   it('passes the right code: success with the protectimus-mail user, the token as authInfo', async () => {
-    const user = await freshUser(pm);
-    const agent = agentOf(makeApp({ protectimus: pm, resource: user.resourceName }));
+    const user = await freshUser(env.pm);
+    const agent = agentOf(makeApp({ protectimus: env.pm, resource: user.resourceName }));
     await signIn(agent, user.login);
     const res = await agent.post('/otp').send({ otp: await mailed(user) }).expect(200);
     expect(res.body).toMatchObject({ ok: true, user: user.login, authInfo: { resource: user.resourceName, token: { id: user.token.id } } });
@@ -67,8 +58,8 @@ describe('ProtectimusMailStrategy after passport-local', () => {
   });
 
   it('fails a wrong code with the guard status and body: 401 invalid_otp with attemptsLeft', async () => {
-    const user = await freshUser(pm);
-    const agent = agentOf(makeApp({ protectimus: pm, resource: user.resourceName }));
+    const user = await freshUser(env.pm);
+    const agent = agentOf(makeApp({ protectimus: env.pm, resource: user.resourceName }));
     await signIn(agent, user.login);
     const wrong = wrongCode(await mailed(user));
     expect((await agent.post('/otp.json').send({ otp: wrong }).expect(401)).body).toEqual({ error: 'invalid_otp', attemptsLeft: 2 });
@@ -77,8 +68,8 @@ describe('ProtectimusMailStrategy after passport-local', () => {
   });
 
   it('fails with 403 blocked and retryAfter once the token locks', async () => {
-    const user = await freshUser(pm, { resource: { failedAttemptsBeforeLock: 3 } });
-    const agent = agentOf(makeApp({ protectimus: pm, resource: user.resourceName }));
+    const user = await freshUser(env.pm, { resource: { failedAttemptsBeforeLock: 3 } });
+    const agent = agentOf(makeApp({ protectimus: env.pm, resource: user.resourceName }));
     await signIn(agent, user.login);
     const wrong = wrongCode(await mailed(user));
     await agent.post('/otp.json').send({ otp: wrong }).expect(401);
@@ -88,23 +79,23 @@ describe('ProtectimusMailStrategy after passport-local', () => {
   });
 
   it('fails with 400 invalid_input, 401 otp_expired, 403 not_assigned like the guard', async () => {
-    const user = await freshUser(pm);
-    const agent = agentOf(makeApp({ protectimus: pm, resource: user.resourceName }));
+    const user = await freshUser(env.pm);
+    const agent = agentOf(makeApp({ protectimus: env.pm, resource: user.resourceName }));
     await signIn(agent, user.login);
     expect((await agent.post('/otp.json').send({ otp: 123456 }).expect(400)).body).toEqual({ error: 'invalid_input' });
     expect((await agent.post('/otp.json').send({}).expect(400)).body).toEqual({ error: 'invalid_input' });
     expect((await agent.post('/otp.json').send({ otp: '123456' }).expect(401)).body).toEqual({ error: 'otp_expired' });
 
-    const other = await pm.resources.create({ name: `other-${user.login}` });
-    const elsewhere = agentOf(makeApp({ protectimus: pm, resource: other.name }));
+    const other = await env.pm.resources.create({ name: `other-${user.login}` });
+    const elsewhere = agentOf(makeApp({ protectimus: env.pm, resource: other.name }));
     await signIn(elsewhere, user.login);
     expect((await elsewhere.post('/otp.json').send({ otp: '123456' }).expect(403)).body).toEqual({ error: 'not_assigned' });
   });
 
   it('checks the signed-in user, not a login posted beside the code', async () => {
-    const victim = await freshUser(pm);
-    const attacker = await freshUser(pm);
-    const agent = agentOf(makeApp({ protectimus: pm, resource: victim.resourceName }));
+    const victim = await freshUser(env.pm);
+    const attacker = await freshUser(env.pm);
+    const agent = agentOf(makeApp({ protectimus: env.pm, resource: victim.resourceName }));
     await signIn(agent, attacker.login);
     const code = await mailed(victim);
     // The attacker has no token on the victim's resource, whatever login is posted.
@@ -117,7 +108,7 @@ describe('ProtectimusMailStrategy after passport-local', () => {
     process.on('unhandledRejection', onRejection);
     const client = deadRedis();
     try {
-      const down = world.make({ store: new RedisStore({ client, prefix: world.prefix }) });
+      const down = env.world.make({ store: new RedisStore({ client, prefix: env.world.prefix }) });
       const agent = agentOf(makeApp({ protectimus: down, resource: 'billing' }));
       await signIn(agent, 'alice');
       expect((await agent.post('/otp.json').send({ otp: '123456' }).expect(503)).body).toEqual({ error: 'unavailable' });
@@ -141,8 +132,8 @@ describe('ProtectimusMailStrategy after passport-local', () => {
 
 describe('ProtectimusMailStrategy as the only credential: login + PIN and code', () => {
   it('signs a user in with {login, otp} and nobody signed in before', async () => {
-    const user = await freshUser(pm, { pin: 'A1b2', pinPosition: 'after' });
-    const agent = agentOf(makeApp({ protectimus: pm, resource: user.resourceName }));
+    const user = await freshUser(env.pm, { pin: 'A1b2', pinPosition: 'after' });
+    const agent = agentOf(makeApp({ protectimus: env.pm, resource: user.resourceName }));
     const code = await mailed(user);
     expect((await agent.post('/otp.json').send({ login: user.login, otp: code }).expect(401)).body).toEqual({ error: 'invalid_otp', attemptsLeft: 2 });
     expect((await agent.post('/otp.json').send({ login: user.login, otp: `${code}A1b3` }).expect(401)).body).toEqual({ error: 'invalid_otp', attemptsLeft: 1 });
@@ -151,14 +142,14 @@ describe('ProtectimusMailStrategy as the only credential: login + PIN and code',
   });
 
   it('reads the fields the options name', async () => {
-    const user = await freshUser(pm);
-    const agent = agentOf(makeApp({ protectimus: pm, resource: user.resourceName, loginField: 'email', otpField: 'code' }));
+    const user = await freshUser(env.pm);
+    const agent = agentOf(makeApp({ protectimus: env.pm, resource: user.resourceName, loginField: 'email', otpField: 'code' }));
     await agent.post('/otp.json').send({ email: user.login, code: await mailed(user) }).expect(200);
   });
 
   it('fails 401 unauthenticated with no login, 400 with a login that is not a string, 403 for an unknown one', async () => {
-    const user = await freshUser(pm);
-    const agent = agentOf(makeApp({ protectimus: pm, resource: user.resourceName }));
+    const user = await freshUser(env.pm);
+    const agent = agentOf(makeApp({ protectimus: env.pm, resource: user.resourceName }));
     expect((await agent.post('/otp.json').send({ otp: '123456' }).expect(401)).body).toEqual({ error: 'unauthenticated' });
     expect((await agent.post('/otp.json').send({ login: ['a'], otp: '123456' }).expect(400)).body).toEqual({ error: 'invalid_input' });
     expect((await agent.post('/otp.json').send({ login: 'nobody-here', otp: '123456' }).expect(403)).body).toEqual({ error: 'not_assigned' });
@@ -167,9 +158,9 @@ describe('ProtectimusMailStrategy as the only credential: login + PIN and code',
 
 describe('ProtectimusMailStrategy outside Express', () => {
   it('needs only req.body, req.user and req.ip and Passport actions (as koa-passport gives them)', async () => {
-    const user = await freshUser(pm);
+    const user = await freshUser(env.pm);
     const otp = await mailed(user);
-    const strategy = new ProtectimusMailStrategy({ protectimus: pm, resource: user.resourceName });
+    const strategy = new ProtectimusMailStrategy({ protectimus: env.pm, resource: user.resourceName });
     const run = (req: object) =>
       new Promise<unknown>((resolve) => {
         const instance = Object.assign(Object.create(strategy) as ProtectimusMailStrategy, {

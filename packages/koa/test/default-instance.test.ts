@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { defaultProtectimus } from '../src';
-import { agentOf, makeApp, signIn } from './support/app';
-import { deleteByPrefix, nextCode, REDIS_URL, SECRET, seedUser, startWorld, type World } from './support/world';
+import { agentOf, deleteByPrefix, nextCode, REDIS_URL, SECRET, seedUser, signIn, startWorld, type World } from '../../../test/conformance/harness';
+import { koaApp } from '../../../test/conformance/harness/koa';
 
 const KEYS = ['SMTP_URL', 'REDIS_URL', 'REDIS_PREFIX', 'PROTECTIMUS_SECRET', 'MAIL_FROM'] as const;
 const saved = Object.fromEntries(KEYS.map((k) => [k, process.env[k]]));
@@ -27,7 +27,7 @@ afterAll(async () => {
 describe('protectimusMail() without `protectimus`', () => {
   it('answers 503 and reports why while the environment is incomplete', async () => {
     const errors: unknown[] = [];
-    const agent = agentOf(makeApp({ guard: { resource: 'billing', onError: (e) => errors.push(e) } }));
+    const agent = agentOf(koaApp({ guard: { resource: 'billing', onError: (e) => errors.push(e) } }).callback());
     await signIn(agent, 'alice');
     expect((await agent.get('/billing/invoices').expect(503)).body).toEqual({ error: 'unavailable' });
     expect(String(errors[0])).toMatch(/SMTP_URL/);
@@ -40,7 +40,7 @@ describe('protectimusMail() without `protectimus`', () => {
       expect(defaultProtectimus()).toBe(pm);
       // The package's build of core and the test support's source of it: the same class, two declarations.
       const user = await seedUser(pm as unknown as Parameters<typeof seedUser>[0]);
-      const agent = agentOf(makeApp({ guard: { resource: user.resource.name } }));
+      const agent = agentOf(koaApp({ guard: { resource: user.resource.name } }).callback());
       await signIn(agent, user.login);
       await agent.get('/billing/invoices').expect(401);
       await agent.post('/billing/_otp/verify').send({ otp: await nextCode(world, user.email) }).expect(200);

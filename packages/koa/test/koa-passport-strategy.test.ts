@@ -3,20 +3,13 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import passport from 'koa-passport';
 import session from 'koa-session';
-import type { Protectimus } from '../../core/src/protectimus';
 // The same strategy Express apps use: it reads only `req.body`, `req.user` and `req.ip`, which
 // koa-passport's request stand-in delegates to `ctx.request.body`, `ctx.state.user` and `ctx.ip`.
 import { ProtectimusMailStrategy } from '../src';
-import { agentOf, MemorySessionStore, sessionCookie, sessionId } from './support/app';
-import { freshUser, nextCode, startWorld, wrongCode, type World } from './support/world';
+import { agentOf, freshUser, nextCode, useWorld, wrongCode } from '../../../test/conformance/harness';
+import { koaSessionCookie, koaSessionId, MemorySessionStore } from '../../../test/conformance/harness/koa';
 
-let world: World;
-let pm: Protectimus;
-beforeAll(async () => {
-  world = await startWorld('redis');
-  pm = world.make();
-});
-afterAll(() => world.close());
+const env = useWorld();
 
 /**
  * A Koa app whose sign-in is the mailed code itself: `POST /login/code` with `{ login, otp }`
@@ -30,7 +23,7 @@ function codeLoginApp(resource: string, store = new MemorySessionStore()): Koa {
   app.use(session({ store }, app));
   app.use(bodyParser());
   const auth = new passport.KoaPassport();
-  auth.use(new ProtectimusMailStrategy({ protectimus: pm, resource }));
+  auth.use(new ProtectimusMailStrategy({ protectimus: env.pm, resource }));
   auth.serializeUser((user, done) => done(null, (user as { login: string }).login));
   auth.deserializeUser((login: string, done) => done(null, { login }));
   app.use(auth.initialize());
@@ -74,14 +67,14 @@ function codeLoginApp(resource: string, store = new MemorySessionStore()): Koa {
 
 describe('ProtectimusMailStrategy under koa-passport', () => {
   it('signs a user in with { login, otp: PIN+code } as the credential, into a new session id', async () => {
-    const user = await freshUser(pm, { otpLength: 8, pin: '2468', pinPosition: 'before' });
+    const user = await freshUser(env.pm, { otpLength: 8, pin: '2468', pinPosition: 'before' });
     const store = new MemorySessionStore();
-    const agent = agentOf(codeLoginApp(user.resourceName, store));
-    const anonymous = sessionCookie(await agent.post('/cart').expect(200));
-    expect(sessionId(anonymous)).toBeDefined();
+    const agent = agentOf(codeLoginApp(user.resourceName, store).callback());
+    const anonymous = koaSessionCookie(await agent.post('/cart').expect(200));
+    expect(koaSessionId(anonymous)).toBeDefined();
     await agent.post('/login/code').send({ login: user.login, otp: '246812345678' }).expect(401);
-    await pm.prepare({ resource: user.resourceName, login: user.login });
-    const code = await nextCode(world, user.email);
+    await env.pm.prepare({ resource: user.resourceName, login: user.login });
+    const code = await nextCode(env.world, user.email);
 
     const wrong = await agent.post('/login/code').send({ login: user.login, otp: `2468${wrongCode(code)}` }).expect(401);
     expect(wrong.body).toEqual({ error: 'invalid_otp', attemptsLeft: 2 });
@@ -91,42 +84,42 @@ describe('ProtectimusMailStrategy under koa-passport', () => {
     expect(ok.body).toEqual({ ok: true, login: user.login, token: user.token.name });
     expect((await agent.get('/me').expect(200)).body).toEqual({ user: user.login });
     // Passport regenerated koa-session's id on login; koa-session kept the data.
-    expect(sessionId(sessionCookie(ok))).toBeDefined();
-    expect(sessionId(sessionCookie(ok))).not.toBe(sessionId(anonymous));
-    expect(store.sessions.has(sessionId(anonymous)!)).toBe(false);
+    expect(koaSessionId(koaSessionCookie(ok))).toBeDefined();
+    expect(koaSessionId(koaSessionCookie(ok))).not.toBe(koaSessionId(anonymous));
+    expect(store.sessions.has(koaSessionId(anonymous)!)).toBe(false);
     expect((await agent.get('/cart').expect(200)).body).toEqual({ cart: 'two books' });
     // The code is spent.
     expect((await agent.post('/login/code').send({ login: user.login, otp: `2468${code}` }).expect(401)).body).toEqual({ error: 'otp_expired' });
   });
 
   it("answers the guard's refusals: no open code, unknown login, blocked (403), no login at all", async () => {
-    const user = await freshUser(pm);
-    const agent = agentOf(codeLoginApp(user.resourceName));
+    const user = await freshUser(env.pm);
+    const agent = agentOf(codeLoginApp(user.resourceName).callback());
     expect((await agent.post('/login/code').send({ login: user.login, otp: '123456' }).expect(401)).body).toEqual({ error: 'otp_expired' });
     expect((await agent.post('/login/code').send({ login: 'nobody-here', otp: '123456' }).expect(403)).body).toEqual({ error: 'not_assigned' });
     expect((await agent.post('/login/code').send({ otp: '123456' }).expect(401)).body).toEqual({ error: 'unauthenticated' });
     expect((await agent.post('/login/code').send({ login: user.login, otp: 123456 }).expect(400)).body).toEqual({ error: 'invalid_input' });
-    await pm.users.block(user.user.id);
+    await env.pm.users.block(user.user.id);
     expect((await agent.post('/login/code').send({ login: user.login, otp: '123456' }).expect(403)).body).toEqual({ error: 'blocked' });
   });
 
   it("gives koa-passport's own failure answer the strategy's status", async () => {
-    const user = await freshUser(pm);
-    const agent = agentOf(codeLoginApp(user.resourceName));
+    const user = await freshUser(env.pm);
+    const agent = agentOf(codeLoginApp(user.resourceName).callback());
     await agent.post('/login/code-default').send({ login: user.login, otp: '123456' }).expect(401);
     await agent.post('/login/code-default').send({ login: 'nobody-here', otp: '123456' }).expect(403);
-    await pm.prepare({ resource: user.resourceName, login: user.login });
-    await agent.post('/login/code-default').send({ login: user.login, otp: await nextCode(world, user.email) }).expect(200);
+    await env.pm.prepare({ resource: user.resourceName, login: user.login });
+    await agent.post('/login/code-default').send({ login: user.login, otp: await nextCode(env.world, user.email) }).expect(200);
     expect((await agent.get('/me').expect(200)).body).toEqual({ user: user.login });
   });
 
   it('checks the code of the signed-in user (ctx.state.user) as a second factor, whatever login is posted', async () => {
-    const alice = await freshUser(pm);
-    const mallory = await freshUser(pm);
-    const agent = agentOf(codeLoginApp(alice.resourceName));
+    const alice = await freshUser(env.pm);
+    const mallory = await freshUser(env.pm);
+    const agent = agentOf(codeLoginApp(alice.resourceName).callback());
     await agent.post('/login/as').send({ login: alice.login }).expect(200);
-    await pm.prepare({ resource: alice.resourceName, login: alice.login });
-    const code = await nextCode(world, alice.email);
+    await env.pm.prepare({ resource: alice.resourceName, login: alice.login });
+    const code = await nextCode(env.world, alice.email);
     const res = await agent.post('/login/code').send({ login: mallory.login, otp: code }).expect(200);
     expect(res.body.login).toBe(alice.login);
   });

@@ -1,0 +1,112 @@
+import express, { type Express, type Request, type RequestHandler } from 'express';
+import session from 'express-session';
+import { protectimusMail, type ProtectimusMailOptions } from '../../../packages/express/src';
+import { pageBody, type Adapter, type AppOptions, type GuardSetup, type Mount, type Parsers } from './adapter';
+import { setCookies } from './http';
+
+/** Mounts beyond the shared ones: a Router at `/admin`, and a guard at `/billing` in a Router at `/app`. */
+export type ExpressMount = Mount | 'router' | 'nested-router';
+/** Parsers beyond the shared ones: a middleware that sets `req.body = {}` without reading the body. */
+export type ExpressParsers = Parsers | 'empty-object';
+
+export interface ExpressAppOptions {
+  guard?: ProtectimusMailOptions;
+  payroll?: ProtectimusMailOptions;
+  mount?: ExpressMount;
+  parsers?: ExpressParsers;
+  /** False: no session middleware at all. */
+  session?: boolean;
+  /** express-session's store; default its MemoryStore. */
+  sessionStore?: session.Store;
+  /** `trust proxy` for the loopback proxy. */
+  trustProxy?: boolean;
+}
+
+/** Where the protected pages live for a mount. */
+export function expressBase(mount: ExpressMount): string {
+  return { billing: '/billing', root: '', router: '/admin', 'nested-router': '/app/billing' }[mount];
+}
+
+function parsersFor(kind: ExpressParsers): RequestHandler[] {
+  switch (kind) {
+    case 'none':
+      return [];
+    case 'json':
+      return [express.json()];
+    case 'form':
+      return [express.urlencoded()];
+    case 'both':
+      return [express.json(), express.urlencoded()];
+    case 'empty-object':
+      // Some middleware sets a body it never read; the guard must not take it for the posted one.
+      return [(req, _res, next) => ((req.body = {}), next())];
+  }
+}
+
+type PassportSession = { passport?: { user?: unknown } };
+const loginOf = (req: Request): string | null => (req as { user?: { login?: string } }).user?.login ?? null;
+
+/**
+ * The Express 5 app of the conformance suite (see `Adapter`), with Express's own variants:
+ * express-session, the stand-in first factor (`POST /login {"login", "remember"?}`; `remember`
+ * gives the session a 30-day cookie), the guard and the protected pages.
+ */
+export function expressApp(options: ExpressAppOptions = {}): Express {
+  const mount = options.mount ?? 'billing';
+  const app = express();
+  if (options.trustProxy) app.set('trust proxy', 'loopback');
+  if (options.session !== false) {
+    app.use(session({ secret: 'test-session-secret', resave: false, saveUninitialized: false, ...(options.sessionStore ? { store: options.sessionStore } : {}) }));
+    // What passport.session() does: the login kept in the session is the request's user.
+    app.use((req, _res, next) => {
+      const login = (req.session as unknown as PassportSession | undefined)?.passport?.user;
+      if (typeof login === 'string') (req as { user?: unknown }).user = { login };
+      next();
+    });
+  }
+  for (const parser of parsersFor(options.parsers ?? 'none')) app.use(parser);
+  app.post('/login', express.json(), (req, res) => {
+    const body = req.body as { login?: unknown; remember?: unknown };
+    if (typeof body.login !== 'string') return void res.status(400).json({ error: 'login required' });
+    (req.session as unknown as PassportSession).passport = { user: body.login };
+    // "Remember me": the app gives this session its own cookie lifetime.
+    if (body.remember === true) req.session.cookie.maxAge = 30 * 86_400_000;
+    res.json({ ok: true });
+  });
+  app.get('/me', (req, res) => void res.json({ user: loginOf(req) }));
+
+  const guard = protectimusMail(options.guard);
+  const pages = express.Router();
+  pages.get('/invoices', (req, res) => void res.json(pageBody(req.originalUrl, loginOf(req))));
+  pages.get('/fails', () => {
+    throw new Error('the app failed');
+  });
+  if (mount === 'billing') {
+    app.use('/billing', guard, pages);
+  } else if (mount === 'root') {
+    app.use(guard, pages);
+  } else if (mount === 'router') {
+    app.use('/admin', express.Router().use(guard, pages));
+  } else {
+    app.use('/app', express.Router().use('/billing', guard, pages));
+  }
+  if (options.payroll) app.use('/payroll', protectimusMail(options.payroll), pages);
+  return app;
+}
+
+/** The adapter's options from the shared ones; `user` reads the request's headers. */
+function expressGuard(setup: GuardSetup | undefined): ProtectimusMailOptions | undefined {
+  if (!setup) return undefined;
+  const { user, ...rest } = setup;
+  return user ? { ...rest, user: (req) => user((name) => req.get(name)) } : rest;
+}
+
+export const expressAdapter: Adapter = {
+  name: 'express',
+  makeApp: (options: AppOptions = {}) =>
+    expressApp({ ...options, guard: expressGuard(options.guard), payroll: expressGuard(options.payroll) }),
+  sessionCookie: (res) => setCookies(res).find((c) => c.startsWith('connect.sid=')),
+  // `connect.sid=s%3A<id>.<signature>`
+  sessionId: (cookie) => (cookie ? /^connect\.sid=s%3A([^.]+)\./.exec(cookie)?.[1] : undefined),
+  noSessionMessage: 'protectimusMail needs express-session (or another session middleware) before it',
+};

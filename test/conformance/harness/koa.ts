@@ -1,0 +1,205 @@
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import Koa, { type Context, type Middleware } from 'koa';
+import session from 'koa-session';
+import type { Response } from 'supertest';
+import { protectimusMail, type ProtectimusMailOptions } from '../../../packages/koa/src';
+import { pageBody, type Adapter, type AppOptions, type GuardSetup, type Mount, type Parsers } from './adapter';
+import { setCookies } from './http';
+
+/**
+ * Mounts beyond the shared ones (`billing` is koa-mount's prefix stripping, see `prefixMount`):
+ * @koa/router with the `mountPath` option, by `router.use('/billing')`, by a router `prefix`, and
+ * by a prefix with a parameter (`/orgs/:org/billing`).
+ */
+export type KoaMount = Mount | 'router' | 'router-prefix' | 'router-param';
+
+/** How the app keeps sessions: koa-session with a store (the cookie holds an id), koa-session's cookie mode, or none. */
+export type Sessions = 'store' | 'cookie' | 'none';
+
+export interface KoaAppOptions {
+  guard?: ProtectimusMailOptions;
+  payroll?: ProtectimusMailOptions;
+  mount?: KoaMount;
+  parsers?: Parsers;
+  sessions?: Sessions;
+  /** The koa-session store, to look into (default: a new one). */
+  store?: MemorySessionStore;
+  /** Koa's `app.proxy`: trust X-Forwarded-For. */
+  proxy?: boolean;
+}
+
+/** Where the protected pages live for a mount. */
+export function koaBase(mount: KoaMount): string {
+  return { billing: '/billing', root: '', router: '/billing', 'router-prefix': '/billing', 'router-param': '/orgs/acme/billing' }[mount];
+}
+
+/** A koa-session external store in memory; what it holds is the server side of each session id. */
+export class MemorySessionStore {
+  readonly sessions = new Map<string, unknown>();
+  async get(key: string): Promise<unknown> {
+    return this.sessions.get(key);
+  }
+  async set(key: string, value: unknown): Promise<void> {
+    this.sessions.set(key, value);
+  }
+  async destroy(key: string): Promise<void> {
+    this.sessions.delete(key);
+  }
+}
+
+/**
+ * What koa-mount does (it is not installed here): strip `prefix` from `ctx.path` for the mounted
+ * middleware, set `ctx.mountPath`, and put the path back around the rest of the app.
+ */
+export function prefixMount(prefix: string, mw: Middleware): Middleware {
+  return async (ctx, upstream) => {
+    const prev = ctx.path;
+    if (!prev.startsWith(prefix)) return upstream();
+    const inner = prev.slice(prefix.length) || '/';
+    if (!inner.startsWith('/')) return upstream();
+    (ctx as { mountPath?: string }).mountPath = prefix;
+    ctx.path = inner;
+    await mw(ctx, async () => {
+      ctx.path = prev;
+      await upstream();
+      ctx.path = inner;
+    });
+    ctx.path = prev;
+  };
+}
+
+function parsersFor(kind: Parsers): Middleware[] {
+  switch (kind) {
+    case 'none':
+      return [];
+    case 'json':
+      return [bodyParser({ enableTypes: ['json'] })];
+    case 'form':
+      return [bodyParser({ enableTypes: ['form'] })];
+    case 'both':
+      return [bodyParser()];
+  }
+}
+
+type PassportSession = { passport?: { user?: unknown } };
+const loginOf = (ctx: Context): string | null => (ctx.state.user as { login?: string } | undefined)?.login ?? null;
+
+/** The protected pages, `<prefix>/invoices` and `<prefix>/fails`, on `router`. */
+function addPages(router: Router, prefix: string): Router {
+  router.get(`${prefix}/invoices`, (ctx) => {
+    ctx.body = pageBody(ctx.originalUrl, loginOf(ctx));
+  });
+  router.get(`${prefix}/fails`, () => {
+    throw new Error('the app failed');
+  });
+  return router;
+}
+
+/**
+ * The Koa 3 app of the conformance suite (see `Adapter`), with Koa's own variants: koa-session,
+ * the stand-in first factor (what koa-passport's `ctx.login` and `passport.session()` do), the
+ * guard and the protected pages.
+ */
+export function koaApp(options: KoaAppOptions = {}): Koa {
+  const mount = options.mount ?? 'billing';
+  const app = new Koa();
+  app.keys = ['test-session-key'];
+  app.proxy = options.proxy ?? false;
+  // The guard answers errors itself; anything reaching Koa's handler is the app's own 500, not noise.
+  app.silent = true;
+
+  const sessions = options.sessions ?? 'store';
+  if (sessions !== 'none') {
+    app.use(session(sessions === 'store' ? { store: options.store ?? new MemorySessionStore() } : {}, app));
+    app.use((ctx, next) => {
+      const login = (ctx.session as PassportSession | null)?.passport?.user;
+      if (typeof login === 'string') ctx.state.user = { login };
+      return next();
+    });
+  }
+  for (const parser of parsersFor(options.parsers ?? 'none')) app.use(parser);
+
+  const site = new Router();
+  // An app-wide parser that skipped the login's type left `{}` unread: parse it here instead.
+  const unparsed: Middleware = (ctx, next) => {
+    if (!ctx.req.readableEnded) (ctx.request as { body?: unknown }).body = undefined;
+    return next();
+  };
+  site.post('/login', unparsed, bodyParser(), (ctx) => {
+    const login = (ctx.request as { body?: { login?: unknown } }).body?.login;
+    if (typeof login !== 'string' || !ctx.session) ctx.throw(400, 'login required');
+    (ctx.session as PassportSession).passport = { user: login };
+    ctx.body = { ok: true };
+  });
+  site.get('/me', (ctx) => {
+    ctx.body = { user: loginOf(ctx) };
+  });
+  app.use(site.routes());
+
+  const onRouter = mount === 'router' || mount === 'router-prefix' || mount === 'router-param';
+  const guard = protectimusMail({
+    ...options.guard,
+    ...(onRouter && options.guard?.mountPath === undefined
+      ? { mountPath: mount === 'router-param' ? (ctx: Context) => `/orgs/${(ctx as { params?: { org?: string } }).params?.org ?? ''}/billing` : '/billing' }
+      : {}),
+  });
+  if (mount === 'root') {
+    app.use(guard);
+    app.use(addPages(new Router(), '').routes());
+  } else if (mount === 'billing') {
+    app.use(prefixMount('/billing', guard));
+    app.use(addPages(new Router(), '/billing').routes());
+  } else if (mount === 'router') {
+    // The README's way: the guard's own two URLs routed to it too, as @koa/router runs `use`
+    // middleware only on paths it has a route for.
+    const router = new Router();
+    router.use('/billing', guard);
+    router.all(['/billing/_otp/verify', '/billing/_otp/resend'], guard);
+    app.use(addPages(router, '/billing').routes());
+  } else {
+    const prefixed = new Router({ prefix: mount === 'router-param' ? '/orgs/:org/billing' : '/billing' });
+    prefixed.use(guard);
+    prefixed.all(['/_otp/verify', '/_otp/resend'], guard);
+    app.use(addPages(prefixed, '').routes());
+  }
+  if (options.payroll) {
+    app.use(prefixMount('/payroll', protectimusMail(options.payroll)));
+    app.use(addPages(new Router(), '/payroll').routes());
+  }
+  return app;
+}
+
+/** The session cookies a response set (`koa.sess=<id>; koa.sess.sig=<signature>`), if any. */
+export function koaSessionCookie(res: Response): string | undefined {
+  const pairs = setCookies(res).filter((c) => /^koa\.sess(\.sig)?=./.test(c));
+  return pairs.length ? pairs.join('; ') : undefined;
+}
+
+/** The session id (koa-session's external key) in a `koaSessionCookie`. */
+export function koaSessionId(cookie: string | undefined): string | undefined {
+  return cookie ? /(?:^|; )koa\.sess=([^;]+)/.exec(cookie)?.[1] : undefined;
+}
+
+/** The adapter's options from the shared ones; `user` reads the request's headers. */
+function koaGuard(setup: GuardSetup | undefined): ProtectimusMailOptions | undefined {
+  if (!setup) return undefined;
+  const { user, ...rest } = setup;
+  return user ? { ...rest, user: (ctx) => user((name) => ctx.get(name) || undefined) } : rest;
+}
+
+export const koaAdapter: Adapter = {
+  name: 'koa',
+  makeApp: (options: AppOptions = {}) =>
+    koaApp({
+      guard: koaGuard(options.guard),
+      payroll: koaGuard(options.payroll),
+      mount: options.mount,
+      parsers: options.parsers,
+      sessions: options.session === false ? 'none' : 'store',
+      proxy: options.trustProxy,
+    }).callback(),
+  sessionCookie: koaSessionCookie,
+  sessionId: koaSessionId,
+  noSessionMessage: 'protectimusMail needs koa-session (app.use(session(app))) or another session middleware before it',
+};
