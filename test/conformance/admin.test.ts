@@ -1,0 +1,68 @@
+import request from 'supertest';
+import type { Protectimus } from '../../packages/core/src/protectimus';
+import { adminConformance, adminSnapshot } from '../../packages/core/test/support/admin-conformance';
+import { STORE_KINDS, startWorld } from '../../packages/core/test/support/protectimus';
+import { adminAdapters, signedInAdmin } from './harness/admin';
+
+// The admin API's contract, once per adapter, store and body-parser setup: the same operations,
+// refusals, CSRF, CSV import and pages from `protectimusAdmin` in Express and in Koa.
+describe.each(adminAdapters)('protectimusAdmin over $name', (adapter) => {
+  describe.each(STORE_KINDS)('%s store', (kind) => {
+    for (const parsers of ['none', 'app-wide'] as const) {
+      adminConformance(`body parsers: ${parsers}`, async () => {
+        const world = await startWorld(kind);
+        const pm = world.make({}, true);
+        const app = adapter.makeApp(pm, { parsers });
+        const seen: string[] = [];
+        return { pm, admin: await signedInAdmin(app, 'admin', seen), outsider: await signedInAdmin(app, 'clerk', seen), seen, close: () => world.close() };
+      });
+    }
+  });
+});
+
+describe.each(adminAdapters)('protectimusAdmin over $name: the binding', (adapter) => {
+  let world: Awaited<ReturnType<typeof startWorld>>;
+  let pm: Protectimus;
+  beforeAll(async () => {
+    world = await startWorld('redis');
+    pm = world.make({}, true);
+  });
+  afterAll(() => world.close());
+
+  it('refuses to be created without authorize', () => {
+    expect(() => adapter.create(undefined)).toThrow(/authorize/);
+    expect(() => adapter.create({})).toThrow(/authorize\(req\) is required/);
+    expect(() => adapter.create({ protectimus: pm, authorize: true })).toThrow(TypeError);
+  });
+
+  it('lets in only what authorize resolves to true, async or not, and a signed-out visitor gets 403', async () => {
+    const seen: string[] = [];
+    const asyncApp = adapter.makeApp(pm, { authorize: async (role) => role === 'admin' });
+    expect((await (await signedInAdmin(asyncApp, 'admin', seen)).send('GET', 'api/tokens')).status).toBe(200);
+    const truthy = adapter.makeApp(pm, { authorize: ((role: string | undefined) => (role === 'admin' ? 'yes' : false)) as never });
+    expect((await (await signedInAdmin(truthy, 'admin', seen)).send('GET', 'api/tokens')).status).toBe(403);
+    const anonymous = await request(adapter.makeApp(pm)).get('/admin/api/tokens');
+    expect(anonymous.status).toBe(403);
+    expect(anonymous.body.error).toBe('forbidden');
+  });
+
+  it('answers 500 and reports when authorize throws or there is no session, changing nothing', async () => {
+    const errors: unknown[] = [];
+    const throwing = adapter.makeApp(pm, {
+      authorize: () => {
+        throw new Error('directory down');
+      },
+      onError: (err) => errors.push(err),
+    });
+    const before = await adminSnapshot(pm);
+    const res = await request(throwing).post('/admin/api/users').set('Content-Type', 'application/json').send('{"login":"x"}');
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual({ error: 'internal_error', message: 'something went wrong; the server log has the details' });
+    const bare = adapter.makeApp(pm, { session: false, authorize: () => true, onError: (err) => errors.push(err) });
+    const noSession = await request(bare).get('/admin/api/tokens');
+    expect(noSession.status).toBe(500);
+    expect(noSession.body.message).toMatch(/session/);
+    expect(errors).toHaveLength(2);
+    expect(await adminSnapshot(pm)).toBe(before);
+  });
+});

@@ -1,0 +1,122 @@
+import type { RequestListener } from 'node:http';
+import { bodyParser } from '@koa/bodyparser';
+import express from 'express';
+import session from 'express-session';
+import Koa, { type Context, type Middleware } from 'koa';
+import koaSession from 'koa-session';
+import request from 'supertest';
+import type { Protectimus } from '../../../packages/core/src/protectimus';
+import { answerOf, payloadOf, type AdminHttp } from '../../../packages/core/test/support/admin-http';
+import { protectimusAdmin as expressAdmin, type ProtectimusAdminOptions as ExpressAdminOptions } from '../../../packages/express/src';
+import { protectimusAdmin as koaAdmin, type ProtectimusAdminOptions as KoaAdminOptions } from '../../../packages/koa/src';
+import { MemorySessionStore, prefixMount } from './koa';
+
+declare module 'express-session' {
+  interface SessionData {
+    role?: string;
+  }
+}
+
+/** Which body parsers the app runs before the admin router: none, or JSON and CSV app-wide. */
+export type AdminParsers = 'none' | 'app-wide';
+
+/** Shared settings of an admin app; `authorize` reads the role the stub sign-in stored. */
+export interface AdminAppOptions {
+  parsers?: AdminParsers;
+  /** Replaces the role check. */
+  authorize?: (role: string | undefined) => boolean | Promise<boolean>;
+  onError?: (err: unknown) => void;
+  /** False: no session middleware. */
+  session?: boolean;
+}
+
+/** One framework's app around `protectimusAdmin` at `/admin`, with `POST /sign-in/:role` storing a role in the session. */
+export interface AdminAdapter {
+  readonly name: 'express' | 'koa';
+  makeApp(pm: Protectimus, options?: AdminAppOptions): RequestListener;
+  /** The adapter's own `protectimusAdmin`, to check what it refuses to be created with. */
+  create(options: unknown): unknown;
+}
+
+const roleCheck = (options: AdminAppOptions) => options.authorize ?? ((role: string | undefined) => role === 'admin');
+
+export const expressAdminAdapter: AdminAdapter = {
+  name: 'express',
+  create: (options) => expressAdmin(options as ExpressAdminOptions),
+  makeApp(pm, options = {}) {
+    const app = express();
+    if (options.session !== false) app.use(session({ secret: 'admin-test-session-secret', resave: false, saveUninitialized: false }));
+    if (options.parsers === 'app-wide') app.use(express.json(), express.text({ type: 'text/csv', limit: '1mb' }));
+    app.post('/sign-in/:role', (req, res) => {
+      req.session.role = String(req.params.role);
+      res.end();
+    });
+    const authorize = roleCheck(options);
+    const adminOptions: ExpressAdminOptions = { protectimus: pm, authorize: (req) => authorize(req.session?.role), onError: options.onError };
+    app.use('/admin', expressAdmin(adminOptions));
+    // An app-wide parser refuses bad JSON before the router runs; answer it as the admin API would.
+    app.use(((err, _req, res, next) => {
+      if ((err as { type?: string }).type !== 'entity.parse.failed') return next(err);
+      res.status(400).json({ error: 'invalid_input', message: 'the body is not valid JSON', field: 'body' });
+    }) as express.ErrorRequestHandler);
+    return app;
+  },
+};
+
+type RoleSession = { role?: string } | null;
+
+export const koaAdminAdapter: AdminAdapter = {
+  name: 'koa',
+  create: (options) => koaAdmin(options as KoaAdminOptions),
+  makeApp(pm, options = {}) {
+    const app = new Koa();
+    app.keys = ['admin-test-session-key'];
+    app.silent = true;
+    if (options.session !== false) app.use(koaSession({ store: new MemorySessionStore() }, app));
+    if (options.parsers === 'app-wide') {
+      // @koa/bodyparser throws on bad JSON before the router runs; answer it as the admin API would.
+      app.use(async (ctx, next) => {
+        try {
+          await next();
+        } catch (err) {
+          if ((err as { status?: number }).status !== 400) throw err;
+          ctx.status = 400;
+          ctx.body = { error: 'invalid_input', message: 'the body is not valid JSON', field: 'body' };
+        }
+      });
+      app.use(bodyParser({ enableTypes: ['json', 'text'], extendTypes: { text: ['text/csv'] }, textLimit: '1mb' }));
+    }
+    const signIn: Middleware = (ctx, next) => {
+      const m = /^\/sign-in\/([^/]+)$/.exec(ctx.path);
+      if (ctx.method !== 'POST' || !m) return next();
+      (ctx.session as RoleSession)!.role = decodeURIComponent(m[1] ?? '');
+      ctx.status = 200;
+      ctx.body = '';
+      return undefined;
+    };
+    app.use(signIn);
+    const authorize = roleCheck(options);
+    const adminOptions: KoaAdminOptions = { protectimus: pm, authorize: (ctx: Context) => authorize((ctx.session as RoleSession)?.role), onError: options.onError };
+    app.use(prefixMount('/admin', koaAdmin(adminOptions)));
+    return app.callback();
+  },
+};
+
+export const adminAdapters: AdminAdapter[] = [expressAdminAdapter, koaAdminAdapter];
+
+/** A supertest agent (its own cookie jar) signed in as `role`, as an `AdminHttp` under `/admin/`. */
+export async function signedInAdmin(app: RequestListener, role: string, seen: string[]): Promise<AdminHttp> {
+  const agent = request.agent(app);
+  await agent.post(`/sign-in/${role}`).expect(200);
+  return {
+    async send(method, path, init = {}) {
+      let req = agent[method.toLowerCase() as 'get'](`/admin/${path}`).set('Accept', init.accept ?? 'application/json');
+      if (init.csrf) req = req.set('X-CSRF-Token', init.csrf);
+      const { raw, contentType } = payloadOf(init);
+      if (contentType) req = req.set('Content-Type', contentType);
+      if (raw !== undefined) req = req.send(raw);
+      const res = await req;
+      return answerOf(res.status, res.headers as Record<string, string>, res.text ?? '', seen);
+    },
+  };
+}
