@@ -101,6 +101,56 @@ describe.each(SITES)('the $name example site', ({ createSite, screenshot }) => {
         await page.goto('/account');
         await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Hello, Bob Example');
         expect(site.inbox?.list().filter((m) => m.to.includes('bob@example.com'))).toHaveLength(1);
+
+        // A member: no Admin link, and the panel refuses him even past both factors.
+        expect(await page.getByRole('link', { name: 'Admin', exact: true }).count()).toBe(0);
+        const refused = await page.goto('/admin');
+        expect(refused?.status()).toBe(403);
+        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Forbidden');
+        expect(problems).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    },
+    SLOW,
+  );
+
+  test(
+    'alice, the admin: password and code, then "Admin" in the header opens the panel, its Tokens and its Users',
+    async () => {
+      const { context, page, problems } = await newVisitor(browser, web.url);
+      try {
+        await page.goto('/');
+        await expect(page.locator('main').innerText()).resolves.toContain('alice is also the admin');
+        expect(await page.getByRole('link', { name: 'Admin', exact: true }).count()).toBe(0);
+        await page.getByRole('link', { name: 'Sign in' }).click();
+        await signIn(page, 'alice', 'alice-password');
+        await page.waitForURL('**/account');
+        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Enter your code');
+        await page.getByLabel('Code', { exact: true }).fill(await codeFromInbox(context, 'alice@example.com', 6));
+        await page.getByRole('button', { name: 'Verify' }).click();
+        await page.waitForURL('**/account');
+        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Hello, Alice Example');
+
+        // The panel's page comes with its own CSP, which lets its script run; the site's would not.
+        const panelPage = page.waitForResponse((res) => new URL(res.url()).pathname === '/admin');
+        await page.getByRole('link', { name: 'Admin', exact: true }).click();
+        const answer = await panelPage;
+        expect(answer.status()).toBe(200);
+        expect(answer.headers()['content-security-policy']).toContain("script-src 'self'");
+        await page.waitForURL('**/admin');
+        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Tokens');
+        // The rows are drawn by the panel's script from its API: they show only if the script ran.
+        const tokenRow = (name: string) => page.locator('#list tbody tr', { hasText: name });
+        await tokenRow('Alice mail').waitFor();
+        await expect(tokenRow('Alice mail').innerText()).resolves.toContain('alice@example.com');
+        await expect(tokenRow('Bob mail').innerText()).resolves.toContain('PIN before the OTP');
+
+        await page.getByRole('link', { name: 'Users', exact: true }).click();
+        await page.waitForURL('**/admin/users');
+        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Users');
+        await page.locator('#list tbody tr', { hasText: 'bob@example.com' }).waitFor();
+        await expect(page.locator('#list tbody tr', { hasText: 'alice@example.com' }).innerText()).resolves.toContain('Alice mail');
         expect(problems).toEqual([]);
       } finally {
         await context.close();

@@ -1,8 +1,8 @@
-import { protectimusMail } from '@protectimus-mail/express';
-import { ACCOUNT_RESOURCE, buildSite, SECURITY_HEADERS, STYLESHEET, STYLESHEET_HEADERS, STYLESHEET_PATH, type Site as ExampleSite, type SiteConfig } from '@protectimus-mail/example-shared';
+import { protectimusAdmin, protectimusMail } from '@protectimus-mail/express';
+import { ACCOUNT_RESOURCE, ADMIN_PATH, buildSite, isAdmin, SECURITY_HEADERS, STYLESHEET, STYLESHEET_HEADERS, STYLESHEET_PATH, type Site as ExampleSite, type SiteConfig } from '@protectimus-mail/example-shared';
 import express, { type Express } from 'express';
 import { authRoutes, createAuthenticator, requireSignIn } from './auth';
-import { pageContext, sendPage } from './page-context';
+import { currentUser, pageContext, sendPage } from './page-context';
 import { accountRoutes, devInboxRoutes, errorPages, notFound } from './routes';
 import { createSessions } from './sessions';
 
@@ -22,6 +22,8 @@ export function createSite(config: SiteConfig): Promise<Site> {
 
     const app = express();
     app.disable('x-powered-by');
+    // The site's headers go on every answer first; the guard's pages and the admin panel's pages
+    // set their own CSP afterwards, which replaces this one (the panel's allows its own script).
     app.use((_req, res, next) => {
       res.set(SECURITY_HEADERS);
       next();
@@ -40,6 +42,14 @@ export function createSite(config: SiteConfig): Promise<Site> {
     app.use(authRoutes(authenticator));
     // Everything under /account: password first (requireSignIn), then the mailed code (the guard).
     app.use('/account', requireSignIn, protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE }), accountRoutes(pm));
+    // The admin panel: the same two factors (the same resource, so a code typed for /account opens
+    // it too), then protectimusAdmin, which answers 403 to anyone but the admin.
+    app.use(
+      ADMIN_PATH,
+      requireSignIn,
+      protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE }),
+      protectimusAdmin({ protectimus: pm, authorize: (req) => isAdmin(currentUser(req)) }),
+    );
     if (inbox) app.use(devInboxRoutes(inbox));
 
     app.use(notFound);

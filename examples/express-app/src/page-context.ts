@@ -11,13 +11,17 @@ export function csrfValid(req: Request): boolean {
   return siteCsrfValid(req.session, req.body);
 }
 
+/** The signed-in user, or null; Passport puts what `deserializeUser` gave into `req.user`. */
+export function currentUser(req: Request): SiteUser | null {
+  return (req.user as SiteUser | undefined) ?? null;
+}
+
 /**
- * What the page header needs. Passport puts what `deserializeUser` gave into `req.user`. A CSRF
- * token is made only for a signed-in user (their sign-out button), so an anonymous visit does not
- * create a session.
+ * What the page header needs. A CSRF token is made only for a signed-in user (their sign-out
+ * button), so an anonymous visit does not create a session.
  */
 export function pageContext(req: Request, res: Response): PageContext {
-  const user = (req.user as SiteUser | undefined) ?? null;
+  const user = currentUser(req);
   return { user, csrf: user ? csrfToken(req) : '', devInbox: res.locals.devInbox === true };
 }
 

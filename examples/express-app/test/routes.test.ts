@@ -1,10 +1,12 @@
 /**
  * The example site's own routes over HTTP (supertest): sign-in and sign-out, CSRF, cookies,
- * headers, escaping, the dev inbox only in dev mode, and the Redis mode.
+ * headers, escaping, the dev inbox only in dev mode, the admin panel at /admin (alice only), and
+ * the Redis mode.
  */
 import { Redis } from 'ioredis';
 import nodemailer from 'nodemailer';
 import request from 'supertest';
+import { adminPanelCases } from '../../shared/test/admin-cases';
 import { codeFor, csrfIn, dropRedisKeys, REDIS_URL, sessionCookie, sessionSetCookies, signIn, testConfig, uniquePrefix } from '../../shared/test/site-helpers';
 import { createSite, type Site } from '../src/app';
 
@@ -120,6 +122,8 @@ describe('dev mode (memory store, in-process inbox)', () => {
     const res = await request(site.handler).get('/nowhere').expect(404);
     expect(res.text).toContain('There is no page at this address.');
   });
+
+  adminPanelCases(() => site);
 });
 
 test('NODE_ENV=production refuses the dev inbox and a made-up session secret', async () => {

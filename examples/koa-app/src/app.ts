@@ -1,9 +1,11 @@
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
-import { protectimusMail } from '@protectimus-mail/koa';
+import { protectimusAdmin, protectimusMail } from '@protectimus-mail/koa';
 import {
   ACCOUNT_RESOURCE,
+  ADMIN_PATH,
   buildSite,
+  isAdmin,
   notFoundPage,
   SECURITY_HEADERS,
   STYLESHEET,
@@ -14,8 +16,8 @@ import {
 } from '@protectimus-mail/example-shared';
 import Koa from 'koa';
 import { authRoutes, createAuthenticator, requireSignIn } from './auth';
-import { pageContext, sendPage } from './page-context';
-import { accountRoutes, devInboxRoutes, errorPages } from './routes';
+import { currentUser, pageContext, sendPage } from './page-context';
+import { accountRoutes, adminRoutes, devInboxRoutes, errorPages } from './routes';
 import { createSessions } from './sessions';
 
 /** A built site: the Koa app and what it runs on, for `main` to print and tests to drive. */
@@ -34,6 +36,8 @@ export function createSite(config: SiteConfig): Promise<Site> {
     const authenticator = createAuthenticator(accounts);
 
     app.use(errorPages);
+    // The site's headers go on every answer first; the guard's pages and the admin panel's pages
+    // set their own CSP afterwards, which replaces this one (the panel's allows its own script).
     app.use(async (ctx, next) => {
       ctx.set(SECURITY_HEADERS);
       await next();
@@ -51,7 +55,7 @@ export function createSite(config: SiteConfig): Promise<Site> {
       ctx.state.devInbox = inbox !== null;
       await next();
     });
-    // Forms only: the guard reads JSON posts itself.
+    // Forms only: the guard and the admin panel read their JSON posts themselves.
     app.use(bodyParser({ enableTypes: ['form'], formLimit: '16kb' }));
 
     const home = new Router();
@@ -61,6 +65,11 @@ export function createSite(config: SiteConfig): Promise<Site> {
     // Everything under /account: password first (requireSignIn), then the mailed code (the guard).
     const guard = protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE, mountPath: '/account' });
     app.use(accountRoutes(pm, { signIn: requireSignIn, guard }).routes());
+    // The admin panel: the same two factors (the same resource, so a code typed for /account opens
+    // it too), then protectimusAdmin, which answers 403 to anyone but the admin.
+    const adminGuard = protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE, mountPath: ADMIN_PATH });
+    const panel = protectimusAdmin({ protectimus: pm, authorize: (ctx) => isAdmin(currentUser(ctx)), mountPath: ADMIN_PATH });
+    app.use(adminRoutes({ signIn: requireSignIn, guard: adminGuard }, panel).routes());
     if (inbox) app.use(devInboxRoutes(inbox).routes());
 
     app.use((ctx) => sendPage(ctx, 404, notFoundPage(pageContext(ctx))));

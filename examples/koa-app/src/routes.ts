@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import type { Protectimus } from '@protectimus-mail/core';
-import { ACCOUNT_PAGES, errorPage, inboxPage, renderAccountPage, type DevInbox } from '@protectimus-mail/example-shared';
+import { ACCOUNT_PAGES, ADMIN_PATH, errorPage, inboxPage, renderAccountPage, type DevInbox } from '@protectimus-mail/example-shared';
 import type { Middleware } from 'koa';
 import { pageContext, sendPage } from './page-context';
 
@@ -16,6 +16,18 @@ export function accountRoutes(pm: Protectimus, gates: { signIn: Middleware; guar
   for (const [path, view] of Object.entries(ACCOUNT_PAGES)) {
     router.get(path, async (ctx) => sendPage(ctx, 200, await renderAccountPage(pm, view, pageContext(ctx))));
   }
+  return router;
+}
+
+/**
+ * Everything under `/admin` (the panel's pages, files and API) behind `gates` (the password, then
+ * the guard), then `panel`. Every path under the prefix is a route, so the gates run on all of
+ * them, and the guard's own two URLs (`/admin/_otp/verify`, `/admin/_otp/resend`) reach it too.
+ */
+export function adminRoutes(gates: { signIn: Middleware; guard: Middleware }, panel: Middleware): Router {
+  const router = new Router({ prefix: ADMIN_PATH });
+  router.use(gates.signIn, gates.guard);
+  router.all(['/', '/{*rest}'], panel);
   return router;
 }
 

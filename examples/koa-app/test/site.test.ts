@@ -1,8 +1,10 @@
 /**
  * The Koa example site's own routes over HTTP (supertest): headers, sign-in with CSRF, the guard
- * under @koa/router, sessions in memory and in Redis, sign-out.
+ * under @koa/router, the admin panel at /admin (alice only), sessions in memory and in Redis,
+ * sign-out.
  */
 import request from 'supertest';
+import { adminPanelCases } from '../../shared/test/admin-cases';
 import { codeFor, csrfIn, dropRedisKeys, REDIS_URL, sessionCookie, signIn, testConfig, uniquePrefix } from '../../shared/test/site-helpers';
 import { createSite, type Site } from '../src/app';
 
@@ -70,4 +72,6 @@ describe.each(['memory', 'redis'] as const)('the Koa site, sessions in %s', (kin
     const res = await request(site.handler).get('/nowhere').expect(404);
     expect(res.text).toContain('There is no page at this address.');
   });
+
+  adminPanelCases(() => site);
 });

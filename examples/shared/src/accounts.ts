@@ -1,10 +1,14 @@
 import { hashPassword, verifyPassword } from './passwords';
 
+/** What a user may do on the site: only an `admin` opens the admin panel (`/admin`). */
+export type SiteRole = 'admin' | 'member';
+
 /** A signed-in user as the site knows them: what `req.user` holds. */
 export interface SiteUser {
   login: string;
   name: string;
   email: string;
+  role: SiteRole;
   /** The same person in protectimus-mail, to show their token on the settings page. */
   protectimusUserId: string;
 }
@@ -45,6 +49,6 @@ export class Accounts {
   }
 }
 
-function publicView({ login, name, email, protectimusUserId }: Account): SiteUser {
-  return { login, name, email, protectimusUserId };
+function publicView({ login, name, email, role, protectimusUserId }: Account): SiteUser {
+  return { login, name, email, role, protectimusUserId };
 }

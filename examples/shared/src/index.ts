@@ -1,11 +1,13 @@
 /**
  * @protectimus-mail/example-shared: what the Express and the Koa example sites have in common, with
  * no web framework in it. The site's accounts and passwords, its settings, the dev inbox, the
- * pages, the demo seed, the protectimus-mail instance, and `buildSite` and `runSite`, which build
- * and start a site around the app a framework binding assembles. Each example keeps only that
- * binding: its routes, session middleware, Passport wiring and headers middleware.
+ * pages, the demo seed (alice the admin, bob a member), the protectimus-mail instance, and
+ * `buildSite` and `runSite`, which build and start a site around the app a framework binding
+ * assembles. Each example keeps only that binding: its routes (the admin panel's mount among
+ * them), session middleware, Passport wiring and headers middleware.
  */
-export { Accounts, type SiteUser } from './accounts';
+export { Accounts, type SiteRole, type SiteUser } from './accounts';
+export { ADMIN_PATH, isAdmin } from './admin';
 export { ACCOUNT_PAGES, renderAccountPage } from './account';
 export { configFromEnv, type SiteConfig } from './config';
 export { siteCsrfToken, siteCsrfValid } from './csrf';

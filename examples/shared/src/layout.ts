@@ -1,5 +1,6 @@
-import { html, type SafeHtml } from './html';
 import type { SiteUser } from './accounts';
+import { ADMIN_PATH, isAdmin } from './admin';
+import { html, type SafeHtml } from './html';
 
 /** Served at `STYLESHEET_PATH`: a file, not an inline block, so the CSP can stay `style-src 'self'`. */
 export const STYLESHEET = `
@@ -59,8 +60,10 @@ export const STYLESHEET_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /**
- * Headers for every answer of the site. The guard's pages replace the CSP with their own (just as
- * strict), since they carry their own stylesheet.
+ * Headers for every answer of the site, set before anything else answers. The guard's pages
+ * replace the CSP with their own (just as strict), since they carry their own stylesheet; so do
+ * the admin panel's pages under `/admin`, whose CSP allows their own script (`script-src 'self'`:
+ * `/admin/assets/panel.js`), which this one, with no script at all, would block.
  */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy': SITE_CSP,
@@ -85,6 +88,7 @@ function nav(ctx: PageContext): SafeHtml {
   return html`<nav aria-label="Site">
 <a class="brand" href="/">Example Co.</a>
 <a href="/account">Account</a>
+${isAdmin(ctx.user) && html`<a href="${ADMIN_PATH}">Admin</a>`}
 ${ctx.devInbox && html`<a href="/dev/inbox">Dev inbox</a>`}
 ${
   ctx.user

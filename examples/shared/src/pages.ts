@@ -1,5 +1,6 @@
 import type { MailToken } from '@protectimus-mail/core';
 import type { SiteUser } from './accounts';
+import { ADMIN_PATH, isAdmin } from './admin';
 import { html, type SafeHtml } from './html';
 import type { DevInbox, ReceivedMail } from './inbox';
 import { layout, type PageContext } from './layout';
@@ -34,6 +35,20 @@ ${logins.map(
 </table>`;
 }
 
+function loginList(logins: readonly DemoLogin[]): SafeHtml {
+  return html`${logins.map((d, i) => html`${i === 0 ? '' : i === logins.length - 1 ? ' and ' : ', '}<kbd>${d.login}</kbd>`)}`;
+}
+
+/** Who of the demo logins is the admin, and what that opens. */
+function adminNote(logins: readonly DemoLogin[]): SafeHtml {
+  const admins = logins.filter((d) => d.role === 'admin');
+  const members = logins.filter((d) => d.role !== 'admin');
+  if (admins.length === 0) return html``;
+  return html`<p>${loginList(admins)} ${admins.length === 1 ? 'is also the admin' : 'are also admins'}: after the password and the code,
+the <q>Admin</q> link in the header opens the <a href="${ADMIN_PATH}">admin panel</a> (<code>${ADMIN_PATH}</code>: Tokens, Users,
+Resources and the event log).${members.length > 0 && html` ${loginList(members)} ${members.length === 1 ? 'is a member' : 'are members'}: the panel answers 403 Forbidden.`}</p>`;
+}
+
 function codesGoTo(route: MailRoute): SafeHtml {
   return route.kind === 'dev-inbox'
     ? html`<p>No mail server is set up, so the codes go to an SMTP server running inside this process: read them in the <a href="/dev/inbox">dev inbox</a>.</p>`
@@ -60,6 +75,7 @@ this site, whoever learns it passes both steps. Use a different password for you
 for anything sensitive.</p>
 <h2>Try it</h2>
 ${demoTable(logins)}
+${adminNote(logins)}
 ${codesGoTo(route)}
 <p><a class="button" href="/account/settings">Open your account settings</a></p>`,
   );
@@ -131,7 +147,11 @@ ${
 ${tokens.map((t) => html`<tr><th scope="row">${t.name}</th><td>${t.email}<br><span class="muted">${tokenSummary(t)}</span></td></tr>
 `)}</table>`
 }
-<p class="muted">An administrator manages tokens, PINs and who may open which area (Tokens, Users and Resources).</p>`,
+${
+  isAdmin(ctx.user)
+    ? html`<p>You are the administrator: manage tokens, PINs and who may open which area in the <a href="${ADMIN_PATH}">admin panel</a> (Tokens, Users and Resources).</p>`
+    : html`<p class="muted">An administrator manages tokens, PINs and who may open which area (Tokens, Users and Resources).</p>`
+}`,
   );
 }
 

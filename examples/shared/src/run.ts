@@ -1,4 +1,5 @@
 import type { Protectimus } from '@protectimus-mail/core';
+import { ADMIN_PATH } from './admin';
 import { configFromEnv, redactUrl, type SiteConfig } from './config';
 import { listen } from './server';
 import type { Site } from './site';
@@ -11,7 +12,7 @@ function logAudit(pm: Protectimus): void {
   });
 }
 
-/** What the console shows at the start: where to go, the demo logins, where the codes go, where the data is. */
+/** What the console shows at the start: where to go, the demo logins and the admin, where the codes go, where the data is. */
 function banner(title: string, site: Site<unknown>, url: string, config: SiteConfig): string {
   const width = Math.max(...site.demoLogins.map((d) => `${d.login} / ${d.password}`.length));
   return [
@@ -20,6 +21,7 @@ function banner(title: string, site: Site<unknown>, url: string, config: SiteCon
     '',
     `  Open          ${url}/  (the protected area is ${url}/account)`,
     ...site.demoLogins.map((d, i) => `  ${i === 0 ? 'Demo logins ' : '            '}  ${`${d.login} / ${d.password}`.padEnd(width)}  ${d.describe}`),
+    ...site.demoLogins.filter((d) => d.role === 'admin').map((d) => `  Admin         ${d.login} is also the admin: ${url}${ADMIN_PATH}  (after the password and the code)`),
     site.inbox
       ? `  Codes go to   the dev inbox: ${url}/dev/inbox  (SMTP on 127.0.0.1:${site.inbox.port}; set SMTP_URL for a real server)`
       : `  Codes go to   ${redactUrl(config.smtpUrl ?? '')}  (${site.demoLogins.map((d) => d.email).join(', ')})`,

@@ -1,5 +1,5 @@
 import { isProtectimusError, type CreateMailTokenInput, type Protectimus } from '@protectimus-mail/core';
-import type { Accounts } from './accounts';
+import type { Accounts, SiteRole } from './accounts';
 
 /** The protected area's resource name in protectimus-mail. */
 export const ACCOUNT_RESOURCE = 'account';
@@ -9,6 +9,8 @@ export interface DemoLogin {
   login: string;
   password: string;
   email: string;
+  /** `admin` also opens the admin panel at `/admin`; a `member` gets 403 there. */
+  role: SiteRole;
   /** The second factor in words: "PIN 2468, then an 8-digit code". */
   describe: string;
 }
@@ -25,6 +27,7 @@ function demoUsers(emails: { alice: string; bob: string }): DemoUser[] {
       login: 'alice',
       password: 'alice-password',
       email: emails.alice,
+      role: 'admin',
       firstName: 'Alice',
       secondName: 'Example',
       describe: 'a 6-digit code, no PIN',
@@ -34,6 +37,7 @@ function demoUsers(emails: { alice: string; bob: string }): DemoUser[] {
       login: 'bob',
       password: 'bob-password',
       email: emails.bob,
+      role: 'member',
       firstName: 'Bob',
       secondName: 'Example',
       describe: 'PIN 2468, then an 8-digit code',
@@ -77,7 +81,8 @@ async function accountResource(pm: Protectimus): Promise<string> {
 /**
  * Seeds the demo the way an administrator would set it up in Protectimus (Tokens -> Add Token ->
  * Protectimus MAIL; Users -> Assign Token; Resources -> Assign -> Token with User), and gives each
- * demo user a password on the site itself.
+ * demo user a password and a role on the site itself (alice is the admin, bob a member). The
+ * admin panel sits behind the same `account` resource, so no resource of its own is seeded.
  */
 export async function seedDemo(pm: Protectimus, accounts: Accounts, emails: { alice: string; bob: string }): Promise<DemoLogin[]> {
   const resourceId = await accountResource(pm);
@@ -89,10 +94,10 @@ export async function seedDemo(pm: Protectimus, accounts: Accounts, emails: { al
     await pm.users.assignToken(user.id, token.id);
     await pm.resources.assignTokenWithUser(resourceId, token.id);
     await accounts.add(
-      { login: demo.login, name: `${demo.firstName} ${demo.secondName}`, email: demo.email, protectimusUserId: user.id },
+      { login: demo.login, name: `${demo.firstName} ${demo.secondName}`, email: demo.email, role: demo.role, protectimusUserId: user.id },
       demo.password,
     );
-    logins.push({ login: demo.login, password: demo.password, email: demo.email, describe: demo.describe });
+    logins.push({ login: demo.login, password: demo.password, email: demo.email, role: demo.role, describe: demo.describe });
   }
   return logins;
 }

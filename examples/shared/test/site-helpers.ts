@@ -1,6 +1,7 @@
 /**
  * What the example sites' route tests (supertest) share: their settings, the sign-in form, the
- * session cookie, the codes in the dev inbox, and the Redis keys they leave behind.
+ * session cookie, the codes in the dev inbox, both factors in one call, and the Redis keys they
+ * leave behind.
  */
 import { randomBytes } from 'node:crypto';
 import { configFromEnv, SESSION_COOKIE, type Site, type SiteConfig } from '@protectimus-mail/example-shared';
@@ -74,4 +75,29 @@ export function codeFor(site: Site<unknown>, to: string): string {
   const code = /\b(\d{6}|\d{8})\b/.exec(mail?.text ?? '')?.[1];
   if (!code) throw new Error(`no code mailed to ${to}`);
   return code;
+}
+
+/** The demo logins' passwords and PINs (`seed.ts`), and where their codes go under `testConfig`. */
+export const DEMO = {
+  alice: { password: 'alice-password', pin: '', email: 'alice@example.com' },
+  bob: { password: 'bob-password', pin: '2468', email: 'bob@example.com' },
+} as const;
+
+/**
+ * Both factors over HTTP, as an API client would pass them: the sign-in form, then the code the
+ * guard mails when `area` (`/account` or `/admin`, both on the `account` resource) is first
+ * asked for over JSON, posted with the PIN in front to the `verifyUrl` it names. Throws unless
+ * each step answers as the protocol says.
+ */
+export async function passBothFactors(site: Site<unknown>, agent: request.Agent, login: keyof typeof DEMO, area = '/account'): Promise<void> {
+  const demo = DEMO[login];
+  const signedIn = await signIn(agent, login, demo.password);
+  if (signedIn.status !== 303) throw new Error(`${login} could not sign in: ${signedIn.status}`);
+  const challenge = await agent.get(area).set('Accept', 'application/json');
+  const body = challenge.body as { error?: string; verifyUrl?: string };
+  if (challenge.status !== 401 || body.error !== 'otp_required' || !body.verifyUrl) {
+    throw new Error(`${area} did not ask ${login} for a code: ${challenge.status} ${challenge.text}`);
+  }
+  const verified = await agent.post(body.verifyUrl).send({ otp: `${demo.pin}${codeFor(site, demo.email)}` });
+  if (verified.status !== 200) throw new Error(`${login}'s code was refused: ${verified.status} ${verified.text}`);
 }
