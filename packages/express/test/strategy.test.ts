@@ -109,12 +109,16 @@ describe('ProtectimusMailStrategy after a first factor (Passport session)', () =
     const client = deadRedis();
     try {
       const down = env.world.make({ store: new RedisStore({ client, prefix: env.world.prefix }) });
-      const agent = agentOf(makeApp({ protectimus: down, resource: 'billing' }));
+      const reported: unknown[] = [];
+      const agent = agentOf(makeApp({ protectimus: down, resource: 'billing', onError: (err) => reported.push(err) }));
       await signIn(agent, 'alice');
       expect((await agent.post('/otp.json').send({ otp: '123456' }).expect(503)).body).toEqual({ error: 'unavailable' });
       expect((await agent.post('/otp').send({ otp: '123456' }).expect(503)).text).toBe('Service Unavailable');
       await new Promise((resolve) => setImmediate(resolve));
       expect(rejections).toEqual([]);
+      // The outage reaches the operator, once per request.
+      expect(reported).toHaveLength(2);
+      for (const err of reported) expect(err).toMatchObject({ code: 'STORE_UNAVAILABLE' });
     } finally {
       process.off('unhandledRejection', onRejection);
     }
