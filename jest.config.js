@@ -11,4 +11,5 @@ module.exports = {
     '^@protectimus-mail/example-shared$': '<rootDir>/examples/shared/src',
   },
   testTimeout: 30000,
+  reporters: ['default', '<rootDir>/scripts/summary-reporter.js'],
 };
