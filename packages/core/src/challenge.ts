@@ -118,19 +118,21 @@ export class Challenges {
       case 'open':
         this.event('otp.reused', route);
         return this.result(route, reserved.expiresAt, reserved.lastSentAt, false);
-      case 'reserved':
-        await this.send(route, reserved.counter);
-        return this.result(route, reserved.expiresAt, reserved.lastSentAt, true);
+      case 'reserved': {
+        const sent = await this.send(route, reserved.counter);
+        return this.result(route, reserved.expiresAt, reserved.lastSentAt, sent);
+      }
     }
   }
 
-  private async send(route: Route, counter: number): Promise<void> {
+  /** Mails the code for `counter`; false when a concurrent resend took its place first. */
+  private async send(route: Route, counter: number): Promise<boolean> {
     const { token, resource } = route;
     const secret = this.ctx.keyring.unseal(token.id, token.secret);
     const code = hotp(secret, counter, token.otpLength);
     const filled = await this.ctx.store.fill(token.id, resource.id, counter, this.ctx.keyring.codeHash(token.id, resource.id, code));
     // A concurrent resend replaced our reservation: its code is the one that will work.
-    if (!filled) return;
+    if (!filled) return false;
     try {
       await this.ctx.mailer.send({ to: token.email, code, tokenName: token.name, resourceName: resource.name, minutesValid: Math.ceil(this.ctx.otp.ttl / 60) });
     } catch (err) {
@@ -139,6 +141,7 @@ export class Challenges {
       throw err instanceof ProtectimusError ? err : new ProtectimusError('DELIVERY_FAILED', 'the code could not be sent', {}, { cause: err });
     }
     this.event('otp.sent', route);
+    return true;
   }
 
   private result(route: Route, expiresAt: number, lastSentAt: number, sent: boolean): PrepareResult {
