@@ -62,6 +62,11 @@ export class DirTx {
   }
 }
 
+/** A random wait that grows with each retry, so colliding writers spread out instead of colliding again. */
+function backoff(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 2 ** attempt)));
+}
+
 /**
  * Runs `fn` as an optimistic transaction over the directory: admin writes are rare, so a version
  * check at commit (and a retry when it fails) is cheaper and simpler than locks, and works the same
@@ -69,6 +74,7 @@ export class DirTx {
  */
 export async function transact<T>(store: Store, fn: (tx: DirTx) => Promise<T>): Promise<T> {
   for (let attempt = 0; attempt < 20; attempt++) {
+    if (attempt > 0) await backoff(attempt);
     const tx = new DirTx(store);
     let result: T;
     try {
