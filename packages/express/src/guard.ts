@@ -28,6 +28,7 @@ export function protectimusMail(options: ProtectimusMailOptions = {}): RequestHa
     noSession: NO_SESSION,
     session: sessionOf,
     login: options.user ?? defaultLogin,
+    url: (req) => req.originalUrl,
     request: guardRequestOf,
     grant: (req, _session, grant) => grantInNewSession(req, grant),
   });

@@ -40,6 +40,7 @@ export function protectimusMail(options: ProtectimusMailOptions = {}): Middlewar
     noSession: NO_SESSION,
     session: sessionOf,
     login: loginOf,
+    url: (ctx) => ctx.originalUrl,
     request: (ctx, session, login) => guardRequestOf(ctx, locate(ctx, options.mountPath), session, login),
     grant: (ctx, session, grant) => grantInNewSession(ctx, session, grant),
   });

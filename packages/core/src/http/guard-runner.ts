@@ -1,6 +1,7 @@
 import { defaultProtectimus, logGuardError, reportGuardError, unavailableResponse } from './adapter-kit';
 import type { GuardEngine } from './engine';
-import { DEFAULT_VERIFIED_FOR, handleGuard } from './guard';
+import { DEFAULT_VERIFIED_FOR, handleGuard, OWN_PREFIX } from './guard';
+import { verifiedEntry } from './session-state';
 import type { Grant, GuardOptions, GuardRequest, GuardResponse } from './types';
 
 /** The options every adapter's `protectimusMail()` shares. */
@@ -32,6 +33,8 @@ export interface GuardBinding<R> {
   session(r: R): Record<string, unknown> | null;
   /** The first-factor login, or null/undefined for nobody. */
   login(r: R): string | null | undefined;
+  /** The URL as the client asked for it (path and query): cheap to read, for the fast path. */
+  url(r: R): string;
   /** The framework-neutral request for `handleGuard`. */
   request(r: R, session: Record<string, unknown>, login: string | null): GuardRequest;
   /** Regenerates the session id keeping its data, then applies the grant and saves. */
@@ -59,6 +62,11 @@ export function guardRunner<R>(options: CommonGuardOptions, binding: GuardBindin
     }
     const engine = options.protectimus ?? defaultProtectimus();
     const login = binding.login(r) || null;
+    // The common case, a verified session on a page, passes before the full request is built
+    // (path parsing, proxy-aware ip, mount detection): the answer is the same, the cost is not.
+    if (login !== null && !binding.url(r).includes(OWN_PREFIX) && verifiedEntry(session, resource, login, engine.clock.now())) {
+      return { action: 'next' };
+    }
     const answer = await handleGuard(engine, guardOptions, binding.request(r, session, login));
     if (answer.action === 'respond' && answer.grant) await binding.grant(r, session, answer.grant);
     return answer;

@@ -14,6 +14,9 @@ import { guardState, ownEntry, setEntry, verifiedEntry } from './session-state';
 import type { GuardRoute, Turn } from './turn';
 import type { Grant, GuardOptions, GuardRequest, GuardResponse } from './types';
 
+/** The guard's own URLs below its mount point: `<mount>/_otp/verify` and `<mount>/_otp/resend`. */
+export const OWN_PREFIX = '/_otp/';
+
 /** Seconds a verification lasts when the guard's options do not say: a working day. */
 export const DEFAULT_VERIFIED_FOR = 28800;
 
@@ -23,8 +26,8 @@ const MAX_OTP_CHARS = 64;
 const NEXT: GuardResponse = { action: 'next' };
 
 function routeOf(path: string): GuardRoute {
-  if (path === '/_otp/verify') return 'verify';
-  if (path === '/_otp/resend') return 'resend';
+  if (path === `${OWN_PREFIX}verify`) return 'verify';
+  if (path === `${OWN_PREFIX}resend`) return 'resend';
   return 'page';
 }
 
@@ -168,8 +171,8 @@ export async function handleGuard(
     resource: options.resource,
     route,
     mount,
-    verifyUrl: `${mount}/_otp/verify`,
-    resendUrl: `${mount}/_otp/resend`,
+    verifyUrl: `${mount}${OWN_PREFIX}verify`,
+    resendUrl: `${mount}${OWN_PREFIX}resend`,
     html: wantsPage(req, route),
   };
 
