@@ -1,5 +1,5 @@
 import { guardRunner, type CommonGuardOptions } from '@protectimus-mail/core';
-import type { Request, RequestHandler } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { defaultLogin, type LoginOf } from './login';
 import { guardRequestOf } from './request';
 import { writeAnswer } from './response';
@@ -33,10 +33,16 @@ export function protectimusMail(options: ProtectimusMailOptions = {}): RequestHa
     grant: (req, _session, grant) => grantInNewSession(req, grant),
   });
 
-  return async function protectimusMailGuard(req, res, next) {
-    const answer = await run(req);
+  async function answer(req: Request, res: Response, next: NextFunction): Promise<void> {
+    const decided = await run(req);
     // The app's own errors (in `next`) are the app's, handled by Express, not a 503 of the guard.
-    if (answer.action === 'next') return next();
-    writeAnswer(res, answer);
+    if (decided.action === 'next') return next();
+    writeAnswer(res, decided);
+  }
+
+  // Not async: a verified session passes without a promise, the guard's common case.
+  return function protectimusMailGuard(req, res, next) {
+    if (run.passes(req)) return next();
+    return answer(req, res, next);
   };
 }

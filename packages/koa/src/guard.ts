@@ -1,5 +1,5 @@
 import { guardRunner, loginOfUser, type CommonGuardOptions } from '@protectimus-mail/core';
-import type { Context, Middleware } from 'koa';
+import type { Context, Middleware, Next } from 'koa';
 import { checkMountPath, locate, type MountPath } from './mount';
 import { guardRequestOf } from './request';
 import { writeAnswer } from './response';
@@ -45,10 +45,16 @@ export function protectimusMail(options: ProtectimusMailOptions = {}): Middlewar
     grant: (ctx, session, grant) => grantInNewSession(ctx, session, grant),
   });
 
-  return async function protectimusMailGuard(ctx, next) {
-    const answer = await run(ctx);
+  async function answer(ctx: Context, next: Next): Promise<void> {
+    const decided = await run(ctx);
     // The app's own errors (thrown by `next`) are the app's, not a 503 of the guard.
-    if (answer.action === 'next') return next();
-    writeAnswer(ctx, answer);
+    if (decided.action === 'next') return next();
+    writeAnswer(ctx, decided);
+  }
+
+  // Not async: a verified session goes straight on to `next`, the guard's common case.
+  return function protectimusMailGuard(ctx, next) {
+    if (run.passes(ctx)) return next();
+    return answer(ctx, next);
   };
 }

@@ -46,7 +46,18 @@ export interface GuardBinding<R> {
  * request finds the session and the login, runs the protocol and grants in a new session. Never
  * rejects: whatever fails (the environment, the app's `user`, the session store) is a 503.
  */
-export function guardRunner<R>(options: CommonGuardOptions, binding: GuardBinding<R>): (r: R) => Promise<GuardResponse> {
+/** The guard's run for one request, plus its synchronous fast path. */
+export interface GuardRun<R> {
+  (r: R): Promise<GuardResponse>;
+  /**
+   * True when the request may pass at once: a first-factor user whose session is verified for
+   * the resource, on a page (not one of the guard's own URLs). Synchronous and allocation-light,
+   * so the common case costs no promise; false sends the request down the full run.
+   */
+  passes(r: R): boolean;
+}
+
+export function guardRunner<R>(options: CommonGuardOptions, binding: GuardBinding<R>): GuardRun<R> {
   const resource = options.resource ?? 'default';
   if (typeof resource !== 'string' || resource === '') throw new TypeError('protectimusMail: resource must be a non-empty string');
   const verifiedFor = options.verifiedFor ?? DEFAULT_VERIFIED_FOR;
@@ -62,17 +73,12 @@ export function guardRunner<R>(options: CommonGuardOptions, binding: GuardBindin
     }
     const engine = options.protectimus ?? defaultProtectimus();
     const login = binding.login(r) || null;
-    // The common case, a verified session on a page, passes before the full request is built
-    // (path parsing, proxy-aware ip, mount detection): the answer is the same, the cost is not.
-    if (login !== null && !binding.url(r).includes(OWN_PREFIX) && verifiedEntry(session, resource, login, engine.clock.now())) {
-      return { action: 'next' };
-    }
     const answer = await handleGuard(engine, guardOptions, binding.request(r, session, login));
     if (answer.action === 'respond' && answer.grant) await binding.grant(r, session, answer.grant);
     return answer;
   }
 
-  return async (r) => {
+  const run = async (r: R): Promise<GuardResponse> => {
     try {
       return await decide(r);
     } catch (err) {
@@ -80,4 +86,20 @@ export function guardRunner<R>(options: CommonGuardOptions, binding: GuardBindin
       return unavailableResponse();
     }
   };
+
+  // The same answer `handleGuard` gives a verified session on a page, before the full request is
+  // built (path parsing, proxy-aware ip, mount detection, content negotiation) or a promise made.
+  const passes = (r: R): boolean => {
+    try {
+      const session = binding.session(r);
+      const login = session && (binding.login(r) || null);
+      if (!session || !login || binding.url(r).includes(OWN_PREFIX)) return false;
+      const engine = options.protectimus ?? defaultProtectimus();
+      return verifiedEntry(session, resource, login, engine.clock.now()) !== null;
+    } catch {
+      // Whatever failed here fails again on the full run, which answers and reports it.
+      return false;
+    }
+  };
+  return Object.assign(run, { passes });
 }

@@ -12,4 +12,4 @@ export type { GuardFailure, GuardErrorCode } from './failure';
 export { PAGE_CSP } from './page-layout';
 export { loginOfUser, defaultProtectimus, describeError, logGuardError, reportGuardError, unavailableResponse } from './adapter-kit';
 export { guardRunner } from './guard-runner';
-export type { CommonGuardOptions, GuardBinding } from './guard-runner';
+export type { CommonGuardOptions, GuardBinding, GuardRun } from './guard-runner';
