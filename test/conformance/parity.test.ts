@@ -8,7 +8,7 @@ import type Redis from 'ioredis';
 import type { Agent, Response } from 'supertest';
 import type { Protectimus } from '../../packages/core/src/protectimus';
 import { RedisStore } from '../../packages/core/src/stores/redis';
-import { adapters, agentOf, BROWSER, csrfFrom, deadRedis, FakeClock, nextCode, noMail, seedUser, signIn, useWorld, wrongCode, type Adapter } from './harness';
+import { adapters, agentOf, BROWSER, csrfFrom, deadRedis, FakeClock, nextCode, noMail, PASSWORD, seedUser, signIn, useWorld, wrongCode, type Adapter } from './harness';
 
 const env = useWorld();
 
@@ -54,7 +54,7 @@ const later = async (j: Journey, seconds: number, then: () => PromiseLike<Respon
 const JOURNEY: Step[] = [
   { label: 'page, nobody signed in', status: 401, run: page },
   { label: 'page as a browser, nobody signed in', status: 401, run: browse },
-  { label: 'sign in (the app)', status: 200, run: (j) => j.agent.post('/login').send({ login: LOGIN }) },
+  { label: 'sign in (the app)', status: 200, run: (j) => j.agent.post('/login').send({ login: LOGIN, password: PASSWORD }) },
   { label: 'page of a resource the user has no token on', status: 403, run: (j) => j.elsewhere.get('/billing/invoices') },
   { label: 'page as a browser, resource the user has no token on', status: 403, run: (j) => j.elsewhere.get('/billing/invoices').set('Accept', BROWSER) },
   { label: 'page of a resource closed to this address', status: 403, run: (j) => j.outside.get('/billing/invoices') },

@@ -1,9 +1,10 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
 import passport from 'passport';
+import { Strategy as LocalStrategy } from 'passport-local';
 import { RedisStore } from '../../core/src/stores/redis';
 import { ProtectimusMailStrategy, type ProtectimusMailStrategyOptions } from '../src';
-import { agentOf, deadRedis, freshUser, nextCode, signIn, useWorld, wrongCode } from '../../../test/conformance/harness';
+import { agentOf, deadRedis, freshUser, nextCode, PASSWORD, signIn, useWorld, wrongCode } from '../../../test/conformance/harness';
 
 const env = useWorld();
 
@@ -16,13 +17,15 @@ const env = useWorld();
 function makeApp(options: ProtectimusMailStrategyOptions): Express {
   const app = express();
   const auth = new passport.Passport();
+  // The first factor is passport-local; the second, this package's strategy.
+  auth.use(new LocalStrategy({ usernameField: 'login' }, (login, password, done) => done(null, password === PASSWORD ? { login } : false)));
   auth.use(new ProtectimusMailStrategy(options));
   auth.serializeUser((user, done) => done(null, (user as { login: string }).login));
   auth.deserializeUser((login: string, done) => done(null, { login }));
   app.use(session({ secret: 'test-session-secret', resave: false, saveUninitialized: false }));
   app.use(auth.session());
   app.use(express.json());
-  app.post('/login', (req, res, next) => req.logIn({ login: (req.body as { login: string }).login }, (err) => (err ? next(err) : res.json({ ok: true }))));
+  app.post('/login', auth.authenticate('local'), (_req, res) => void res.json({ ok: true }));
   app.get('/me', (req, res) => res.json({ user: (req.user as { login?: string } | undefined)?.login ?? null }));
   app.post('/otp', auth.authenticate('protectimus-mail'), (req, res) => {
     res.json({ ok: true, user: (req.user as { login: string }).login, authInfo: req.authInfo });

@@ -59,8 +59,11 @@ export function baseOf(mount: Mount): string {
 
 /** Signs `login` in through the stand-in first factor; the agent keeps the session cookie. */
 export function signIn(agent: Agent, login: string, extra: Record<string, unknown> = {}): Promise<Response> {
-  return agent.post('/login').send({ login, ...extra }).expect(200);
+  return agent.post('/login').send({ login, password: PASSWORD, ...extra }).expect(200);
 }
+
+/** The first factor's password for every test login. */
+export const PASSWORD = 'first-factor-password';
 
 /** The answer of the protected page behind the guard. */
 export function pageBody(path: string, user: string | null): { ok: true; path: string; user: string | null } {

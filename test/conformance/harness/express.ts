@@ -1,7 +1,9 @@
 import express, { type Express, type Request, type RequestHandler } from 'express';
 import session from 'express-session';
+import passport from 'passport';
+import { Strategy as LocalStrategy } from 'passport-local';
 import { protectimusMail, type ProtectimusMailOptions } from '../../../packages/express/src';
-import { pageBody, type Adapter, type AppOptions, type GuardSetup, type Mount, type Parsers } from './adapter';
+import { pageBody, PASSWORD, type Adapter, type AppOptions, type GuardSetup, type Mount, type Parsers } from './adapter';
 import { setCookies } from './http';
 
 /** Mounts beyond the shared ones: a Router at `/admin`, and a guard at `/billing` in a Router at `/app`. */
@@ -43,7 +45,6 @@ function parsersFor(kind: ExpressParsers): RequestHandler[] {
   }
 }
 
-type PassportSession = { passport?: { user?: unknown } };
 const loginOf = (req: Request): string | null => (req as { user?: { login?: string } }).user?.login ?? null;
 
 /**
@@ -51,26 +52,29 @@ const loginOf = (req: Request): string | null => (req as { user?: { login?: stri
  * express-session, the stand-in first factor (`POST /login {"login", "remember"?}`; `remember`
  * gives the session a 30-day cookie), the guard and the protected pages.
  */
+/** Passport with passport-local: every login with the test password signs in, as `{ login }`. */
+const firstFactor = new passport.Passport();
+firstFactor.use(
+  new LocalStrategy({ usernameField: 'login', passwordField: 'password' }, (login, password, done) =>
+    password === PASSWORD ? done(null, { login }) : done(null, false),
+  ),
+);
+firstFactor.serializeUser((user, done) => done(null, (user as { login: string }).login));
+firstFactor.deserializeUser((login: string, done) => done(null, { login }));
+
 export function expressApp(options: ExpressAppOptions = {}): Express {
   const mount = options.mount ?? 'billing';
   const app = express();
   if (options.trustProxy) app.set('trust proxy', 'loopback');
   if (options.session !== false) {
     app.use(session({ secret: 'test-session-secret', resave: false, saveUninitialized: false, ...(options.sessionStore ? { store: options.sessionStore } : {}) }));
-    // What passport.session() does: the login kept in the session is the request's user.
-    app.use((req, _res, next) => {
-      const login = (req.session as unknown as PassportSession | undefined)?.passport?.user;
-      if (typeof login === 'string') (req as { user?: unknown }).user = { login };
-      next();
-    });
+    app.use(firstFactor.initialize(), firstFactor.session());
   }
   for (const parser of parsersFor(options.parsers ?? 'none')) app.use(parser);
-  app.post('/login', express.json(), (req, res) => {
-    const body = req.body as { login?: unknown; remember?: unknown };
-    if (typeof body.login !== 'string') return void res.status(400).json({ error: 'login required' });
-    (req.session as unknown as PassportSession).passport = { user: body.login };
+  // The real first factor: Passport with passport-local (which regenerates the session at login).
+  app.post('/login', express.json(), firstFactor.authenticate('local', { failWithError: true }), (req, res) => {
     // "Remember me": the app gives this session its own cookie lifetime.
-    if (body.remember === true) req.session.cookie.maxAge = 30 * 86_400_000;
+    if ((req.body as { remember?: unknown }).remember === true) req.session.cookie.maxAge = 30 * 86_400_000;
     res.json({ ok: true });
   });
   app.get('/me', (req, res) => void res.json({ user: loginOf(req) }));
