@@ -4,10 +4,8 @@
  * `ProtectimusError` of the documented codes; never another error, never a pass on a near miss.
  */
 import fc from 'fast-check';
+import { capture } from './support/capture';
 import { isProtectimusError } from '../src/errors';
-import { createProtectimus } from '../src/protectimus';
-import { MemoryStore } from '../src/stores/memory';
-import { FakeClock } from './support/clock';
 import { seedUser } from './support/protectimus';
 
 const ALLOWED = new Set(['INVALID_INPUT', 'INVALID_OTP', 'OTP_EXPIRED', 'BLOCKED']);
@@ -17,22 +15,9 @@ describe.each([
   { otpLength: 8 as const, pin: 'x9y8z7w6', pinPosition: 'after' as const },
   { otpLength: 6 as const },
 ])('authenticate with any input (property): %o', (tokenShape) => {
-  const codes = new Map<string, string>();
-  const clock = new FakeClock();
-  const store = new MemoryStore({ sweepIntervalMs: 0 });
-  const pm = createProtectimus({
-    store,
-    mail: { send: async (m) => void codes.set(m.to, m.code) },
-    secret: 'property-secret-0123456789',
-    clock,
-    otp: { resendCooldown: 0, maxSendsPerHour: 1000, maxAttempts: 10 },
-    hardBlockAfter: 100000,
-  });
-
-  afterAll(async () => {
-    await pm.close();
-    await store.close();
-  });
+  const world = capture({ otp: { resendCooldown: 0, maxAttempts: 10 }, hardBlockAfter: 100000 });
+  const { pm, codes, clock } = world;
+  afterAll(() => world.close());
 
   it('passes exactly the right PIN+code, and refuses everything else cleanly', async () => {
     const seeded = await seedUser(pm, { login: 'prop', ...tokenShape, resource: { failedAttemptsBeforeLock: 10 } });

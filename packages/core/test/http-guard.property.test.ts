@@ -7,13 +7,11 @@
  * vocabulary, and never a pass or a grant without the right PIN+code.
  */
 import fc from 'fast-check';
+import { capture } from './support/capture';
 import { ProtectimusError } from '../src/errors';
 import { handleGuard } from '../src/http/guard';
 import { applyGrant } from '../src/http/session-state';
 import type { GuardRequest } from '../src/http/types';
-import { createProtectimus } from '../src/protectimus';
-import { MemoryStore } from '../src/stores/memory';
-import { FakeClock } from './support/clock';
 
 const RESOURCE = 'area';
 const PIN = 'Pin7';
@@ -34,16 +32,8 @@ const ERRORS = new Set([
   'method_not_allowed',
 ]);
 
-const codes = new Map<string, string>();
-const clock = new FakeClock();
-const store = new MemoryStore({ sweepIntervalMs: 0 });
-const pm = createProtectimus({
-  store,
-  mail: { send: async (m) => void codes.set(m.to, m.code) },
-  secret: 'property-secret-0123456789',
-  clock,
-  otp: { maxSendsPerHour: 1000 },
-});
+const world = capture();
+const { pm, codes, clock } = world;
 let resourceId = '';
 
 beforeAll(async () => {
@@ -53,8 +43,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await pm.close();
-  await store.close();
+  await world.close();
 });
 
 let seq = 0;
