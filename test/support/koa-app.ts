@@ -2,6 +2,7 @@ import Koa from 'koa';
 import session from 'koa-session';
 import type { GuardEngine } from '@protectimus-mail/core';
 import { protectimusMail } from '@protectimus-mail/koa';
+import { MemorySessionStore } from './koa-session-store';
 
 /** A Koa app with a stand-in first factor and one guarded area, like `guardedExpressApp`. */
 export interface GuardedKoaApp {
@@ -10,19 +11,6 @@ export interface GuardedKoaApp {
   errors: unknown[];
 }
 
-/** koa-session's external store, in memory: the cookie holds only the session id, as with express-session. */
-class MemorySessionStore {
-  private readonly sessions = new Map<string, unknown>();
-  async get(key: string): Promise<unknown> {
-    return this.sessions.get(key);
-  }
-  async set(key: string, value: unknown): Promise<void> {
-    this.sessions.set(key, value);
-  }
-  async destroy(key: string): Promise<void> {
-    this.sessions.delete(key);
-  }
-}
 
 async function readJson(req: NodeJS.ReadableStream): Promise<unknown> {
   let text = '';

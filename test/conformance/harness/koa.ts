@@ -6,6 +6,9 @@ import type { Response } from 'supertest';
 import { protectimusMail, type ProtectimusMailOptions } from '../../../packages/koa/src';
 import { pageBody, type Adapter, type AppOptions, type GuardSetup, type Mount, type Parsers } from './adapter';
 import { setCookies } from './http';
+import { MemorySessionStore } from '../../support/koa-session-store';
+
+export { MemorySessionStore };
 
 /**
  * Mounts beyond the shared ones (`billing` is koa-mount's prefix stripping, see `prefixMount`):
@@ -34,19 +37,6 @@ export function koaBase(mount: KoaMount): string {
   return { billing: '/billing', root: '', router: '/billing', 'router-prefix': '/billing', 'router-param': '/orgs/acme/billing' }[mount];
 }
 
-/** A koa-session external store in memory; what it holds is the server side of each session id. */
-export class MemorySessionStore {
-  readonly sessions = new Map<string, unknown>();
-  async get(key: string): Promise<unknown> {
-    return this.sessions.get(key);
-  }
-  async set(key: string, value: unknown): Promise<void> {
-    this.sessions.set(key, value);
-  }
-  async destroy(key: string): Promise<void> {
-    this.sessions.delete(key);
-  }
-}
 
 /**
  * What koa-mount does (it is not installed here): strip `prefix` from `ctx.path` for the mounted
