@@ -269,7 +269,8 @@ describe('RedisStore connections', () => {
     const store = new RedisStore({ url: `redis://127.0.0.1:${silentPort}`, prefix: `${fx.prefix}hung:` });
     const started = Date.now();
     await expect(store.dirGet(['a'])).rejects.toThrow();
-    expect(Date.now() - started).toBeLessThan(2_500);
+    // The command timeout is 2 s; the margin is for a loaded CI machine, not for the store.
+    expect(Date.now() - started).toBeLessThan(3_500);
     await store.close();
   });
 
