@@ -129,19 +129,25 @@ describe('a pooled transport', () => {
     const { pm, prefix, clock } = instance('redis', { pool: true });
     const u = await seedUser(pm, { login: 'pooled' });
     const input = { resource: u.resource.name, login: u.login };
+    const firstMail = smtp.waitForMail(u.email);
     expect((await pm.prepare(input)).sent).toBe(true);
-    await smtp.waitForMail(u.email);
+    const first = smtp.codeFrom(await firstMail);
     await gate.set('closed');
     clock.advanceSeconds(31);
-    // A resend replaces the open code first; its failed mail then leaves nothing open.
+    // A resend replaces the open code first; its failed mail then puts the first code back.
     await expectDeliveryFailed(pm.prepare({ ...input, resend: true }));
-    // The first, delivered send still counts against the limits; the failed one does not.
-    await expectNoOrphan(prefix, u.token.id, 1);
+    // Only the first challenge is left, nothing kept aside; the first, delivered send still
+    // counts against the limits, the failed one does not.
+    const [, keys] = await admin.scan('0', 'MATCH', `${prefix}{t:${u.token.id}}:*`, 'COUNT', 1000);
+    expect(keys.sort()).toEqual([`${prefix}{t:${u.token.id}}:ch:${u.resource.id}`, `${prefix}{t:${u.token.id}}:ctr`, `${prefix}{t:${u.token.id}}:sends`]);
+    expect(await admin.zcard(`${prefix}{t:${u.token.id}}:sends`)).toBe(1);
     await gate.set('open');
     // Not held back by the cooldown: the failed send is not counted, the first was 31 s ago.
     const again = await pm.prepare({ ...input, resend: true });
     expect(again.sent).toBe(true);
     const code = smtp.codeFrom(await smtp.waitForMail(u.email));
+    // The delivered resend rules: the first code no longer works, the new one does.
+    if (first !== code) expect(isProtectimusError(await pm.authenticate({ ...input, otp: first }).catch((e: unknown) => e), 'INVALID_OTP')).toBe(true);
     await pm.authenticate({ ...input, otp: code });
   });
 

@@ -136,7 +136,8 @@ export class Challenges {
     try {
       await this.ctx.mailer.send({ to: token.email, code, tokenName: token.name, resourceName: resource.name, minutesValid: Math.ceil(this.ctx.otp.ttl / 60) });
     } catch (err) {
-      await this.ctx.store.discard(token.id, resource.id, counter).catch(() => undefined);
+      // A failed resend puts back the code the user already had, if it is still valid.
+      await this.ctx.store.discard(token.id, resource.id, counter, this.ctx.clock.now()).catch(() => undefined);
       this.event('otp.delivery_failed', route, { code: 'DELIVERY_FAILED' });
       throw err instanceof ProtectimusError ? err : new ProtectimusError('DELIVERY_FAILED', 'the code could not be sent', {}, { cause: err });
     }

@@ -237,6 +237,15 @@ describe.each(STORE_KINDS)('prepare + authenticate on %s store', (kind) => {
     await mailedCode(s.resource.name, s.login, s.email, true);
   });
 
+  it('keeps the code the user had when a resend cannot be delivered', async () => {
+    const s = await seedUser(pm);
+    const first = await mailedCode(s.resource.name, s.login, s.email);
+    world.clock.advanceSeconds(30);
+    world.smtp.refuseNext(1);
+    expect((await refusal(pm.prepare({ resource: s.resource.name, login: s.login, resend: true }))).code).toBe('DELIVERY_FAILED');
+    expect((await pm.authenticate({ resource: s.resource.name, login: s.login, otp: first })).user.login).toBe(s.login);
+  });
+
   it('emits an event for every decision, with who, where and from where, never a code or PIN', async () => {
     const seen: ProtectimusEvent[] = [];
     const listener = (e: ProtectimusEvent) => seen.push(e);

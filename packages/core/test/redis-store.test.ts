@@ -149,6 +149,39 @@ describe('RedisStore keys', () => {
     await within(key('blk'), 10_000 + TTL_GRACE_MS);
   });
 
+  it('keeps a replaced challenge aside with its own TTL until the resend is discarded or purged', async () => {
+    const { prefix, store } = newStore('prev');
+    const clock = new FakeClock();
+    const tokenId = `tok_${randomBytes(8).toString('hex')}`;
+    const key = (s: string) => `${prefix}{t:${tokenId}}:${s}`;
+    const base = { tokenId, resourceId: 'r1', ttlMs: 300_000, maxAttempts: 3, cooldownMs: 30_000, maxSendsPerHour: 10 };
+    const r1 = await store.reserve({ ...base, now: clock.now(), resend: false });
+    if (r1.status !== 'reserved') throw new Error(r1.status);
+    await store.fill(tokenId, 'r1', r1.counter, hash);
+    const old = await admin.get(key('ch:r1'));
+    clock.advance(30_000);
+    const r2 = await store.reserve({ ...base, now: clock.now(), resend: true });
+    if (r2.status !== 'reserved') throw new Error(r2.status);
+    await store.fill(tokenId, 'r1', r2.counter, hash);
+    expect(await admin.get(key('prev:r1'))).toBe(old);
+    const pttl = await admin.pttl(key('prev:r1'));
+    expect(pttl).toBeGreaterThan(0);
+    expect(pttl).toBeLessThanOrEqual(300_000 + TTL_GRACE_MS);
+    expect(keySlot(key('prev:r1'))).toBe(keySlot(key('ch:r1')));
+
+    await store.discard(tokenId, 'r1', r2.counter, clock.now());
+    expect(await admin.get(key('ch:r1'))).toBe(old);
+    expect(await admin.pttl(key('ch:r1'))).toBeLessThanOrEqual(pttl);
+    expect(await admin.exists(key('prev:r1'))).toBe(0);
+
+    clock.advance(30_000);
+    const r3 = await store.reserve({ ...base, now: clock.now(), resend: true });
+    if (r3.status !== 'reserved') throw new Error(r3.status);
+    expect(await admin.exists(key('prev:r1'))).toBe(1);
+    await store.purgeToken(tokenId, ['r1']);
+    expect(await scanAll(`${prefix}{t:${tokenId}}:*`)).toEqual([]);
+  });
+
   it('keeps an open challenge small', async () => {
     const { prefix, store } = newStore('mem');
     const clock = new FakeClock();

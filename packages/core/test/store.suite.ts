@@ -319,11 +319,11 @@ export function storeSuite(name: string, makeStore: () => Store | Promise<Store>
       });
 
       it('discards the challenge and frees its send slot', async () => {
-        const { store, reserve, tokenId, resourceId } = await setup();
+        const { store, reserve, clock, tokenId, resourceId } = await setup();
         const r = await reserve({ maxSendsPerHour: 1 });
         if (r.status !== 'reserved') throw new Error(r.status);
         expect(await reserve({ maxSendsPerHour: 1, resend: true })).toMatchObject({ status: 'rate_limited' });
-        await store.discard(tokenId, resourceId, r.counter);
+        await store.discard(tokenId, resourceId, r.counter, clock.now());
         // Neither the cooldown nor the cap counts an undelivered mail.
         expect(await reserve({ maxSendsPerHour: 1, resend: true })).toMatchObject({ status: 'reserved', counter: r.counter + 1 });
       });
@@ -335,9 +335,73 @@ export function storeSuite(name: string, makeStore: () => Store | Promise<Store>
         const second = await reserve({ resend: true });
         if (second.status !== 'reserved') throw new Error(second.status);
         await store.fill(tokenId, resourceId, second.counter, RIGHT);
-        await store.discard(tokenId, resourceId, first);
-        await store.discard(tokenId, resourceId, 999);
+        await store.discard(tokenId, resourceId, first, clock.now());
+        await store.discard(tokenId, resourceId, 999, clock.now());
         expect(await verify()).toEqual({ status: 'ok' });
+      });
+
+      it('puts back, as it was, the challenge a failed resend replaced', async () => {
+        const { store, reserve, verify, open, clock, tokenId, resourceId } = await setup();
+        const first = await open();
+        expect(await verify({ codeHash: WRONG })).toEqual({ status: 'invalid', attemptsLeft: 2 });
+        const expiresAt = clock.now() + TTL;
+        const sentAt = clock.now();
+        clock.advance(30_000);
+        const second = await reserve({ resend: true });
+        if (second.status !== 'reserved') throw new Error(second.status);
+        // Filled before its mail goes out, as `prepare` does; the mail then fails.
+        expect(await store.fill(tokenId, resourceId, second.counter, codeHash('777777'))).toBe(true);
+        await store.discard(tokenId, resourceId, second.counter, clock.now());
+        // Same expiry, send time and attempts left; the discarded send does not count.
+        expect(await reserve()).toEqual({ status: 'open', expiresAt, lastSentAt: sentAt, attemptsLeft: 2 });
+        expect(await verify({ codeHash: codeHash('777777') })).toEqual({ status: 'invalid', attemptsLeft: 1 });
+        expect(await verify()).toEqual({ status: 'ok' });
+        expect(await verify()).toEqual({ status: 'expired' });
+        expect(first).toBeLessThan(second.counter);
+      });
+
+      it('drops the replaced challenge once a resend is filled and kept', async () => {
+        const { store, reserve, verify, open, clock, tokenId, resourceId } = await setup();
+        await open();
+        clock.advance(30_000);
+        const second = await reserve({ resend: true });
+        if (second.status !== 'reserved') throw new Error(second.status);
+        const NEW = codeHash('777777');
+        expect(await store.fill(tokenId, resourceId, second.counter, NEW)).toBe(true);
+        expect(await verify()).toEqual({ status: 'invalid', attemptsLeft: 2 });
+        expect(await verify({ codeHash: NEW })).toEqual({ status: 'ok' });
+        expect(await verify()).toEqual({ status: 'expired' });
+      });
+
+      it('puts nothing back once the replaced challenge has expired', async () => {
+        const { store, reserve, verify, open, clock, tokenId, resourceId } = await setup();
+        await open();
+        clock.advance(30_000);
+        const second = await reserve({ resend: true, ttlMs: 2 * TTL });
+        if (second.status !== 'reserved') throw new Error(second.status);
+        expect(await store.fill(tokenId, resourceId, second.counter, codeHash('777777'))).toBe(true);
+        clock.advance(TTL);
+        await store.discard(tokenId, resourceId, second.counter, clock.now());
+        expect(await verify()).toEqual({ status: 'expired' });
+        clock.advance(-TTL);
+        expect(await verify()).toEqual({ status: 'expired' });
+        expect((await reserve()).status).toBe('reserved');
+      });
+
+      it('never puts back a resend whose mail failed after a newer resend replaced it', async () => {
+        const { store, reserve, verify, open, clock, tokenId, resourceId } = await setup();
+        await open();
+        clock.advance(30_000);
+        const second = await reserve({ resend: true, cooldownMs: 0 });
+        if (second.status !== 'reserved') throw new Error(second.status);
+        expect(await store.fill(tokenId, resourceId, second.counter, codeHash('222222'))).toBe(true);
+        const third = await reserve({ resend: true, cooldownMs: 0 });
+        if (third.status !== 'reserved') throw new Error(third.status);
+        expect(await store.fill(tokenId, resourceId, third.counter, codeHash('333333'))).toBe(true);
+        // Both mails fail: the second's code was never delivered, so nothing comes back.
+        await store.discard(tokenId, resourceId, second.counter, clock.now());
+        await store.discard(tokenId, resourceId, third.counter, clock.now());
+        expect(await verify({ codeHash: codeHash('222222') })).toEqual({ status: 'expired' });
       });
     });
 
@@ -571,6 +635,24 @@ export function storeSuite(name: string, makeStore: () => Store | Promise<Store>
         expect(await verify({ resourceId: 'r3' })).toEqual({ status: 'expired' });
         expect(await verify({ resourceId: 'r2' })).toEqual({ status: 'ok' });
         expect((await reserve({ resourceId: 'r1' })).status).toBe('reserved');
+      });
+
+      it('drops what a resend kept aside with the challenges, so a failed resend restores nothing', async () => {
+        const { store, reserve, verify, open, clock, tokenId, resourceId } = await setup();
+        await open();
+        clock.advance(30_000);
+        const second = await reserve({ resend: true });
+        if (second.status !== 'reserved') throw new Error(second.status);
+        await store.fill(tokenId, resourceId, second.counter, codeHash('777777'));
+        await store.dropChallenges(tokenId, [resourceId]);
+        await store.discard(tokenId, resourceId, second.counter, clock.now());
+        expect(await verify()).toEqual({ status: 'expired' });
+        clock.advance(30_000);
+        const third = await reserve();
+        if (third.status !== 'reserved') throw new Error(third.status);
+        await store.purgeToken(tokenId, [resourceId]);
+        await store.discard(tokenId, resourceId, third.counter, clock.now());
+        expect(await verify()).toEqual({ status: 'expired' });
       });
 
       it('purges all state of a token and nothing of another', async () => {

@@ -39,6 +39,11 @@ interface Challenge {
   sentAt: number;
   counter: number;
   dropAt: DropAt;
+  /**
+   * The challenge this one replaced on a resend, kept aside for `discard` to put back if the
+   * new code's mail fails (the Redis `prev:<resourceId>` key).
+   */
+  prev?: Challenge | undefined;
 }
 
 interface StoredBlock extends Block {
@@ -184,6 +189,10 @@ export class MemoryStore implements Store {
     insertSend(sends, a.now, counter);
     t.sendsDropAt = wall + SEND_WINDOW_MS + TTL_GRACE_MS;
     const expiresAt = a.now + a.ttlMs;
+    // As the reserve script: keep a live filled challenge aside, or carry over what a live
+    // unfilled reservation kept aside; an expired or missing one leaves nothing aside.
+    let prev: Challenge | undefined;
+    if (open && open.expiresAt > a.now) prev = open.hash === '' ? open.prev : { ...open, prev: undefined };
     t.ch.set(a.resourceId, {
       hash: '',
       attemptsLeft: a.maxAttempts,
@@ -191,6 +200,7 @@ export class MemoryStore implements Store {
       sentAt: a.now,
       counter,
       dropAt: wall + Math.max(a.ttlMs, 0) + TTL_GRACE_MS,
+      prev,
     });
     return { status: 'reserved', counter, expiresAt, lastSentAt: a.now };
   }
@@ -204,10 +214,18 @@ export class MemoryStore implements Store {
     return true;
   }
 
-  async discard(tokenId: string, resourceId: string, counter: number): Promise<void> {
+  async discard(tokenId: string, resourceId: string, counter: number, now: number): Promise<void> {
     const t = this.tokens.get(tokenId);
     if (!t) return;
-    if (this.challenge(t, resourceId)?.counter === counter) t.ch.delete(resourceId);
+    const c = this.challenge(t, resourceId);
+    if (c?.counter === counter) {
+      const prev = c.prev;
+      if (prev && prev.expiresAt > now && prev.dropAt > Date.now()) t.ch.set(resourceId, prev);
+      else t.ch.delete(resourceId);
+    } else if (c?.prev?.counter === counter) {
+      // Replaced by a concurrent resend: this code was never delivered, so never put it back.
+      c.prev = undefined;
+    }
     const i = t.sends.findIndex((s) => s.counter === counter);
     if (i >= 0) t.sends.splice(i, 1);
   }

@@ -198,6 +198,7 @@ export class RedisStore implements Store {
         this.tokenKey(a.tokenId, `ch:${a.resourceId}`),
         this.tokenKey(a.tokenId, 'ctr'),
         this.tokenKey(a.tokenId, 'sends'),
+        this.tokenKey(a.tokenId, `prev:${a.resourceId}`),
       ],
       [
         a.now,
@@ -237,11 +238,11 @@ export class RedisStore implements Store {
     return reply === 1;
   }
 
-  async discard(tokenId: string, resourceId: string, counter: number): Promise<void> {
+  async discard(tokenId: string, resourceId: string, counter: number, now: number): Promise<void> {
     await this.run(
       'protectimusMailDiscard',
-      [this.tokenKey(tokenId, `ch:${resourceId}`), this.tokenKey(tokenId, 'sends')],
-      [String(counter)],
+      [this.tokenKey(tokenId, `ch:${resourceId}`), this.tokenKey(tokenId, 'sends'), this.tokenKey(tokenId, `prev:${resourceId}`)],
+      [String(counter), now],
     );
   }
 
@@ -299,12 +300,12 @@ export class RedisStore implements Store {
 
   async dropChallenges(tokenId: string, resourceIds: readonly string[]): Promise<void> {
     if (resourceIds.length === 0) return;
-    await this.client.del(...resourceIds.map((r) => this.tokenKey(tokenId, `ch:${r}`)));
+    await this.client.del(...resourceIds.flatMap((r) => [this.tokenKey(tokenId, `ch:${r}`), this.tokenKey(tokenId, `prev:${r}`)]));
   }
 
   async purgeToken(tokenId: string, resourceIds: readonly string[]): Promise<void> {
     await this.client.del(
-      ...resourceIds.map((r) => this.tokenKey(tokenId, `ch:${r}`)),
+      ...resourceIds.flatMap((r) => [this.tokenKey(tokenId, `ch:${r}`), this.tokenKey(tokenId, `prev:${r}`)]),
       ...['ctr', 'sends', 'fails', 'blk'].map((s) => this.tokenKey(tokenId, s)),
     );
   }

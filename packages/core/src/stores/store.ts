@@ -98,18 +98,32 @@ export interface Store {
   /** The hot-path read: resource (by id, else by name) -> user by lower-cased login -> assigned token. */
   resolve(resource: string, lowerLogin: string): Promise<Resolved>;
 
+  /**
+   * Opens a challenge, or tells why not. A resend that replaces a live, filled challenge keeps
+   * it aside, unchanged (hash, attempts left, expiry, send time, counter), for `discard`; from
+   * then on only the new challenge verifies.
+   */
   reserve(args: ReserveArgs): Promise<ReserveResult>;
-  /** Stores the code's hash in the challenge reserved for `counter`; false if it is gone or replaced. */
+  /**
+   * Stores the code's hash in the challenge reserved for `counter`; false if it is gone or
+   * replaced. What a resend kept aside stays aside (the mail goes out after `fill`, and may
+   * still fail); it is never verified against, and expires with its own TTL.
+   */
   fill(tokenId: string, resourceId: string, counter: number, codeHash: string): Promise<boolean>;
-  /** Removes the challenge reserved for `counter` (if still that one) and forgets its send. */
-  discard(tokenId: string, resourceId: string, counter: number): Promise<void>;
+  /**
+   * Undoes the reservation for `counter` after its mail failed: forgets its send and, if it is
+   * still the open challenge, removes it and puts back, exactly as it was, the challenge its
+   * resend kept aside, unless that one expired by `now` (epoch ms from the clock). A failed
+   * resend so leaves the user's previous code working.
+   */
+  discard(tokenId: string, resourceId: string, counter: number, now: number): Promise<void>;
   verify(args: VerifyArgs): Promise<VerifyResult>;
 
   /** Current blocks of tokens (expired temporary blocks read as null). */
   tokenBlocks(tokenIds: readonly string[], now: number): Promise<(Block | null)[]>;
   /** Sets a block (`until` null: until an admin acts) or, with null, lifts it and resets failure counts. */
   setTokenBlock(tokenId: string, block: Block | null, now: number): Promise<void>;
-  /** Removes the open challenges of a token on these resources. */
+  /** Removes the open challenges of a token on these resources (and any kept aside by a resend). */
   dropChallenges(tokenId: string, resourceIds: readonly string[]): Promise<void>;
   /** Removes all per-token state, for a deleted token. */
   purgeToken(tokenId: string, resourceIds: readonly string[]): Promise<void>;

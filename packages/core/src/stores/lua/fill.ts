@@ -3,6 +3,8 @@ import { LUA_HELPERS } from './common';
 /**
  * `fill`: store the code's hash in the challenge reserved for this counter, unless a resend
  * replaced it meanwhile (then the mail just sent carries a dead code, and must not revive it).
+ * A challenge a resend kept aside (`prev`) stays there: the mail is sent after `fill`, and
+ * `discard` puts it back if that mail fails. Its own TTL removes it otherwise.
  *
  * KEYS: ch. ARGV: counter, codeHash. Reply: 1 filled, 0 not.
  */

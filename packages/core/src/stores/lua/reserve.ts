@@ -4,12 +4,17 @@ import { LUA_HELPERS } from './common';
  * `reserve`: block check, reuse of an open challenge, send-rate limits and the new challenge, as
  * one atomic step so two concurrent prepares cannot both send.
  *
- * KEYS: blk, ch, ctr, sends.
+ * KEYS: blk, ch, ctr, sends, prev.
  * ARGV: now, resend ('1'|'0'), maxSendsPerHour, cooldownMs, windowStart (sends at or before it
  * no longer count), maxAttempts, expiresAt, challenge PX, sends PX, window length.
  *
  * Replies: {'blocked', block} | {'open', expiresAt, sentAt, attemptsLeft} |
  * {'rate_limited', retryAfterMs} | {'reserved', counter}.
+ *
+ * A resend that replaces a live, filled challenge keeps it aside under `prev` (renamed, so with
+ * its remaining TTL) for `discard` to put back if the new code's mail fails. Replacing a
+ * reservation still unfilled keeps whatever that one had aside; replacing nothing or an expired
+ * challenge drops any stale `prev`, so `prev` always holds what the current `ch` replaced.
  */
 export const RESERVE_LUA = `${LUA_HELPERS}
 local now = tonumber(ARGV[1])
@@ -45,6 +50,17 @@ if resend then
   end
 end
 if retry > 0 then return {'rate_limited', retry} end
+
+if ch then
+  local c = split(ch)
+  if tonumber(c[3]) <= now then
+    redis.call('DEL', KEYS[5])
+  elseif c[1] ~= '' then
+    redis.call('RENAME', KEYS[2], KEYS[5])
+  end
+else
+  redis.call('DEL', KEYS[5])
+end
 
 local counter = redis.call('INCR', KEYS[3])
 redis.call('ZADD', KEYS[4], ARGV[1], counter)
