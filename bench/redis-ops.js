@@ -19,11 +19,7 @@ const BASE_OPS = USERS * 10;
 const PREFIX = 'pm:';
 
 async function main() {
-  const url = process.env.BENCH_REDIS_URL;
-  if (!url) throw new Error('BENCH_REDIS_URL is not set (run bench/run.js)');
-  const core = c.built('core');
-  const admin = new Redis(url);
-  await admin.flushall();
+  const { url, core, admin } = await c.benchRedis();
 
   // As an app gets it from protectimusFromEnv: a RedisStore that owns its client (fail-fast settings).
   const pm = core.createProtectimus({ store: new core.RedisStore({ url, prefix: PREFIX }), mail: { send: async () => undefined }, secret: c.SECRET });

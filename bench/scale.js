@@ -24,11 +24,7 @@ async function usedMemory(admin) {
 }
 
 async function main() {
-  const url = process.env.BENCH_REDIS_URL;
-  if (!url) throw new Error('BENCH_REDIS_URL is not set (run bench/run.js)');
-  const core = c.built('core');
-  const admin = new Redis(url);
-  await admin.flushall();
+  const { url, core, admin } = await c.benchRedis();
   const pm = core.createProtectimus({ store: new core.RedisStore({ url, prefix: PREFIX }), mail: { send: async () => undefined }, secret: c.SECRET });
   const keyring = new ch.Keyring(c.SECRET);
   const base = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 2000, connectTimeout: 1000 });

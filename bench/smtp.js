@@ -5,7 +5,6 @@
  * alternating rounds. Every prepare here opens a challenge and mails a new code (the send path).
  */
 const nodemailer = require('nodemailer');
-const { Redis } = require('ioredis');
 const { SMTPServer } = require('smtp-server');
 const c = require('./lib/common');
 const ch = require('./lib/challenges');
@@ -17,11 +16,7 @@ const PREFIX = 'pm:';
 const POOL = { pool: true, maxConnections: 5, maxMessages: 100 };
 
 async function main() {
-  const url = process.env.BENCH_REDIS_URL;
-  if (!url) throw new Error('BENCH_REDIS_URL is not set (run bench/run.js)');
-  const core = c.built('core');
-  const admin = new Redis(url);
-  await admin.flushall();
+  const { url, core, admin } = await c.benchRedis();
 
   let received = 0;
   const server = new SMTPServer({

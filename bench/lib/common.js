@@ -214,7 +214,21 @@ function report(result) {
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 }
 
+/**
+ * The Redis a bench step runs against (`BENCH_REDIS_URL`, started by run.js), emptied first, with
+ * the built core and an admin client for INFO and cleanup.
+ */
+async function benchRedis() {
+  const url = process.env.BENCH_REDIS_URL;
+  if (!url) throw new Error('BENCH_REDIS_URL is not set (run bench/run.js)');
+  const { Redis } = require('ioredis');
+  const admin = new Redis(url);
+  await admin.flushall();
+  return { url, core: built('core'), admin };
+}
+
 module.exports = {
+  benchRedis,
   ROOT,
   SECRET,
   built,
