@@ -18,13 +18,19 @@ export interface EventQuery {
   tokenId?: string;
 }
 
+/** Entries per store write at most, so one write stays a modest command. */
+const BATCH = 500;
+
 /**
  * Sends every decision to listeners and to the capped audit log in the store. The log write is
  * not awaited by the request that caused it: the decision is already made (and made closed if the
- * store is down), and waiting would add a round trip to every authentication.
+ * store is down), and waiting would add a round trip to every authentication. The entries of one
+ * turn of the event loop go in one write: under load that is one command for many decisions.
  */
 export class Audit {
   private readonly emitter = new EventEmitter();
+  private pending: string[] = [];
+  private scheduled: NodeJS.Immediate | null = null;
 
   constructor(
     private readonly store: Store,
@@ -42,7 +48,13 @@ export class Audit {
 
   emit(event: Omit<ProtectimusEvent, 'id' | 'at'>): void {
     const stored = { at: new Date(this.clock.now()).toISOString(), ...event };
-    const full: ProtectimusEvent = { id: '', ...stored };
+    // Most apps listen to nothing: skip building what no one would receive.
+    if (this.emitter.listenerCount(event.type) + this.emitter.listenerCount('*') > 0) this.notify({ id: '', ...stored });
+    this.pending.push(JSON.stringify(stored));
+    this.scheduled ??= setImmediate(() => void this.flush());
+  }
+
+  private notify(full: ProtectimusEvent): void {
     for (const name of [full.type, '*']) {
       for (const fn of this.emitter.listeners(name) as EventListener[]) {
         try {
@@ -53,13 +65,30 @@ export class Audit {
         }
       }
     }
-    this.store.appendEvent(JSON.stringify(stored), this.cap).catch(() => {
-      process.emitWarning('protectimus-mail: the audit log could not be written (store unreachable)');
-    });
+  }
+
+  /**
+   * Writes the entries emitted so far. `list` calls it first, so a read sees every decision made
+   * before it; `Protectimus.close` awaits it.
+   */
+  flush(): Promise<void> {
+    if (this.scheduled !== null) clearImmediate(this.scheduled);
+    this.scheduled = null;
+    const writes: Promise<void>[] = [];
+    for (let i = 0; i < this.pending.length; i += BATCH) {
+      writes.push(
+        this.store.appendEvents(this.pending.slice(i, i + BATCH), this.cap).catch(() => {
+          process.emitWarning('protectimus-mail: the audit log could not be written (store unreachable)');
+        }),
+      );
+    }
+    this.pending = [];
+    return Promise.all(writes).then(() => undefined);
   }
 
   /** Newest first; `next` pages back. Filters apply within the scanned window. */
   async list(query: EventQuery = {}): Promise<{ items: ProtectimusEvent[]; next: string | null }> {
+    void this.flush();
     const limit = query.limit ?? 50;
     const items: ProtectimusEvent[] = [];
     let before = query.before;

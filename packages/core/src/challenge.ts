@@ -8,6 +8,7 @@ import { maskEmail } from './mail/mask';
 import type { Block } from './model';
 import { parseTyped } from './pin';
 import { activeBlock, tokenView, userView, type ResourceRecord, type TokenRecord, type UserRecord } from './records';
+import type { Resolved } from './stores/store';
 
 /** The chain `prepare` and `authenticate` stand on, checked by rule 1 of DESIGN.md. */
 interface Route {
@@ -18,6 +19,14 @@ interface Route {
 }
 
 const MAX_TYPED = 64;
+
+/** A `resolve` answer parsed, with its resource's allow-list. */
+interface Chain {
+  resource: ResourceRecord | null;
+  allow: IpAllowList | null;
+  user: UserRecord | null;
+  token: TokenRecord | null;
+}
 
 function text(value: unknown, field: string, max: number): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > max) throw invalidInput(field, `${field} must be a string of 1 to ${max} characters`);
@@ -31,6 +40,8 @@ function retryAfter(until: number | null, now: number): number | undefined {
 /** `prepare` and `authenticate`: the authentication rules of DESIGN.md, whatever the store. */
 export class Challenges {
   private readonly allowLists = new Map<string, IpAllowList>();
+  // A store that caches its answers hands back the same object each time: parse it once.
+  private readonly chains = new WeakMap<Resolved, Chain>();
 
   constructor(private readonly ctx: Context) {}
 
@@ -68,23 +79,38 @@ export class Challenges {
     return list;
   }
 
+  private chain(found: Resolved): Chain {
+    let chain = this.chains.get(found);
+    if (chain === undefined) {
+      const resource = found.resource === null ? null : (JSON.parse(found.resource) as ResourceRecord);
+      chain = {
+        resource,
+        allow: resource === null ? null : this.allowList(resource),
+        user: found.user === null ? null : (JSON.parse(found.user) as UserRecord),
+        token: found.token === null ? null : (JSON.parse(found.token) as TokenRecord),
+      };
+      this.chains.set(found, chain);
+    }
+    return chain;
+  }
+
   /** Rule 1: resource -> user -> the user's token there, refusing blocks, addresses and strangers. */
   private async route(input: { resource: unknown; login: unknown; ip?: unknown }): Promise<Route> {
     const resource = text(input.resource, 'resource', 64);
     const login = text(input.login, 'login', 64);
     if (input.ip !== undefined && typeof input.ip !== 'string') throw invalidInput('ip', 'ip must be a string');
     const ip = input.ip as string | undefined;
-    const found = await this.ctx.store.resolve(resource, login.toLowerCase());
-    if (!found.resource) throw new ProtectimusError('NOT_FOUND', 'resource not found');
-    const route: Partial<Route> & { login: string } = { resource: JSON.parse(found.resource) as ResourceRecord, ip, login };
-    if (!this.allowList(route.resource!).allows(ip)) this.refuse(new ProtectimusError('ACCESS_RESTRICTED', 'access from this address is not allowed'), route);
+    const found = this.chain(await this.ctx.store.resolve(resource, login.toLowerCase()));
+    if (!found.resource || !found.allow) throw new ProtectimusError('NOT_FOUND', 'resource not found');
+    const route: Partial<Route> & { login: string } = { resource: found.resource, ip, login };
+    if (!found.allow.allows(ip)) this.refuse(new ProtectimusError('ACCESS_RESTRICTED', 'access from this address is not allowed'), route);
     // An unknown login answers like a user without a token, so logins cannot be probed.
     if (!found.user) this.refuse(new ProtectimusError('NOT_ASSIGNED', 'no token is assigned to this user on this resource'), route);
-    route.user = JSON.parse(found.user) as UserRecord;
+    route.user = found.user;
     const userBlock = activeBlock(route.user.block, this.ctx.clock.now());
     if (userBlock) this.refuse(this.blocked(userBlock, 'user'), route);
     if (!found.token) this.refuse(new ProtectimusError('NOT_ASSIGNED', 'no token is assigned to this user on this resource'), route);
-    route.token = JSON.parse(found.token) as TokenRecord;
+    route.token = found.token;
     return route as Route;
   }
 

@@ -135,8 +135,12 @@ export class Protectimus {
     return this;
   }
 
-  /** Closes what this instance created (its default store, its mail transport); not what was passed in. */
+  /**
+   * Writes the audit entries still buffered, then closes what this instance created (its default
+   * store, its mail transport); not what was passed in.
+   */
   async close(): Promise<void> {
+    await this.ctx.audit.flush();
     await Promise.all(this.owned.map((o) => o.close()));
   }
 

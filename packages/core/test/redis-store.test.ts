@@ -75,7 +75,7 @@ async function populate(store: RedisStore, tokenId: string, clock: FakeClock) {
     { op: 'zadd', key: dirList.tokens, member: tokenId },
     { op: 'zadd', key: dirList.tokenResources(tokenId), member: 'r1' },
   ]);
-  await store.appendEvent(JSON.stringify({ tokenId }), 100);
+  await store.appendEvents([JSON.stringify({ tokenId })], 100);
 }
 
 describe('RedisStore keys', () => {
@@ -312,6 +312,6 @@ describe('RedisStore connections', () => {
     const store = new RedisStore({ client, prefix: `${fx.prefix}gone:` });
     client.disconnect();
     await expect(store.tokenBlocks(['t'], 0)).rejects.toThrow();
-    await expect(store.appendEvent('x', 10)).rejects.toThrow();
+    await expect(store.appendEvents(["x"], 10)).rejects.toThrow();
   });
 });

@@ -677,7 +677,7 @@ export function storeSuite(name: string, makeStore: () => Store | Promise<Store>
     describe('audit events', () => {
       it('lists events newest first and pages back with `before`', async () => {
         const { store } = await setup();
-        for (let i = 0; i < 7; i++) await store.appendEvent(JSON.stringify({ i, s: 'é"\n' }), 1000);
+        for (let i = 0; i < 7; i++) await store.appendEvents([JSON.stringify({ i, s: 'é"\n' })], 1000);
         const all = await store.listEvents(100);
         expect(all.map((e) => JSON.parse(e.data).i)).toEqual([6, 5, 4, 3, 2, 1, 0]);
         expect(JSON.parse(all[0]?.data ?? '').s).toBe('é"\n');
@@ -694,9 +694,23 @@ export function storeSuite(name: string, makeStore: () => Store | Promise<Store>
         expect(await store.listEvents(3, 'not-an-id')).toEqual([]);
       });
 
+      it('appends a batch in order, each entry with an id of its own, and an empty batch as nothing', async () => {
+        const { store } = await setup();
+        await store.appendEvents(['a'], 1000);
+        await store.appendEvents(['b', 'c', 'd'], 1000);
+        await store.appendEvents([], 1000);
+        const all = await store.listEvents(10);
+        expect(all.map((e) => e.data)).toEqual(['d', 'c', 'b', 'a']);
+        expect(new Set(all.map((e) => e.id)).size).toBe(4);
+        await store.appendEvents(Array.from({ length: 300 }, (_, i) => `x${i}`), 10);
+        const kept = await store.listEvents(1000);
+        expect(kept.length).toBeLessThan(300);
+        expect(kept.slice(0, 3).map((e) => e.data)).toEqual(['x299', 'x298', 'x297']);
+      });
+
       it('keeps about the newest `cap` events', async () => {
         const { store } = await setup();
-        for (let i = 0; i < 300; i++) await store.appendEvent(String(i), 10);
+        for (let i = 0; i < 300; i++) await store.appendEvents([String(i)], 10);
         const kept = await store.listEvents(1000);
         expect(kept.length).toBeGreaterThanOrEqual(10);
         expect(kept.length).toBeLessThan(300);

@@ -15,7 +15,7 @@ describe('MemoryStore specifics', () => {
 
   it('keeps exactly the newest `cap` events', async () => {
     const store = new MemoryStore({ sweepIntervalMs: 0 });
-    for (let i = 0; i < 3000; i++) await store.appendEvent(String(i), 10);
+    for (let i = 0; i < 3000; i++) await store.appendEvents([String(i)], 10);
     const kept = await store.listEvents(100);
     expect(kept.map((e) => e.data)).toEqual(Array.from({ length: 10 }, (_, i) => String(2999 - i)));
     // Ids compare as strings in the order they were given.

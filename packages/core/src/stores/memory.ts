@@ -304,9 +304,11 @@ export class MemoryStore implements Store {
     this.tokens.delete(tokenId);
   }
 
-  async appendEvent(data: string, cap: number): Promise<void> {
-    this.eventSeq += 1;
-    this.events.push({ id: String(this.eventSeq).padStart(EVENT_ID_WIDTH, '0'), data });
+  async appendEvents(data: readonly string[], cap: number): Promise<void> {
+    for (const d of data) {
+      this.eventSeq += 1;
+      this.events.push({ id: String(this.eventSeq).padStart(EVENT_ID_WIDTH, '0'), data: d });
+    }
     const keep = Math.max(1, Math.floor(cap));
     if (this.events.length - this.eventsStart > keep) this.eventsStart = this.events.length - keep;
     // Cut the dead head off now and then rather than shifting on every append.

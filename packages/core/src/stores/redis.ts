@@ -1,6 +1,8 @@
 import { Cluster, Redis } from 'ioredis';
 import type { Block, BlockReason } from '../model';
+import { DirectoryCache, type DirectoryCacheOptions } from './directory-cache';
 import { dirKey } from './keys';
+import { APPEND_EVENTS_LUA } from './lua/append-events';
 import { checkHash, SEND_WINDOW_MS, TTL_GRACE_MS } from './lua/common';
 import { DIR_COMMIT_LUA } from './lua/dir-commit';
 import { DIR_RANGE_LUA } from './lua/dir-range';
@@ -40,6 +42,13 @@ export interface RedisStoreOptions {
    * hash tags must be the first in each key. Default `'pm:'`.
    */
   prefix?: string;
+  /**
+   * Keeps `resolve` answers (resource -> user -> token) in this process, so an `authenticate`
+   * or `prepare` whose answer is known costs one script on the token's keys instead of two.
+   * Admin changes made through this process apply at once; made by another process, within
+   * `maxStaleMs` (default 1 s). `false` reads the directory on every call. Default on.
+   */
+  directoryCache?: DirectoryCacheOptions | false;
 }
 
 /**
@@ -54,6 +63,7 @@ const SCRIPTS = {
   protectimusMailFill: FILL_LUA,
   protectimusMailDiscard: DISCARD_LUA,
   protectimusMailVerify: VERIFY_LUA,
+  protectimusMailAppendEvents: APPEND_EVENTS_LUA,
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -93,6 +103,8 @@ export class RedisStore implements Store {
   private readonly prefix: string;
   private readonly dirPrefix: string;
   private readonly heads = resolveKeyHeads();
+  private readonly cache: DirectoryCache | null;
+  private revalidating = false;
   private closed = false;
 
   constructor(options: RedisStoreOptions) {
@@ -103,6 +115,7 @@ export class RedisStore implements Store {
     }
     this.prefix = prefix;
     this.dirPrefix = `${prefix}{d}:`;
+    this.cache = options.directoryCache === false ? null : new DirectoryCache(options.directoryCache);
     if (options.client) {
       if (options.client.options.keyPrefix) {
         throw new TypeError('RedisStore cannot use a client with a keyPrefix; pass `prefix` instead');
@@ -155,8 +168,11 @@ export class RedisStore implements Store {
   }
 
   async dirGet(keys: readonly string[]): Promise<DirRead> {
+    const sentAt = this.cache?.now() ?? 0;
     const [ver, ...values] = await this.client.mget(this.dir('ver'), ...keys.map((k) => this.dir(k)));
-    return { version: Number(ver ?? 0), values };
+    const version = Number(ver ?? 0);
+    this.cache?.confirm(version, sentAt);
+    return { version, values };
   }
 
   async dirRange(list: string, after: string | null, count: number): Promise<DirRange> {
@@ -171,6 +187,7 @@ export class RedisStore implements Store {
   }
 
   async dirCommit(version: number, ops: readonly DirOp[]): Promise<boolean> {
+    this.cache?.invalidate();
     const keys = [this.dir('ver')];
     const args: string[] = [String(version)];
     for (const op of ops) {
@@ -181,12 +198,40 @@ export class RedisStore implements Store {
   }
 
   async resolve(resource: string, lowerLogin: string): Promise<Resolved> {
+    const cache = this.cache;
+    if (cache === null) return (await this.readResolve(resource, lowerLogin)).resolved;
+    const key = `${resource}\n${lowerLogin}`;
+    const hit = cache.get(key);
+    if (hit.refresh) this.revalidate(cache);
+    if (hit.value !== undefined) return hit.value;
+    const sentAt = cache.now();
+    const { resolved, version } = await this.readResolve(resource, lowerLogin);
+    cache.put(key, resolved, version, sentAt);
+    return resolved;
+  }
+
+  private async readResolve(resource: string, lowerLogin: string): Promise<{ resolved: Resolved; version: number }> {
     const reply = (await this.run(
       'protectimusMailResolve',
       [this.dir('ver')],
       [this.dirPrefix, resource, lowerLogin, ...this.heads],
     )) as (string | null)[];
-    return { resource: reply[0] ?? null, user: reply[1] ?? null, token: reply[2] ?? null };
+    return { resolved: { resource: reply[0] ?? null, user: reply[1] ?? null, token: reply[2] ?? null }, version: Number(reply[3]) };
+  }
+
+  /** Confirms the directory's version in the background, one check at a time. */
+  private revalidate(cache: DirectoryCache): void {
+    if (this.revalidating) return;
+    this.revalidating = true;
+    const sentAt = cache.now();
+    this.client
+      .get(this.dir('ver'))
+      .then((ver) => cache.confirm(Number(ver ?? 0), sentAt))
+      // A failed check confirms nothing: the answers go stale and the next calls read through.
+      .catch(() => undefined)
+      .finally(() => {
+        this.revalidating = false;
+      });
   }
 
   async reserve(a: ReserveArgs): Promise<ReserveResult> {
@@ -310,8 +355,9 @@ export class RedisStore implements Store {
     );
   }
 
-  async appendEvent(data: string, cap: number): Promise<void> {
-    await this.client.xadd(this.eventsKey(), 'MAXLEN', '~', Math.max(1, Math.floor(cap)), '*', 'd', data);
+  async appendEvents(data: readonly string[], cap: number): Promise<void> {
+    if (data.length === 0) return;
+    await this.run('protectimusMailAppendEvents', [this.eventsKey()], [Math.max(1, Math.floor(cap)), ...data]);
   }
 
   async listEvents(limit: number, before?: string): Promise<StoredEvent[]> {

@@ -128,8 +128,8 @@ export interface Store {
   /** Removes all per-token state, for a deleted token. */
   purgeToken(tokenId: string, resourceIds: readonly string[]): Promise<void>;
 
-  /** Appends an audit entry; the log keeps only the newest `cap` (approximately, on Redis). */
-  appendEvent(data: string, cap: number): Promise<void>;
+  /** Appends audit entries, in order; the log keeps only the newest `cap` (approximately, on Redis). */
+  appendEvents(data: readonly string[], cap: number): Promise<void>;
   /** Audit entries newest first, starting before the entry with id `before` when given. */
   listEvents(limit: number, before?: string): Promise<StoredEvent[]>;
 

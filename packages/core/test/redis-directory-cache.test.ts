@@ -1,0 +1,157 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import type { CodeMail } from '../src/mail/mailer';
+import { createProtectimus, type Protectimus } from '../src/protectimus';
+import { RedisStore, type RedisStoreOptions } from '../src/stores/redis';
+import { seedUser, SECRET } from './support/protectimus';
+import { redisFixture } from './support/redis';
+import { refusal } from './support/refusal';
+
+// Two app processes on one Redis, each with its own RedisStore (and so its own directory cache):
+// what one changes in the directory must reach the other within `maxStaleMs`, and at once here.
+
+const fx = Object.assign(redisFixture(), {
+  /** The connection a store was built on. */
+  clientOf: (store: RedisStore) => (store as unknown as { client: Redis }).client,
+});
+afterAll(() => fx.cleanup());
+
+interface Node {
+  pm: Protectimus;
+  store: RedisStore;
+  mails: CodeMail[];
+}
+
+function node(prefix: string, cache: RedisStoreOptions['directoryCache']): Node {
+  const mails: CodeMail[] = [];
+  const store = new RedisStore({ client: fx.client(), prefix, directoryCache: cache });
+  const pm = createProtectimus({ store, secret: SECRET, mail: { send: async (m: CodeMail) => void mails.push(m) } });
+  return { pm, store, mails };
+}
+
+/** Commands the node's own connection sent while `fn` ran, by name. */
+async function sentDuring(x: Node, fn: () => Promise<unknown>): Promise<string[]> {
+  const client = fx.clientOf(x.store);
+  // Let the audit write of what came before go out first.
+  await new Promise((resolve) => setImmediate(resolve));
+  const sent: string[] = [];
+  const original = client.sendCommand.bind(client);
+  client.sendCommand = (command, stream) => {
+    sent.push(command.name);
+    return original(command, stream);
+  };
+  try {
+    await fn();
+  } finally {
+    client.sendCommand = original;
+  }
+  return sent;
+}
+
+let n = 0;
+const freshPrefix = () => `${fx.prefix}dc${++n}:`;
+
+it('an answer it knows costs one script: prepare reusing the open code, and authenticate', async () => {
+  const a = node(freshPrefix(), { maxStaleMs: 60_000 });
+  const s = await seedUser(a.pm);
+  await a.pm.prepare({ resource: s.resource.name, login: s.login });
+  const code = a.mails[0]!.code;
+  expect(await sentDuring(a, () => a.pm.prepare({ resource: s.resource.name, login: s.login }))).toEqual(['evalsha']);
+  expect(await sentDuring(a, () => a.pm.authenticate({ resource: s.resource.name, login: s.login, otp: code }))).toEqual(['evalsha']);
+  // The code was used: a new one is reserved and filled. Its audit entry waits for the end of the
+  // turn, out of the call's way; a read of the log sends it first, so it reads it.
+  const sent = await sentDuring(a, async () => {
+    await a.pm.prepare({ resource: s.resource.name, login: s.login });
+    const { items } = await a.pm.events.list({ limit: 1 });
+    expect(items[0]).toMatchObject({ type: 'otp.sent', login: s.login });
+  });
+  expect(sent).toEqual(['evalsha', 'evalsha', 'evalsha', 'xrevrange']);
+  // Without the cache, the directory is read every time: two scripts.
+  const cold = node(fx.prefix + `dc${n}:`, false);
+  await fx.clientOf(cold.store).ping();
+  expect(await sentDuring(cold, () => cold.pm.prepare({ resource: s.resource.name, login: s.login }))).toEqual(['evalsha', 'evalsha']);
+});
+
+it("another process's admin change is seen within maxStaleMs; this process's own at once", async () => {
+  const prefix = freshPrefix();
+  const a = node(prefix, { maxStaleMs: 300 });
+  const b = node(prefix, { maxStaleMs: 300 });
+  const s = await seedUser(a.pm);
+  const ask = (x: Node) => x.pm.prepare({ resource: s.resource.name, login: s.login });
+  await ask(a);
+  await ask(b);
+
+  // B blocks the user. B refuses at once; A within maxStaleMs, with no call in between needed.
+  await b.pm.users.block(s.user.id);
+  expect(await refusal(ask(b))).toMatchObject({ code: 'BLOCKED' });
+  await sleep(350);
+  expect(await refusal(ask(a))).toMatchObject({ code: 'BLOCKED' });
+
+  // A lifts it: A passes at once, B (which cached the blocked user) within maxStaleMs.
+  await a.pm.users.unblock(s.user.id);
+  await expect(ask(a)).resolves.toMatchObject({ tokenId: s.token.id });
+  await sleep(350);
+  await expect(ask(b)).resolves.toMatchObject({ tokenId: s.token.id });
+});
+
+it('keeps serving a busy process without going stale: background checks pick up a change', async () => {
+  const prefix = freshPrefix();
+  const a = node(prefix, { maxStaleMs: 200 });
+  const b = node(prefix, { maxStaleMs: 200 });
+  const s = await seedUser(a.pm);
+  const ask = () => a.pm.prepare({ resource: s.resource.name, login: s.login });
+  await ask();
+  let changedAt = 0;
+  let refusedAt = 0;
+  const started = Date.now();
+  while (Date.now() - started < 2000 && refusedAt === 0) {
+    if (changedAt === 0 && Date.now() - started > 500) {
+      await b.pm.users.block(s.user.id);
+      changedAt = Date.now();
+    }
+    const outcome = await ask().then(
+      () => 'passed',
+      (err: { code?: string }) => err.code,
+    );
+    if (changedAt > 0 && outcome === 'BLOCKED') refusedAt = Date.now();
+    else expect(outcome).toBe('passed');
+    await sleep(5);
+  }
+  expect(changedAt).toBeGreaterThan(0);
+  expect(refusedAt).toBeGreaterThan(0);
+  expect(refusedAt - changedAt).toBeLessThanOrEqual(260);
+});
+
+it('with directoryCache false, every call reads the directory: a change elsewhere applies at once', async () => {
+  const prefix = freshPrefix();
+  const a = node(prefix, false);
+  const b = node(prefix, false);
+  const s = await seedUser(a.pm);
+  await a.pm.prepare({ resource: s.resource.name, login: s.login });
+  await b.pm.users.block(s.user.id);
+  expect(await refusal(a.pm.prepare({ resource: s.resource.name, login: s.login }))).toMatchObject({ code: 'BLOCKED' });
+});
+
+it('a PIN changed elsewhere is the only one accepted once maxStaleMs has passed', async () => {
+  const prefix = freshPrefix();
+  const a = node(prefix, { maxStaleMs: 200 });
+  const b = node(prefix, { maxStaleMs: 200 });
+  const s = await seedUser(a.pm, { pin: '1111', pinPosition: 'before' });
+  await a.pm.prepare({ resource: s.resource.name, login: s.login });
+  const code = a.mails[0]!.code;
+  await b.pm.tokens.update(s.token.id, { pin: '2222' });
+  await sleep(250);
+  expect(await refusal(a.pm.authenticate({ resource: s.resource.name, login: s.login, otp: `1111${code}` }))).toMatchObject({ code: 'INVALID_OTP' });
+  await expect(a.pm.authenticate({ resource: s.resource.name, login: s.login, otp: `2222${code}` })).resolves.toMatchObject({ user: { login: s.login } });
+});
+
+it('fails closed when Redis cannot be reached, cached answer or not', async () => {
+  const prefix = freshPrefix();
+  const a = node(prefix, { maxStaleMs: 60_000 });
+  const s = await seedUser(a.pm);
+  await a.pm.prepare({ resource: s.resource.name, login: s.login });
+  const code = a.mails[0]!.code;
+  // The answer is cached; the token's state is not, and the store's connection is gone.
+  fx.clientOf(a.store).disconnect();
+  expect(await refusal(a.pm.authenticate({ resource: s.resource.name, login: s.login, otp: code }))).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+});
