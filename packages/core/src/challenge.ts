@@ -42,6 +42,8 @@ export class Challenges {
   private readonly allowLists = new Map<string, IpAllowList>();
   // A store that caches its answers hands back the same object each time: parse it once.
   private readonly chains = new WeakMap<Resolved, Chain>();
+  // The last HOTP counter each token got here, to guess its next one (see `guess`).
+  private readonly counters = new Map<string, number>();
 
   constructor(private readonly ctx: Context) {}
 
@@ -123,6 +125,7 @@ export class Challenges {
     const route = await this.route(input);
     const { otp } = this.ctx;
     const now = this.ctx.clock.now();
+    const guess = this.guess(route);
     const reserved = await this.ctx.store.reserve({
       tokenId: route.token.id,
       resourceId: route.resource.id,
@@ -132,6 +135,7 @@ export class Challenges {
       resend: input.resend === true,
       cooldownMs: otp.resendCooldown * 1000,
       maxSendsPerHour: otp.maxSendsPerHour,
+      guess: guess && { counter: guess.counter, codeHash: guess.codeHash },
     });
     switch (reserved.status) {
       case 'blocked':
@@ -145,20 +149,49 @@ export class Challenges {
         this.event('otp.reused', route);
         return this.result(route, reserved.expiresAt, reserved.lastSentAt, false);
       case 'reserved': {
-        const sent = await this.send(route, reserved.counter);
+        this.remember(route.token.id, reserved.counter);
+        const sent = await this.send(route, reserved.counter, reserved.filled ? guess?.code : undefined);
         return this.result(route, reserved.expiresAt, reserved.lastSentAt, sent);
       }
     }
   }
 
-  /** Mails the code for `counter`; false when a concurrent resend took its place first. */
-  private async send(route: Route, counter: number): Promise<boolean> {
+  /**
+   * The code for the counter after the last one this token got here. A reservation that gets
+   * that counter stores its hash at once, saving the store a second step (`fill`); a wrong
+   * guess (another process sent meanwhile, or this is the first time here) costs nothing but
+   * this computation, and the code is never stored nor sent.
+   */
+  private guess(route: Route): { counter: number; code: string; codeHash: string } | undefined {
+    const last = this.counters.get(route.token.id);
+    if (last === undefined) return undefined;
+    const counter = last + 1;
+    const code = this.code(route.token, counter);
+    return { counter, code, codeHash: this.ctx.keyring.codeHash(route.token.id, route.resource.id, code) };
+  }
+
+  private remember(tokenId: string, counter: number): void {
+    if (this.counters.size >= 10_000 && !this.counters.has(tokenId)) this.counters.clear();
+    this.counters.set(tokenId, counter);
+  }
+
+  private code(token: TokenRecord, counter: number): string {
+    return hotp(this.ctx.keyring.unseal(token.id, token.secret), counter, token.otpLength);
+  }
+
+  /**
+   * Mails the code for `counter` (`filledCode`: the reservation already holds its hash); false
+   * when a concurrent resend took its place first.
+   */
+  private async send(route: Route, counter: number, filledCode?: string): Promise<boolean> {
     const { token, resource } = route;
-    const secret = this.ctx.keyring.unseal(token.id, token.secret);
-    const code = hotp(secret, counter, token.otpLength);
-    const filled = await this.ctx.store.fill(token.id, resource.id, counter, this.ctx.keyring.codeHash(token.id, resource.id, code));
-    // A concurrent resend replaced our reservation: its code is the one that will work.
-    if (!filled) return false;
+    let code = filledCode;
+    if (code === undefined) {
+      code = this.code(token, counter);
+      const filled = await this.ctx.store.fill(token.id, resource.id, counter, this.ctx.keyring.codeHash(token.id, resource.id, code));
+      // A concurrent resend replaced our reservation: its code is the one that will work.
+      if (!filled) return false;
+    }
     try {
       await this.ctx.mailer.send({ to: token.email, code, tokenName: token.name, resourceName: resource.name, minutesValid: Math.ceil(this.ctx.otp.ttl / 60) });
     } catch (err) {

@@ -203,7 +203,25 @@ export function storeSuite(name: string, makeStore: () => Store | Promise<Store>
     describe('reserve', () => {
       it('reserves a new challenge with the next counter', async () => {
         const { reserve, clock } = await setup();
-        expect(await reserve()).toEqual({ status: 'reserved', counter: 1, expiresAt: clock.now() + TTL, lastSentAt: clock.now() });
+        expect(await reserve()).toEqual({ status: 'reserved', counter: 1, filled: false, expiresAt: clock.now() + TTL, lastSentAt: clock.now() });
+      });
+
+      it('fills the challenge at once when the guessed counter is the one it gets, and only then', async () => {
+        const { store, reserve, verify, clock, tokenId, resourceId } = await setup();
+        // Guessed right: filled, no fill step, and the code verifies.
+        expect(await reserve({ guess: { counter: 1, codeHash: RIGHT } })).toMatchObject({ status: 'reserved', counter: 1, filled: true });
+        expect(await verify()).toEqual({ status: 'ok' });
+        // Guessed wrong (another process sent meanwhile): reserved unfilled, as without a guess.
+        clock.advance(31_000);
+        expect(await reserve({ guess: { counter: 7, codeHash: RIGHT } })).toMatchObject({ status: 'reserved', counter: 2, filled: false });
+        expect(await verify()).toEqual({ status: 'invalid', attemptsLeft: 2 });
+        expect(await store.fill(tokenId, resourceId, 2, RIGHT)).toBe(true);
+        expect(await verify()).toEqual({ status: 'ok' });
+        // A reuse ignores the guess and sends nothing.
+        clock.advance(31_000);
+        await reserve({ guess: { counter: 3, codeHash: RIGHT } });
+        expect(await reserve({ guess: { counter: 4, codeHash: RIGHT } })).toMatchObject({ status: 'open' });
+        await expect(reserve({ guess: { counter: 5, codeHash: 'a|b' } })).rejects.toThrow(/must not contain/);
       });
 
       it('reuses an open challenge and sends nothing', async () => {
@@ -233,7 +251,7 @@ export function storeSuite(name: string, makeStore: () => Store | Promise<Store>
         const first = await open();
         clock.advance(30_000);
         const r = await reserve({ resend: true });
-        expect(r).toEqual({ status: 'reserved', counter: first + 1, expiresAt: clock.now() + TTL, lastSentAt: clock.now() });
+        expect(r).toEqual({ status: 'reserved', counter: first + 1, filled: false, expiresAt: clock.now() + TTL, lastSentAt: clock.now() });
         // The old code is dead: its hash is gone and a late fill for it changes nothing.
         expect(await store.fill(tokenId, resourceId, first, RIGHT)).toBe(false);
         expect(await verify()).toEqual({ status: 'invalid', attemptsLeft: 2 });

@@ -162,6 +162,7 @@ export class MemoryStore implements Store {
   }
 
   async reserve(a: ReserveArgs): Promise<ReserveResult> {
+    if (a.guess) checkHash(a.guess.codeHash);
     const t = this.state(a.tokenId);
     const block = this.liveBlock(t, a.now);
     if (block) return { status: 'blocked', block };
@@ -185,6 +186,7 @@ export class MemoryStore implements Store {
     if (retry > 0) return { status: 'rate_limited', retryAfterMs: retry };
 
     const counter = ++t.ctr;
+    const filled = a.guess?.counter === counter;
     const wall = Date.now();
     insertSend(sends, a.now, counter);
     t.sendsDropAt = wall + SEND_WINDOW_MS + TTL_GRACE_MS;
@@ -194,7 +196,7 @@ export class MemoryStore implements Store {
     let prev: Challenge | undefined;
     if (open && open.expiresAt > a.now) prev = open.hash === '' ? open.prev : { ...open, prev: undefined };
     t.ch.set(a.resourceId, {
-      hash: '',
+      hash: filled && a.guess ? a.guess.codeHash : '',
       attemptsLeft: a.maxAttempts,
       expiresAt,
       sentAt: a.now,
@@ -202,7 +204,7 @@ export class MemoryStore implements Store {
       dropAt: wall + Math.max(a.ttlMs, 0) + TTL_GRACE_MS,
       prev,
     });
-    return { status: 'reserved', counter, expiresAt, lastSentAt: a.now };
+    return { status: 'reserved', counter, filled, expiresAt, lastSentAt: a.now };
   }
 
   async fill(tokenId: string, resourceId: string, counter: number, codeHash: string): Promise<boolean> {

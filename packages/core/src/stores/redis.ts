@@ -2,6 +2,7 @@ import { Cluster, Redis } from 'ioredis';
 import type { Block, BlockReason } from '../model';
 import { DirectoryCache, type DirectoryCacheOptions } from './directory-cache';
 import { dirKey } from './keys';
+import { WriteBatch } from './write-batch';
 import { APPEND_EVENTS_LUA } from './lua/append-events';
 import { checkHash, SEND_WINDOW_MS, TTL_GRACE_MS } from './lua/common';
 import { DIR_COMMIT_LUA } from './lua/dir-commit';
@@ -104,6 +105,8 @@ export class RedisStore implements Store {
   private readonly dirPrefix: string;
   private readonly heads = resolveKeyHeads();
   private readonly cache: DirectoryCache | null;
+  // A Cluster spreads commands over many connections; batching is for a single one.
+  private readonly batch: WriteBatch | null;
   private revalidating = false;
   private closed = false;
 
@@ -116,6 +119,7 @@ export class RedisStore implements Store {
     this.prefix = prefix;
     this.dirPrefix = `${prefix}{d}:`;
     this.cache = options.directoryCache === false ? null : new DirectoryCache(options.directoryCache);
+    this.batch = options.client?.isCluster ? null : new WriteBatch(8);
     if (options.client) {
       if (options.client.options.keyPrefix) {
         throw new TypeError('RedisStore cannot use a client with a keyPrefix; pass `prefix` instead');
@@ -151,6 +155,9 @@ export class RedisStore implements Store {
   }
 
   private run(name: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    // A connection that is up writes the command at once, into the held batch; one that is not
+    // queues it in ioredis until it is.
+    if (this.batch !== null && this.client.status === 'ready') this.batch.hold((this.client as Redis).stream);
     const scripted = this.client as unknown as Scripted;
     return scripted[name](keys.length, ...keys, ...args);
   }
@@ -235,6 +242,7 @@ export class RedisStore implements Store {
   }
 
   async reserve(a: ReserveArgs): Promise<ReserveResult> {
+    if (a.guess) checkHash(a.guess.codeHash);
     const expiresAt = a.now + a.ttlMs;
     const reply = (await this.run(
       'protectimusMailReserve',
@@ -256,6 +264,8 @@ export class RedisStore implements Store {
         Math.max(a.ttlMs, 0) + TTL_GRACE_MS,
         SEND_WINDOW_MS + TTL_GRACE_MS,
         SEND_WINDOW_MS,
+        a.guess ? String(a.guess.counter) : '',
+        a.guess?.codeHash ?? '',
       ],
     )) as [string, ...(string | number)[]];
     switch (reply[0]) {
@@ -271,7 +281,7 @@ export class RedisStore implements Store {
       case 'rate_limited':
         return { status: 'rate_limited', retryAfterMs: Number(reply[1]) };
       case 'reserved':
-        return { status: 'reserved', counter: Number(reply[1]), expiresAt, lastSentAt: a.now };
+        return { status: 'reserved', counter: Number(reply[1]), filled: reply[2] === 1, expiresAt, lastSentAt: a.now };
       default:
         throw new Error(`unexpected reserve reply ${String(reply[0])}`);
     }

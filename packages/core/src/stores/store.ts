@@ -40,6 +40,12 @@ export interface ReserveArgs {
   cooldownMs: number;
   /** Mails per token per rolling hour. */
   maxSendsPerHour: number;
+  /**
+   * The code's hash for the counter the caller expects this reservation to get: if it gets that
+   * one, the challenge is filled at once and no `fill` is needed. Any other counter is reserved
+   * unfilled, as without this.
+   */
+  guess?: { counter: number; codeHash: string };
 }
 
 export type ReserveResult =
@@ -47,8 +53,11 @@ export type ReserveResult =
   /** An open challenge exists and `resend` was false: nothing is sent. */
   | { status: 'open'; expiresAt: number; lastSentAt: number; attemptsLeft: number }
   | { status: 'rate_limited'; retryAfterMs: number }
-  /** A new challenge is held for `counter`; fill it with the code's hash, or discard it. */
-  | { status: 'reserved'; counter: number; expiresAt: number; lastSentAt: number };
+  /**
+   * A new challenge is held for `counter`; fill it with the code's hash (unless `filled`: the
+   * guess was right), or discard it.
+   */
+  | { status: 'reserved'; counter: number; filled: boolean; expiresAt: number; lastSentAt: number };
 
 /** Arguments of `verify`: check, count and consume in one atomic step. */
 export interface VerifyArgs {

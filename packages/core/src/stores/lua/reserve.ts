@@ -6,10 +6,12 @@ import { LUA_HELPERS } from './common';
  *
  * KEYS: blk, ch, ctr, sends, prev.
  * ARGV: now, resend ('1'|'0'), maxSendsPerHour, cooldownMs, windowStart (sends at or before it
- * no longer count), maxAttempts, expiresAt, challenge PX, sends PX, window length.
+ * no longer count), maxAttempts, expiresAt, challenge PX, sends PX, window length, guessed
+ * counter ('' for none), the code hash for it.
  *
  * Replies: {'blocked', block} | {'open', expiresAt, sentAt, attemptsLeft} |
- * {'rate_limited', retryAfterMs} | {'reserved', counter}.
+ * {'rate_limited', retryAfterMs} | {'reserved', counter, filled 1|0}. The challenge is filled
+ * with the given hash only if its counter is the guessed one.
  *
  * A resend that replaces a live, filled challenge keeps it aside under `prev` (renamed, so with
  * its remaining TTL) for `discard` to put back if the new code's mail fails. Replacing a
@@ -65,6 +67,8 @@ end
 local counter = redis.call('INCR', KEYS[3])
 redis.call('ZADD', KEYS[4], ARGV[1], counter)
 redis.call('PEXPIRE', KEYS[4], ARGV[9])
-redis.call('SET', KEYS[2], '|' .. ARGV[6] .. '|' .. ARGV[7] .. '|' .. ARGV[1] .. '|' .. counter, 'PX', ARGV[8])
-return {'reserved', counter}
+local filled = ARGV[11] == tostring(counter)
+local hash = filled and ARGV[12] or ''
+redis.call('SET', KEYS[2], hash .. '|' .. ARGV[6] .. '|' .. ARGV[7] .. '|' .. ARGV[1] .. '|' .. counter, 'PX', ARGV[8])
+return {'reserved', counter, filled and 1 or 0}
 `;
