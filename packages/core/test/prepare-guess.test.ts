@@ -25,7 +25,8 @@ function node(clock: FakeClock): Node {
   let scripts = 0;
   const original = client.sendCommand.bind(client);
   client.sendCommand = (command, stream) => {
-    if (command.name === 'evalsha') scripts++;
+    // The audit log's write goes out up to 10 ms later, in or out of the window: not counted.
+    if (command.name === 'evalsha' && !String(command.args[2]).includes('{ev}')) scripts++;
     return original(command, stream);
   };
   const store = new RedisStore({ client, prefix: fx.prefix });
@@ -33,9 +34,8 @@ function node(clock: FakeClock): Node {
   return { pm, mails, scripts: () => scripts };
 }
 
-/** Store scripts `fn` ran, its audit write left out (that one waits for the end of the turn). */
+/** Store scripts `fn` ran, the audit log's write left out. */
 async function scriptsOf(x: Node, fn: () => Promise<unknown>): Promise<number> {
-  await new Promise((resolve) => setImmediate(resolve));
   const before = x.scripts();
   await fn();
   return x.scripts() - before;

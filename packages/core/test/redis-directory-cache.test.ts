@@ -29,15 +29,18 @@ function node(prefix: string, cache: RedisStoreOptions['directoryCache']): Node 
   return { pm, store, mails };
 }
 
-/** Commands the node's own connection sent while `fn` ran, by name. */
+/**
+ * Commands the node's own connection sent while `fn` ran, by name; the audit log's write is
+ * `audit` (it goes out up to 10 ms after a decision, so it may or may not fall in the window).
+ */
 async function sentDuring(x: Node, fn: () => Promise<unknown>): Promise<string[]> {
   const client = fx.clientOf(x.store);
   // Let the audit write of what came before go out first.
-  await new Promise((resolve) => setImmediate(resolve));
+  await x.pm.events.list({ limit: 1 });
   const sent: string[] = [];
   const original = client.sendCommand.bind(client);
   client.sendCommand = (command, stream) => {
-    sent.push(command.name);
+    sent.push(String(command.args[2]).includes('{ev}') ? 'audit' : command.name);
     return original(command, stream);
   };
   try {
@@ -56,21 +59,22 @@ it('an answer it knows costs one script: prepare reusing the open code, and auth
   const s = await seedUser(a.pm);
   await a.pm.prepare({ resource: s.resource.name, login: s.login });
   const code = a.mails[0]!.code;
-  expect(await sentDuring(a, () => a.pm.prepare({ resource: s.resource.name, login: s.login }))).toEqual(['evalsha']);
-  expect(await sentDuring(a, () => a.pm.authenticate({ resource: s.resource.name, login: s.login, otp: code }))).toEqual(['evalsha']);
+  const decisions = (sent: string[]) => sent.filter((name) => name !== 'audit');
+  expect(decisions(await sentDuring(a, () => a.pm.prepare({ resource: s.resource.name, login: s.login })))).toEqual(['evalsha']);
+  expect(decisions(await sentDuring(a, () => a.pm.authenticate({ resource: s.resource.name, login: s.login, otp: code })))).toEqual(['evalsha']);
   // The code was used: a new one is reserved, its hash stored in the same step (this process knows
-  // the token's counter). Its audit entry waits for the end of the turn, out of the call's way; a
-  // read of the log sends it first, so it reads it.
+  // the token's counter). Its audit entry waits a little, out of the call's way; a read of the log
+  // sends it first, so it reads it.
   const sent = await sentDuring(a, async () => {
     await a.pm.prepare({ resource: s.resource.name, login: s.login });
     const { items } = await a.pm.events.list({ limit: 1 });
     expect(items[0]).toMatchObject({ type: 'otp.sent', login: s.login });
   });
-  expect(sent).toEqual(['evalsha', 'evalsha', 'xrevrange']);
+  expect(sent).toEqual(['evalsha', 'audit', 'xrevrange']);
   // Without the cache, the directory is read every time: two scripts.
   const cold = node(fx.prefix + `dc${n}:`, false);
   await fx.clientOf(cold.store).ping();
-  expect(await sentDuring(cold, () => cold.pm.prepare({ resource: s.resource.name, login: s.login }))).toEqual(['evalsha', 'evalsha']);
+  expect(decisions(await sentDuring(cold, () => cold.pm.prepare({ resource: s.resource.name, login: s.login })))).toEqual(['evalsha', 'evalsha']);
 });
 
 it("another process's admin change is seen within maxStaleMs; this process's own at once", async () => {

@@ -19,12 +19,15 @@ export interface DirRange {
   members: string[];
 }
 
-/** What `resolve` found: the raw stored records, or null where a link of the chain is missing. */
+/**
+ * What `resolve` found: the raw stored records, or null where a link of the chain is missing.
+ * A store may hand the same answer to many calls (RedisStore's directory cache): never change it.
+ */
 export interface Resolved {
-  resource: string | null;
-  user: string | null;
+  readonly resource: string | null;
+  readonly user: string | null;
   /** The token assigned to that user on that resource. */
-  token: string | null;
+  readonly token: string | null;
 }
 
 /** Arguments of `reserve`: open a challenge, or tell why not. Times are epoch ms from the clock. */
