@@ -1,5 +1,5 @@
 import { protectimusAdmin, protectimusMail } from '@protectimus-mail/express';
-import { ACCOUNT_RESOURCE, ADMIN_PATH, buildSite, isAdmin, SECURITY_HEADERS, STYLESHEET, STYLESHEET_HEADERS, STYLESHEET_PATH, type Site as ExampleSite, type SiteConfig } from '@protectimus-mail/example-shared';
+import { ACCOUNT_RESOURCE, ADMIN_PATH, buildSite, isAdmin, isMember, SECURITY_HEADERS, STYLESHEET, STYLESHEET_HEADERS, STYLESHEET_PATH, type Site as ExampleSite, type SiteConfig } from '@protectimus-mail/example-shared';
 import express, { type Express } from 'express';
 import { authRoutes, createAuthenticator, requireSignIn } from './auth';
 import { currentUser, pageContext, sendPage } from './page-context';
@@ -43,12 +43,16 @@ export function createSite(config: SiteConfig): Promise<Site> {
     // Everything under /account: password first (requireSignIn), then the mailed code (the guard).
     app.use('/account', requireSignIn, protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE }), accountRoutes(pm));
     // The admin panel: the same two factors (the same resource, so a code typed for /account opens
-    // it too), then protectimusAdmin, which answers 403 to anyone but the admin.
+    // it too), then protectimusAdmin, which answers 403 to anyone but the admin. A signed-in member
+    // is handed to the panel before the guard, so that its 403 answers him without a code mailed
+    // first; an anonymous API client still meets the guard's 401.
+    const panel = protectimusAdmin({ protectimus: pm, authorize: (req) => isAdmin(currentUser(req)) });
     app.use(
       ADMIN_PATH,
       requireSignIn,
+      (req, res, next) => (isMember(currentUser(req)) ? panel(req, res, next) : next()),
       protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE }),
-      protectimusAdmin({ protectimus: pm, authorize: (req) => isAdmin(currentUser(req)) }),
+      panel,
     );
     if (inbox) app.use(devInboxRoutes(inbox));
 

@@ -1,8 +1,8 @@
 import Router from '@koa/router';
 import type { Protectimus } from '@protectimus-mail/core';
-import { ACCOUNT_PAGES, ADMIN_PATH, errorPage, inboxPage, renderAccountPage, type DevInbox } from '@protectimus-mail/example-shared';
+import { ACCOUNT_PAGES, ADMIN_PATH, errorPage, inboxPage, isMember, renderAccountPage, type DevInbox } from '@protectimus-mail/example-shared';
 import type { Middleware } from 'koa';
-import { pageContext, sendPage } from './page-context';
+import { currentUser, pageContext, sendPage } from './page-context';
 
 /**
  * `/account` and `/account/settings` behind `gates` (the password, then the guard). The guard's
@@ -21,12 +21,15 @@ export function accountRoutes(pm: Protectimus, gates: { signIn: Middleware; guar
 
 /**
  * Everything under `/admin` (the panel's pages, files and API) behind `gates` (the password, then
- * the guard), then `panel`. Every path under the prefix is a route, so the gates run on all of
+ * the admin role, then the guard), then `panel`. Every path under the prefix is a route, so the gates run on all of
  * them, and the guard's own two URLs (`/admin/_otp/verify`, `/admin/_otp/resend`) reach it too.
  */
 export function adminRoutes(gates: { signIn: Middleware; guard: Middleware }, panel: Middleware): Router {
   const router = new Router({ prefix: ADMIN_PATH });
-  router.use(gates.signIn, gates.guard);
+  // A signed-in member is handed to the panel before the guard, so that its 403 answers him without
+  // a code mailed first; an anonymous API client still meets the guard's 401, and the panel checks
+  // the role again for everyone else.
+  router.use(gates.signIn, (ctx, next) => (isMember(currentUser(ctx)) ? panel(ctx, next) : next()), gates.guard);
   router.all(['/', '/{*rest}'], panel);
   return router;
 }

@@ -14,3 +14,8 @@ export const ADMIN_PATH = '/admin';
 export function isAdmin(user: SiteUser | null | undefined): boolean {
   return user?.role === 'admin';
 }
+
+/** Whether `user` is signed in but not the admin: refused by the panel, whatever the factors. */
+export function isMember(user: SiteUser | null | undefined): boolean {
+  return user !== null && user !== undefined && !isAdmin(user);
+}

@@ -7,7 +7,7 @@
  * them), session middleware, Passport wiring and headers middleware.
  */
 export { Accounts, type SiteRole, type SiteUser } from './accounts';
-export { ADMIN_PATH, isAdmin } from './admin';
+export { ADMIN_PATH, isAdmin, isMember } from './admin';
 export { ACCOUNT_PAGES, renderAccountPage } from './account';
 export { configFromEnv, type SiteConfig } from './config';
 export { siteCsrfToken, siteCsrfValid } from './csrf';

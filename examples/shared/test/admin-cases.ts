@@ -87,6 +87,20 @@ export function adminPanelCases(getSite: () => Site<unknown>): void {
     expect((await site.pm.tokens.list({ q: 'Bob extra' })).items).toHaveLength(0);
   });
 
+  test('bob, signed in with his password only, is refused at once: no code page, and no code mailed', async () => {
+    const site = getSite();
+    const agent = request.agent(site.handler);
+    await signIn(agent, 'bob', DEMO.bob.password);
+    const mailsToBob = () => site.inbox?.list().filter((m) => m.to.includes(DEMO.bob.email)).length;
+    const before = mailsToBob();
+    const page = await agent.get('/admin').set('Accept', 'text/html').expect(403);
+    expect(page.text).toContain('Forbidden');
+    expect(page.text).not.toContain('_otp/verify');
+    const api = await agent.get('/admin/api/tokens').set('Accept', 'application/json').expect(403);
+    expect(api.body.error).toBe('forbidden');
+    expect(mailsToBob()).toBe(before);
+  });
+
   test('the admin panel for alice past both factors: its page under its own CSP, its script, the demo tokens without secrets, CSRF on changes', async () => {
     const site = getSite();
     const agent = request.agent(site.handler);
