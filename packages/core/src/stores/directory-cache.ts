@@ -3,10 +3,10 @@ import type { Resolved } from './store';
 /** Options of the RedisStore's directory cache. */
 export interface DirectoryCacheOptions {
   /**
-   * The longest an admin change made by another process can go unseen here, in ms. A cached
-   * answer is used only while the directory's version was confirmed unchanged at most this long
-   * ago; past half of it, a request revalidates in the background. Changes made through this
-   * process are seen at once. Default 1000.
+   * The longest an admin change made elsewhere (another process, or another store object) can go
+   * unseen here, in ms. A cached answer is used only while the directory's version was confirmed
+   * unchanged at most this long ago; past half of it, a request revalidates in the background.
+   * Changes made through this store are seen at once. Default 1000.
    */
   maxStaleMs?: number;
   /** Answers kept (resource and login pairs, misses included); the oldest go first. Default 10000. */

@@ -46,8 +46,9 @@ export interface RedisStoreOptions {
   /**
    * Keeps `resolve` answers (resource -> user -> token) in this process, so an `authenticate`
    * or `prepare` whose answer is known costs one script on the token's keys instead of two.
-   * Admin changes made through this process apply at once; made by another process, within
-   * `maxStaleMs` (default 1 s). `false` reads the directory on every call. Default on.
+   * Admin changes made through this store apply at once; made elsewhere (another process, or
+   * another store object), within `maxStaleMs` (default 1 s). `false` reads the directory on
+   * every call. Default on.
    */
   directoryCache?: DirectoryCacheOptions | false;
 }
