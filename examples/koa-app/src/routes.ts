@@ -21,8 +21,9 @@ export function accountRoutes(pm: Protectimus, gates: { signIn: Middleware; guar
 
 /**
  * Everything under `/admin` (the panel's pages, files and API) behind `gates` (the password, then
- * the admin role, then the guard), then `panel`. Every path under the prefix is a route, so the gates run on all of
- * them, and the guard's own two URLs (`/admin/_otp/verify`, `/admin/_otp/resend`) reach it too.
+ * the admin role, then the guard), then `panel`. Every path under the prefix is a route, so the
+ * gates run on all of them, and the guard's own two URLs (`/admin/_otp/verify`,
+ * `/admin/_otp/resend`) reach it too.
  */
 export function adminRoutes(gates: { signIn: Middleware; guard: Middleware }, panel: Middleware): Router {
   const router = new Router({ prefix: ADMIN_PATH });
