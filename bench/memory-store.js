@@ -35,7 +35,7 @@ async function main() {
     const now = Date.now();
     let i = 0;
     for (const tokenId of c.fakeIds('tok', count)) {
-      const r = await store.reserve({ tokenId, resourceId: resource.id, now, ttlMs: 300_000, maxAttempts: 3, resend: false, cooldownMs: 30_000, maxSendsPerHour: 10 });
+      const r = await store.reserve({ tokenId, resourceId: resource.id, now, ttlMs: 300_000, maxAttempts: 3, resend: false, cooldownMs: 30_000, maxSendsPerHour: 10, minCounter: now * 1000 });
       await store.fill(tokenId, resource.id, r.counter, hash);
       i++;
     }

@@ -186,9 +186,9 @@ async function main() {
       if (r.sent) throw new Error('expected a reuse');
     })),
   );
-  // This process has seen each token's counter now: the next send is guessed, one script.
+  // A second round: the counter is guessed from the clock again, whatever this process has seen.
   await admin.del(...items.map((it) => ch.keys(PREFIX, it.tokenId, it.resourceId).ch));
-  const guessedCmds = await measure('prepare (new code mailed, counter known here)', sendAll);
+  const guessedCmds = await measure('prepare (new code mailed, second send)', sendAll);
 
   await pm.close();
   await pm.store.close();

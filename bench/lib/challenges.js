@@ -26,7 +26,7 @@ function keys(prefix, tokenId, resourceId) {
  * the keyring of `secret`, as the core does), and with `full` also the counter and send record a
  * first send leaves. `now` is the sending time.
  */
-function queueChallenge(pipeline, keyring, prefix, { tokenId, resourceId, code = '123456', now = Date.now(), counter = 1, full = false, attempts = 3 }) {
+function queueChallenge(pipeline, keyring, prefix, { tokenId, resourceId, code = '123456', now = Date.now(), counter = now * 1000, full = false, attempts = 3 }) {
   const k = keys(prefix, tokenId, resourceId);
   const hash = keyring.codeHash(tokenId, resourceId, code);
   pipeline.set(k.ch, `${hash}|${attempts}|${now + TTL_MS}|${now}|${counter}`, 'PX', TTL_MS + TTL_GRACE_MS);
@@ -58,7 +58,7 @@ async function checkFormat(client, store, keyring, prefix) {
   const real = `tok_${randomBytes(9).toString('base64url')}`;
   const mine = `tok_${randomBytes(9).toString('base64url')}`;
   const now = Date.now();
-  const r = await store.reserve({ tokenId: real, resourceId, now, ttlMs: TTL_MS, maxAttempts: 3, resend: false, cooldownMs: 30_000, maxSendsPerHour: 10 });
+  const r = await store.reserve({ tokenId: real, resourceId, now, ttlMs: TTL_MS, maxAttempts: 3, resend: false, cooldownMs: 30_000, maxSendsPerHour: 10, minCounter: now * 1000 });
   if (r.status !== 'reserved') throw new Error(`reserve said ${r.status}`);
   await store.fill(real, resourceId, r.counter, keyring.codeHash(real, resourceId, '123456'));
   const p = client.pipeline();

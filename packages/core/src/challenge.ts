@@ -20,6 +20,20 @@ interface Route {
 
 const MAX_TYPED = 64;
 
+/**
+ * HOTP counters per millisecond of the clock. A new code takes at least `now * COUNTERS_PER_MS`
+ * as its counter, and a token mails at most `maxSendsPerHour` (<= 1000) codes an hour, so the
+ * counter never runs ahead of the clock: a counter the store lost to a rollback (a snapshot
+ * restored, a failover to a lagging replica) is overtaken by the clock, and no code is mailed
+ * twice. This holds while the app servers' clocks do not go back.
+ */
+const COUNTERS_PER_MS = 1000;
+
+/** The least counter a code reserved at `now` (epoch ms) may take. */
+export function leastCounter(now: number): number {
+  return Math.floor(now) * COUNTERS_PER_MS;
+}
+
 /** A `resolve` answer parsed, with its resource's allow-list. */
 interface Chain {
   resource: ResourceRecord | null;
@@ -42,8 +56,6 @@ export class Challenges {
   private readonly allowLists = new Map<string, IpAllowList>();
   // A store that caches its answers hands back the same object each time: parse it once.
   private readonly chains = new WeakMap<Resolved, Chain>();
-  // The last HOTP counter each token got here, to guess its next one (see `guess`).
-  private readonly counters = new Map<string, number>();
   // Unsealed HOTP secrets of the tokens that mailed codes lately, by token id and sealed form (a
   // sealed secret opens only for its own token). The process holds the key that unseals them all
   // anyway; this spares an AES-GCM setup per mail.
@@ -129,7 +141,7 @@ export class Challenges {
     const route = await this.route(input);
     const { otp } = this.ctx;
     const now = this.ctx.clock.now();
-    const guess = this.guess(route);
+    const guess = this.guess(route, now);
     const reserved = await this.ctx.store.reserve({
       tokenId: route.token.id,
       resourceId: route.resource.id,
@@ -139,7 +151,8 @@ export class Challenges {
       resend: input.resend === true,
       cooldownMs: otp.resendCooldown * 1000,
       maxSendsPerHour: otp.maxSendsPerHour,
-      guess: guess && { counter: guess.counter, codeHash: guess.codeHash },
+      minCounter: guess.counter,
+      guess: { counter: guess.counter, codeHash: guess.codeHash },
     });
     switch (reserved.status) {
       case 'blocked':
@@ -153,30 +166,22 @@ export class Challenges {
         this.event('otp.reused', route);
         return this.result(route, reserved.expiresAt, reserved.lastSentAt, false);
       case 'reserved': {
-        this.remember(route.token.id, reserved.counter);
-        const sent = await this.send(route, reserved.counter, reserved.filled ? guess?.code : undefined);
+        const sent = await this.send(route, reserved.counter, reserved.filled ? guess.code : undefined);
         return this.result(route, reserved.expiresAt, reserved.lastSentAt, sent);
       }
     }
   }
 
   /**
-   * The code for the counter after the last one this token got here. A reservation that gets
-   * that counter stores its hash at once, saving the store a second step (`fill`); a wrong
-   * guess (another process sent meanwhile, or this is the first time here) costs nothing but
-   * this computation, and the code is never stored nor sent.
+   * The code for the counter the reservation will almost surely get: the clock's least counter
+   * (the stored one is behind it unless this token was mailed in this very millisecond). A
+   * reservation that gets it stores its hash at once, saving the store a second step (`fill`);
+   * a wrong guess costs nothing but this computation, and its code is never stored nor sent.
    */
-  private guess(route: Route): { counter: number; code: string; codeHash: string } | undefined {
-    const last = this.counters.get(route.token.id);
-    if (last === undefined) return undefined;
-    const counter = last + 1;
+  private guess(route: Route, now: number): { counter: number; code: string; codeHash: string } {
+    const counter = leastCounter(now);
     const code = this.code(route.token, counter);
     return { counter, code, codeHash: this.ctx.keyring.codeHash(route.token.id, route.resource.id, code) };
-  }
-
-  private remember(tokenId: string, counter: number): void {
-    if (this.counters.size >= 10_000 && !this.counters.has(tokenId)) this.counters.clear();
-    this.counters.set(tokenId, counter);
   }
 
   private code(token: TokenRecord, counter: number): string {

@@ -61,7 +61,7 @@ function newStore(tag: string) {
 /** Exercises every kind of key one token and the directory can have. */
 async function populate(store: RedisStore, tokenId: string, clock: FakeClock) {
   const now = clock.now();
-  const base = { tokenId, now, ttlMs: 300_000, maxAttempts: 3, resend: false, cooldownMs: 30_000, maxSendsPerHour: 10 };
+  const base = { tokenId, now, ttlMs: 300_000, maxAttempts: 3, resend: false, cooldownMs: 30_000, maxSendsPerHour: 10, minCounter: 0 };
   const r1 = await store.reserve({ ...base, resourceId: 'r1' });
   await store.reserve({ ...base, resourceId: 'r2' });
   if (r1.status !== 'reserved') throw new Error(r1.status);
@@ -118,7 +118,7 @@ describe('RedisStore keys', () => {
     const tokenId = 'tok_ttl';
     const key = (s: string) => `${prefix}{t:${tokenId}}:${s}`;
     const ttlMs = 300_000;
-    const base = { tokenId, resourceId: 'r1', now: clock.now(), ttlMs, maxAttempts: 3, resend: false, cooldownMs: 0, maxSendsPerHour: 10 };
+    const base = { tokenId, resourceId: 'r1', now: clock.now(), ttlMs, maxAttempts: 3, resend: false, cooldownMs: 0, maxSendsPerHour: 10, minCounter: 0 };
     const r = await store.reserve(base);
     if (r.status !== 'reserved') throw new Error(r.status);
 
@@ -154,7 +154,7 @@ describe('RedisStore keys', () => {
     const clock = new FakeClock();
     const tokenId = `tok_${randomBytes(8).toString('hex')}`;
     const key = (s: string) => `${prefix}{t:${tokenId}}:${s}`;
-    const base = { tokenId, resourceId: 'r1', ttlMs: 300_000, maxAttempts: 3, cooldownMs: 30_000, maxSendsPerHour: 10 };
+    const base = { tokenId, resourceId: 'r1', ttlMs: 300_000, maxAttempts: 3, cooldownMs: 30_000, maxSendsPerHour: 10, minCounter: 0 };
     const r1 = await store.reserve({ ...base, now: clock.now(), resend: false });
     if (r1.status !== 'reserved') throw new Error(r1.status);
     await store.fill(tokenId, 'r1', r1.counter, hash);
@@ -186,7 +186,7 @@ describe('RedisStore keys', () => {
     const { prefix, store } = newStore('mem');
     const clock = new FakeClock();
     const tokenId = `tok_${randomBytes(9).toString('base64url')}`;
-    const r = await store.reserve({ tokenId, resourceId: `res_${randomBytes(9).toString('base64url')}`, now: clock.now(), ttlMs: 300_000, maxAttempts: 3, resend: false, cooldownMs: 0, maxSendsPerHour: 10 });
+    const r = await store.reserve({ tokenId, resourceId: `res_${randomBytes(9).toString('base64url')}`, now: clock.now(), ttlMs: 300_000, maxAttempts: 3, resend: false, cooldownMs: 0, maxSendsPerHour: 10, minCounter: 0 });
     if (r.status !== 'reserved') throw new Error(r.status);
     const [chKey] = await scanAll(`${prefix}{t:${tokenId}}:ch:*`);
     if (!chKey) throw new Error('no challenge key');
@@ -210,7 +210,7 @@ describe('RedisStore scripts', () => {
     });
     try {
       const clock = new FakeClock();
-      const base = { tokenId: 't', resourceId: 'r', now: clock.now(), ttlMs: 300_000, maxAttempts: 100, resend: false, cooldownMs: 0, maxSendsPerHour: 10 };
+      const base = { tokenId: 't', resourceId: 'r', now: clock.now(), ttlMs: 300_000, maxAttempts: 100, resend: false, cooldownMs: 0, maxSendsPerHour: 10, minCounter: 0 };
       for (let i = 0; i < 5; i++) {
         await store.reserve(base);
         await store.verify({ tokenId: 't', resourceId: 'r', codeHash: 'x', pinOk: true, now: clock.now(), lockAfter: 50, lockMs: 1, hardBlockAfter: 100 });

@@ -55,6 +55,7 @@ export function storeSuite(name: string, makeStore: () => Store | Promise<Store>
           resend: false,
           cooldownMs: 30_000,
           maxSendsPerHour: 10,
+          minCounter: 0,
           ...over,
         });
       const verify = (over: Partial<VerifyArgs> = {}) =>
@@ -222,6 +223,23 @@ export function storeSuite(name: string, makeStore: () => Store | Promise<Store>
         await reserve({ guess: { counter: 3, codeHash: RIGHT } });
         expect(await reserve({ guess: { counter: 4, codeHash: RIGHT } })).toMatchObject({ status: 'open' });
         await expect(reserve({ guess: { counter: 5, codeHash: 'a|b' } })).rejects.toThrow(/must not contain/);
+      });
+
+      it('takes the least counter when the stored one is behind it, else the next, exactly past 2^32', async () => {
+        const { store, reserve, verify, clock, tokenId, resourceId } = await setup();
+        // A counter from the clock (ms x 1000) is past 2^50: it must come back digit for digit.
+        const least = clock.now() * 1000;
+        expect(await reserve({ minCounter: least, resend: true, cooldownMs: 0 })).toMatchObject({ status: 'reserved', counter: least });
+        expect(await reserve({ minCounter: least, resend: true, cooldownMs: 0 })).toMatchObject({ status: 'reserved', counter: least + 1 });
+        expect(await reserve({ minCounter: least - 5, resend: true, cooldownMs: 0 })).toMatchObject({ status: 'reserved', counter: least + 2 });
+        // Fill and discard find a challenge by that counter.
+        expect(await store.fill(tokenId, resourceId, least + 2, RIGHT)).toBe(true);
+        expect(await verify()).toEqual({ status: 'ok' });
+        clock.advance(1);
+        const next = clock.now() * 1000;
+        expect(await reserve({ minCounter: next, resend: true, cooldownMs: 0, guess: { counter: next, codeHash: RIGHT } })).toMatchObject({ counter: next, filled: true });
+        await store.discard(tokenId, resourceId, next, clock.now());
+        expect(await verify()).toEqual({ status: 'expired' });
       });
 
       it('reuses an open challenge and sends nothing', async () => {

@@ -29,7 +29,7 @@ describe('MemoryStore specifics', () => {
     const store = new MemoryStore({ sweepIntervalMs: 1_000 });
     const tokens = (store as unknown as { tokens: Map<string, { ch: Map<string, unknown>; sends: unknown[] }> }).tokens;
     const clock = new FakeClock();
-    const base = { now: clock.now(), ttlMs: 5_000, maxAttempts: 3, resend: false, cooldownMs: 0, maxSendsPerHour: 10 };
+    const base = { now: clock.now(), ttlMs: 5_000, maxAttempts: 3, resend: false, cooldownMs: 0, maxSendsPerHour: 10, minCounter: 0 };
     await store.reserve({ ...base, tokenId: 't1', resourceId: 'r1' });
     await store.setTokenBlock('t2', { reason: 'admin', until: clock.now() + 5_000 }, clock.now());
     await store.setTokenBlock('t3', { reason: 'admin', until: null }, clock.now());
@@ -54,7 +54,7 @@ describe('MemoryStore specifics', () => {
     jest.useFakeTimers();
     const store = new MemoryStore({ sweepIntervalMs: 0 });
     const clock = new FakeClock();
-    const args = { tokenId: 't', resourceId: 'r', now: clock.now(), ttlMs: 1_000, maxAttempts: 3, resend: false, cooldownMs: 0, maxSendsPerHour: 10 };
+    const args = { tokenId: 't', resourceId: 'r', now: clock.now(), ttlMs: 1_000, maxAttempts: 3, resend: false, cooldownMs: 0, maxSendsPerHour: 10, minCounter: 0 };
     await store.reserve(args);
     expect((await store.reserve(args)).status).toBe('open');
     jest.advanceTimersByTime(1_000 + 30_000);

@@ -185,7 +185,7 @@ export class MemoryStore implements Store {
     if (a.resend && newest) retry = Math.max(retry, newest.at + a.cooldownMs - a.now);
     if (retry > 0) return { status: 'rate_limited', retryAfterMs: retry };
 
-    const counter = ++t.ctr;
+    const counter = (t.ctr = Math.max(t.ctr + 1, a.minCounter));
     const filled = a.guess?.counter === counter;
     const wall = Date.now();
     insertSend(sends, a.now, counter);

@@ -267,6 +267,7 @@ export class RedisStore implements Store {
         SEND_WINDOW_MS,
         a.guess ? String(a.guess.counter) : '',
         a.guess?.codeHash ?? '',
+        a.minCounter,
       ],
     )) as [string, ...(string | number)[]];
     switch (reply[0]) {

@@ -44,6 +44,12 @@ export interface ReserveArgs {
   /** Mails per token per rolling hour. */
   maxSendsPerHour: number;
   /**
+   * The least HOTP counter the new challenge may get: the reservation takes
+   * `max(stored counter + 1, minCounter)` and stores that, so a counter restored from an older
+   * copy of the store (a snapshot, a failover) still never repeats one already mailed.
+   */
+  minCounter: number;
+  /**
    * The code's hash for the counter the caller expects this reservation to get: if it gets that
    * one, the challenge is filled at once and no `fill` is needed. Any other counter is reserved
    * unfilled, as without this.

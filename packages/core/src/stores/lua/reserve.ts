@@ -7,7 +7,7 @@ import { LUA_HELPERS } from './common';
  * KEYS: blk, ch, ctr, sends, prev.
  * ARGV: now, resend ('1'|'0'), maxSendsPerHour, cooldownMs, windowStart (sends at or before it
  * no longer count), maxAttempts, expiresAt, challenge PX, sends PX, window length, guessed
- * counter ('' for none), the code hash for it.
+ * counter ('' for none), the code hash for it, the least counter to take.
  *
  * Replies: {'blocked', block} | {'open', expiresAt, sentAt, attemptsLeft} |
  * {'rate_limited', retryAfterMs} | {'reserved', counter, filled 1|0}. The challenge is filled
@@ -64,10 +64,16 @@ else
   redis.call('DEL', KEYS[5])
 end
 
-local counter = redis.call('INCR', KEYS[3])
+-- max(stored + 1, least): a counter key restored from an older copy cannot repeat a code. The
+-- counter passes 2^31, so it is written with %.0f (tostring would give '1.7e+15').
+local counter = (tonumber(redis.call('GET', KEYS[3])) or 0) + 1
+local least = tonumber(ARGV[13]) or 0
+if least > counter then counter = least end
+counter = string.format('%.0f', counter)
+redis.call('SET', KEYS[3], counter)
 redis.call('ZADD', KEYS[4], ARGV[1], counter)
 redis.call('PEXPIRE', KEYS[4], ARGV[9])
-local filled = ARGV[11] == tostring(counter)
+local filled = ARGV[11] == counter
 local hash = filled and ARGV[12] or ''
 redis.call('SET', KEYS[2], hash .. '|' .. ARGV[6] .. '|' .. ARGV[7] .. '|' .. ARGV[1] .. '|' .. counter, 'PX', ARGV[8])
 return {'reserved', counter, filled and 1 or 0}
