@@ -7,6 +7,7 @@ import { IpAllowList } from './ip';
 import { maskEmail } from './mail/mask';
 import type { Block } from './model';
 import { parseTyped } from './pin';
+import { loginKey } from './validation';
 import { activeBlock, tokenView, userView, type ResourceRecord, type TokenRecord, type UserRecord } from './records';
 import type { Resolved } from './stores/store';
 
@@ -118,12 +119,13 @@ export class Challenges {
     const login = text(input.login, 'login', 64);
     if (input.ip !== undefined && typeof input.ip !== 'string') throw invalidInput('ip', 'ip must be a string');
     const ip = input.ip as string | undefined;
-    const found = this.chain(await this.ctx.store.resolve(resource, login.toLowerCase()));
+    const found = this.chain(await this.ctx.store.resolve(resource, loginKey(login)));
     if (!found.resource || !found.allow) throw new ProtectimusError('NOT_FOUND', 'resource not found');
     const route: Partial<Route> & { login: string } = { resource: found.resource, ip, login };
     if (!found.allow.allows(ip)) this.refuse(new ProtectimusError('ACCESS_RESTRICTED', 'access from this address is not allowed'), route);
-    // An unknown login answers like a user without a token, so logins cannot be probed.
-    if (!found.user) this.refuse(new ProtectimusError('NOT_ASSIGNED', 'no token is assigned to this user on this resource'), route);
+    // An unknown login answers like a user without a token, so logins cannot be probed. Logins
+    // are unique case-insensitively but found only as spelled: `KATE` is not `kate`.
+    if (!found.user || found.user.login !== login) this.refuse(new ProtectimusError('NOT_ASSIGNED', 'no token is assigned to this user on this resource'), route);
     route.user = found.user;
     const userBlock = activeBlock(route.user.block, this.ctx.clock.now());
     if (userBlock) this.refuse(this.blocked(userBlock, 'user'), route);

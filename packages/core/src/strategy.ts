@@ -63,29 +63,46 @@ function fieldsOf(body: unknown): Record<string, unknown> {
   return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
 }
 
+/** Whose code is checked: the signed-in user's login, or one posted by a client not yet known. */
+interface Claimant {
+  login: string;
+  /** False when the login was only posted: nothing is proven of the client yet. */
+  proven: boolean;
+}
+
 /** The signed-in user's login; else, with nobody signed in, the login posted with the code. */
-function loginFor(s: Settings, req: StrategyRequest, fields: Record<string, unknown>): string | null {
+function claimantOf(s: Settings, req: StrategyRequest, fields: Record<string, unknown>): Claimant | null {
   const signedIn = s.loginOf(req);
-  if (signedIn) return signedIn;
+  if (signedIn) return { login: signedIn, proven: true };
   // A signed-in user the app's `user` cannot name is still signed in: a posted login must not stand in.
   if (req.user) return null;
   const posted = fields[s.loginField];
   if (posted === undefined || posted === null || posted === '') return null;
   if (typeof posted !== 'string') throw new ProtectimusError('INVALID_INPUT', `${s.loginField} must be a string`, { field: s.loginField });
-  return posted;
+  return { login: posted, proven: false };
 }
+
+/**
+ * Refusals that tell one login from another: unknown (`not_assigned`), `blocked`, enrolled with no
+ * code open (`otp_expired`). A client that only posted a login gets the last for all three, so it
+ * cannot probe which logins exist or are blocked; the audit log still records the real reason.
+ */
+const TELLING = new Set(['NOT_ASSIGNED', 'BLOCKED', 'OTP_EXPIRED']);
+const UNTOLD = new ProtectimusError('OTP_EXPIRED', 'no code is open: it expired, was used, or was never sent');
 
 /** Checks the posted code; never rejects: every failure is an outcome with the guard's status and body. */
 async function check(s: Settings, req: StrategyRequest): Promise<Outcome> {
+  let claimant: Claimant | null = null;
   try {
     const fields = fieldsOf(req.body);
-    const login = loginFor(s, req, fields);
-    if (login === null) return { ok: false, status: 401, challenge: { error: 'unauthenticated' } };
-    const { user, token } = await s.engine().authenticate({ resource: s.resource, login, otp: fields[s.otpField], ip: req.ip });
+    claimant = claimantOf(s, req, fields);
+    if (claimant === null) return { ok: false, status: 401, challenge: { error: 'unauthenticated' } };
+    const { user, token } = await s.engine().authenticate({ resource: s.resource, login: claimant.login, otp: fields[s.otpField], ip: req.ip });
     return { ok: true, user, info: { resource: s.resource, token } };
   } catch (err) {
     if (isOutage(err)) reportGuardError(s.onError, err);
-    const { status, ...challenge } = failureOf(err);
+    const told = claimant?.proven === false && err instanceof ProtectimusError && TELLING.has(err.code) ? UNTOLD : err;
+    const { status, ...challenge } = failureOf(told);
     return { ok: false, status, challenge };
   }
 }

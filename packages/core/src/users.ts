@@ -45,7 +45,7 @@ export class Users {
     const rec = await transact(this.ctx.store, async (tx) => {
       const f = v.fields(input, FIELDS, 'user');
       const login = v.login(f.login);
-      if ((await tx.get(dirKey.login(login.toLowerCase()))) !== null) {
+      if ((await tx.get(dirKey.login(v.loginKey(login)))) !== null) {
         throw new ProtectimusError('ALREADY_EXISTS', 'a user with this login exists', { field: 'login' });
       }
       const rec: UserRecord = {
@@ -58,7 +58,7 @@ export class Users {
         createdAt: this.ctx.clock.now(),
       };
       tx.set(dirKey.user(rec.id), rec);
-      tx.set(dirKey.login(login.toLowerCase()), rec.id);
+      tx.set(dirKey.login(v.loginKey(login)), rec.id);
       tx.zadd(dirList.users, member(login, rec.id));
       return rec;
     });
@@ -90,12 +90,12 @@ export class Users {
       if (f.email !== undefined) next.email = v.optionalEmail(f.email);
       if (f.firstName !== undefined) next.firstName = v.optionalName(f.firstName, 'firstName');
       if (f.secondName !== undefined) next.secondName = v.optionalName(f.secondName, 'secondName');
-      if (next.login.toLowerCase() !== old.login.toLowerCase()) {
-        if ((await tx.get(dirKey.login(next.login.toLowerCase()))) !== null) {
+      if (v.loginKey(next.login) !== v.loginKey(old.login)) {
+        if ((await tx.get(dirKey.login(v.loginKey(next.login)))) !== null) {
           throw new ProtectimusError('ALREADY_EXISTS', 'a user with this login exists', { field: 'login' });
         }
-        tx.del(dirKey.login(old.login.toLowerCase()));
-        tx.set(dirKey.login(next.login.toLowerCase()), old.id);
+        tx.del(dirKey.login(v.loginKey(old.login)));
+        tx.set(dirKey.login(v.loginKey(next.login)), old.id);
       }
       if (next.login !== old.login) {
         tx.zrem(dirList.users, member(old.login, old.id));
@@ -121,7 +121,7 @@ export class Users {
       }
       tx.del(dirList.userTokens(rec.id));
       tx.del(dirKey.user(rec.id));
-      tx.del(dirKey.login(rec.login.toLowerCase()));
+      tx.del(dirKey.login(v.loginKey(rec.login)));
       tx.zrem(dirList.users, member(rec.login, rec.id));
       return { rec, detached };
     });

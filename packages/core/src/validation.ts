@@ -53,11 +53,27 @@ export function optionalEmail(value: unknown, field = 'email'): string | null {
   return value === undefined || value === null || value === '' ? null : email(value, field);
 }
 
+/**
+ * A login as an administrator may create it: 1 to 64 ASCII letters, digits or `_-@!#%+.$`.
+ * Nothing is normalized: no Unicode (so no compatibility forms such as KELVIN SIGN for `K`), no
+ * case folding on the way in.
+ */
 export function login(value: unknown): string {
   if (typeof value !== 'string' || !LOGIN.test(value)) {
     throw invalidInput('login', 'login must be 1 to 64 letters, digits or _-@!#%+.$');
   }
   return value;
+}
+
+/**
+ * The one login normalization: the key a login is unique under, its ASCII letters lower-cased.
+ * Two logins that differ only in case cannot both exist; but a login is *found* only by its exact
+ * spelling (`Challenges.route` compares the stored login), so an app account `KATE`, or
+ * `\u212Aate`, is never served the token of `kate`. Only A-Z fold: `toLowerCase()` would also fold
+ * KELVIN SIGN and the like into ASCII.
+ */
+export function loginKey(login: string): string {
+  return login.replace(/[A-Z]+/g, (upper) => upper.toLowerCase());
 }
 
 export function otpLength(value: unknown): OtpLength {

@@ -154,12 +154,48 @@ describe('ProtectimusMailStrategy as the only credential: login + PIN and code',
     await agent.post('/otp.json').send({ email: user.login, code: await mailed(user) }).expect(200);
   });
 
-  it('fails 401 unauthenticated with no login, 400 with a login that is not a string, 403 for an unknown one', async () => {
+  it('fails 401 unauthenticated with no login, 400 with a login that is not a string', async () => {
     const user = await freshUser(env.pm);
     const agent = agentOf(makeApp({ protectimus: env.pm, resource: user.resourceName }));
     expect((await agent.post('/otp.json').send({ otp: '123456' }).expect(401)).body).toEqual({ error: 'unauthenticated' });
     expect((await agent.post('/otp.json').send({ login: ['a'], otp: '123456' }).expect(400)).body).toEqual({ error: 'invalid_input' });
-    expect((await agent.post('/otp.json').send({ login: 'nobody-here', otp: '123456' }).expect(403)).body).toEqual({ error: 'not_assigned' });
+  });
+
+  // The attack: with no first factor, post a login and any code, and read the answer to learn
+  // which logins exist, which are blocked, and which are enrolled. Every one of them must answer
+  // alike until a code is open for it.
+  it('answers an unknown, a blocked and an enrolled login with no open code alike: 401 otp_expired', async () => {
+    const enrolled = await freshUser(env.pm);
+    const blockedUser = await env.pm.users.create({ login: `blk${enrolled.login}` });
+    const blockedToken = await env.pm.tokens.createMail({ name: `blk ${enrolled.login}`, email: `blk-${enrolled.email}` });
+    await env.pm.users.assignToken(blockedUser.id, blockedToken.id);
+    await env.pm.resources.assignTokenWithUser(enrolled.resource.id, blockedToken.id);
+    const lockedUser = await env.pm.users.create({ login: `lck${enrolled.login}` });
+    const lockedToken = await env.pm.tokens.createMail({ name: `lck ${enrolled.login}`, email: `lck-${enrolled.email}` });
+    await env.pm.users.assignToken(lockedUser.id, lockedToken.id);
+    await env.pm.resources.assignTokenWithUser(enrolled.resource.id, lockedToken.id);
+    await env.pm.users.block(blockedUser.id);
+    await env.pm.tokens.block(lockedToken.id);
+    const unassigned = await env.pm.users.create({ login: `una${enrolled.login}` });
+
+    const agent = agentOf(makeApp({ protectimus: env.pm, resource: enrolled.resourceName }));
+    const answers = [];
+    for (const login of ['nobody-here', unassigned.login, blockedUser.login, lockedUser.login, enrolled.login, enrolled.login.toUpperCase()]) {
+      const res = await agent.post('/otp.json').send({ login, otp: '123456' });
+      answers.push({ status: res.status, body: res.body as unknown });
+    }
+    for (const answer of answers) expect(answer).toEqual({ status: 401, body: { error: 'otp_expired' } });
+
+    // The administrator still reads why each was refused.
+    const { items } = await env.pm.events.list({ type: 'access.denied', resourceId: enrolled.resource.id });
+    expect(new Set(items.map((e) => e.code))).toEqual(new Set(['NOT_ASSIGNED', 'BLOCKED']));
+  });
+
+  it('still tells a signed-in user that the token is blocked or not assigned', async () => {
+    const user = await freshUser(env.pm);
+    const agent = agentOf(makeApp({ protectimus: env.pm, resource: user.resourceName }));
+    await signIn(agent, `other${user.login}`);
+    expect((await agent.post('/otp.json').send({ otp: '123456' }).expect(403)).body).toEqual({ error: 'not_assigned' });
   });
 });
 

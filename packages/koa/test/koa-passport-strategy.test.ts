@@ -92,22 +92,22 @@ describe('ProtectimusMailStrategy under koa-passport', () => {
     expect((await agent.post('/login/code').send({ login: user.login, otp: `2468${code}` }).expect(401)).body).toEqual({ error: 'otp_expired' });
   });
 
-  it("answers the guard's refusals: no open code, unknown login, blocked (403), no login at all", async () => {
+  it("answers the guard's refusals, never telling a posted login's state: no open code, unknown login and blocked alike, no login at all", async () => {
     const user = await freshUser(env.pm);
     const agent = agentOf(codeLoginApp(user.resourceName).callback());
     expect((await agent.post('/login/code').send({ login: user.login, otp: '123456' }).expect(401)).body).toEqual({ error: 'otp_expired' });
-    expect((await agent.post('/login/code').send({ login: 'nobody-here', otp: '123456' }).expect(403)).body).toEqual({ error: 'not_assigned' });
+    expect((await agent.post('/login/code').send({ login: 'nobody-here', otp: '123456' }).expect(401)).body).toEqual({ error: 'otp_expired' });
     expect((await agent.post('/login/code').send({ otp: '123456' }).expect(401)).body).toEqual({ error: 'unauthenticated' });
     expect((await agent.post('/login/code').send({ login: user.login, otp: 123456 }).expect(400)).body).toEqual({ error: 'invalid_input' });
     await env.pm.users.block(user.user.id);
-    expect((await agent.post('/login/code').send({ login: user.login, otp: '123456' }).expect(403)).body).toEqual({ error: 'blocked' });
+    expect((await agent.post('/login/code').send({ login: user.login, otp: '123456' }).expect(401)).body).toEqual({ error: 'otp_expired' });
   });
 
   it("gives koa-passport's own failure answer the strategy's status", async () => {
     const user = await freshUser(env.pm);
     const agent = agentOf(codeLoginApp(user.resourceName).callback());
     await agent.post('/login/code-default').send({ login: user.login, otp: '123456' }).expect(401);
-    await agent.post('/login/code-default').send({ login: 'nobody-here', otp: '123456' }).expect(403);
+    await agent.post('/login/code-default').send({ login: user.login, otp: 123456 }).expect(400);
     await env.pm.prepare({ resource: user.resourceName, login: user.login });
     await agent.post('/login/code-default').send({ login: user.login, otp: await nextCode(env.world, user.email) }).expect(200);
     expect((await agent.get('/me').expect(200)).body).toEqual({ user: user.login });

@@ -113,7 +113,7 @@ export interface Store {
   dirRange(list: string, after: string | null, count: number): Promise<DirRange>;
   /** Applies `ops` atomically if the directory is still at `version`; false if it moved on. */
   dirCommit(version: number, ops: readonly DirOp[]): Promise<boolean>;
-  /** The hot-path read: resource (by id, else by name) -> user by lower-cased login -> assigned token. */
+  /** The hot-path read: resource (by id, else by name) -> user by `loginKey(login)` -> assigned token. */
   resolve(resource: string, lowerLogin: string): Promise<Resolved>;
 
   /**
