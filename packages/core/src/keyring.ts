@@ -62,6 +62,9 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
  */
 export class Keyring {
   private readonly keys: Keys[];
+  // Opened PIN digests by token and sealed form, so a sign-in costs a hash instead of an AES-GCM
+  // setup. The process holds the keys that open them all anyway.
+  private readonly pins = new Map<string, { digest: Buffer; key: number }>();
 
   /** `secrets`: one secret, or a list newest first (at least one). */
   constructor(secrets: string | readonly string[]) {
@@ -101,12 +104,8 @@ export class Keyring {
    */
   pinKey(tokenId: string, pin: string, stored: string): number {
     if (stored.startsWith(SEALED_PIN)) {
-      const sealed = stored.slice(SEALED_PIN.length);
-      for (let i = 0; i < this.keys.length; i++) {
-        const opened = openWith((this.keys[i] as Keys).pinSeal, tokenId, sealed);
-        if (opened !== null) return sameBytes(opened, pinDigest(tokenId, pin)) ? i : -1;
-      }
-      return -1;
+      const opened = this.openPin(tokenId, stored);
+      return opened !== null && sameBytes(opened.digest, pinDigest(tokenId, pin)) ? opened.key : -1;
     }
     // The HMAC earlier versions stored: recomputed under each secret.
     const b = Buffer.from(stored);
@@ -114,6 +113,19 @@ export class Keyring {
       if (sameBytes(Buffer.from(legacyPinHash(this.keys[i] as Keys, tokenId, pin)), b)) return i;
     }
     return -1;
+  }
+
+  private openPin(tokenId: string, stored: string): { digest: Buffer; key: number } | null {
+    const id = `${tokenId}\n${stored}`;
+    let opened = this.pins.get(id);
+    if (opened === undefined) {
+      const found = this.openSealed('pinSeal', tokenId, stored.slice(SEALED_PIN.length));
+      if (found === null) return null;
+      opened = { digest: found.plain, key: found.key };
+      if (this.pins.size >= 10_000) this.pins.clear();
+      this.pins.set(id, opened);
+    }
+    return opened;
   }
 
   /** Constant-time check of a PIN against its stored form, under any of the secrets. */
@@ -128,10 +140,9 @@ export class Keyring {
    */
   resealPin(tokenId: string, stored: string): string | null {
     if (!stored.startsWith(SEALED_PIN)) return null;
-    const sealed = stored.slice(SEALED_PIN.length);
-    const opened = this.openSealed('pinSeal', tokenId, sealed);
+    const opened = this.openPin(tokenId, stored);
     if (opened === null) return null;
-    return opened.key === 0 ? stored : SEALED_PIN + sealWith(this.first.pinSeal, tokenId, opened.plain);
+    return opened.key === 0 ? stored : SEALED_PIN + sealWith(this.first.pinSeal, tokenId, opened.digest);
   }
 
   /** Encrypts a HOTP secret for storage under the first secret; the token id is authenticated with it. */

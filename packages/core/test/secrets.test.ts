@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { protectimusFromEnv } from '../src/env';
 import { ProtectimusError } from '../src/errors';
 import { createProtectimus } from '../src/protectimus';
-import { generateSecret, secretWeakness } from '../src/secrets';
+import { generateSecret, MIN_DISTINCT_CHARS, MIN_ENTROPY_BITS, MIN_SECRET_BYTES, secretWeakness } from '../src/secrets';
 import { MemoryStore } from '../src/stores/memory';
 
 const mail = { send: async () => undefined };
@@ -123,5 +125,35 @@ describe('secretWeakness', () => {
   it('is null exactly for what production accepts', () => {
     for (const [, secret] of WEAK) expect(secretWeakness(secret)).not.toBeNull();
     expect(secretWeakness(generateSecret())).toBeNull();
+  });
+});
+
+describe('the docs', () => {
+  const read = (path: string) => readFileSync(join(__dirname, '..', path), 'utf8').replace(/\s+/g, ' ');
+  const root = read('../../README.md');
+  const core = read('README.md');
+  const rules = [
+    `at least ${MIN_SECRET_BYTES} bytes`,
+    'whitespace',
+    'shorter string repeated',
+    `at least ${MIN_DISTINCT_CHARS} distinct characters`,
+    `at least ${MIN_ENTROPY_BITS} bits`,
+    '`changeme`',
+    'npx protectimus-mail secret',
+  ];
+  const rotation = ['PROTECTIMUS_SECRET=<new>,<old>', 'npx protectimus-mail reseal', 'PROTECTIMUS_SECRET=<new>`'];
+
+  it('README "Security, in short" states the production rules and the rotation', () => {
+    const security = root.slice(root.indexOf('## Security, in short'), root.indexOf('## Layout'));
+    for (const words of [...rules, ...rotation, 'NODE_ENV=production', 'INVALID_INPUT']) expect(security).toContain(words);
+  });
+
+  it('the core README states them in the options, the environment and the rotation steps', () => {
+    const option = core.slice(core.indexOf('| `secret` |'), core.indexOf('| `otp.ttl` |'));
+    expect(option).toContain('[newest, ...older]');
+    expect(option).toContain(`>= ${MIN_SECRET_BYTES} bytes`);
+    expect(core).toContain('`PROTECTIMUS_SECRET` (one secret, or while rotating it a comma-separated list, newest first, no spaces: `<new>,<old>`)');
+    const section = core.slice(core.indexOf('## The server secret'), core.indexOf('## The model and its operations'));
+    for (const words of [...rules, ...rotation, 'pm.tokens.reseal()', 'waiting: 0, unreadable: 0', 'otp.ttl']) expect(section).toContain(words);
   });
 });
