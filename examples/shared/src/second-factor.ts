@@ -10,8 +10,9 @@ export function createSecondFactor(config: SiteConfig, transport: string): Prote
   const pm = createProtectimus({
     ...(store ? { store } : {}),
     mail: { transport, from: config.mailFrom, appName: 'Example Co.' },
-    // Without one, core makes up a random secret and prints a warning saying what that costs.
-    secret: config.protectimusSecret,
+    // Without one, core makes up a random secret and prints a warning saying what that costs. A
+    // comma-separated list (newest first) rotates it, as protectimusFromEnv reads it.
+    secret: config.protectimusSecret?.split(',').filter((s) => s !== ''),
   });
   if (store) pm.adopt(store);
   return pm;

@@ -191,6 +191,7 @@ export class Challenges {
     let secret = this.secrets.get(key);
     if (secret === undefined) {
       secret = this.ctx.keyring.unseal(token.id, token.secret);
+      this.ctx.rekey.onUse(token, null);
       if (this.secrets.size >= 10_000) this.secrets.clear();
       this.secrets.set(key, secret);
     }
@@ -253,6 +254,7 @@ export class Challenges {
       tokenId: token.id,
       resourceId: resource.id,
       codeHash: typed === null ? '' : this.ctx.keyring.codeHash(token.id, resource.id, typed.otp),
+      olderCodeHashes: typed === null ? undefined : this.ctx.keyring.olderCodeHashes(token.id, resource.id, typed.otp),
       pinOk,
       now,
       lockAfter: resource.failedAttemptsBeforeLock,
@@ -261,6 +263,7 @@ export class Challenges {
     });
     switch (verdict.status) {
       case 'ok':
+        this.ctx.rekey.onUse(token, typed?.pin ?? null);
         this.event('otp.verified', route);
         return { user: userView(route.user, now), token: tokenView(token, null) };
       case 'invalid':

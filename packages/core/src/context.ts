@@ -1,6 +1,7 @@
 import type { Audit } from './audit';
 import type { Clock } from './clock';
 import type { Keyring } from './keyring';
+import type { Rekeyer } from './rekey';
 import type { Store } from './stores/store';
 
 /** Limits of codes; all durations in seconds. */
@@ -24,6 +25,8 @@ export interface CodeSender {
 export interface Context {
   store: Store;
   keyring: Keyring;
+  /** Moves tokens used during a secret rotation to the first secret. */
+  rekey: Rekeyer;
   clock: Clock;
   audit: Audit;
   otp: OtpSettings;

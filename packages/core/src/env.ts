@@ -1,10 +1,12 @@
 import { createProtectimus, type Protectimus, type ProtectimusOptions } from './protectimus';
 import { invalidInput } from './errors';
+import { secretsFromEnv } from './secrets';
 import { RedisStore } from './stores/redis';
 
 /**
  * Builds an instance from the environment: `REDIS_URL` (else a MemoryStore), `SMTP_URL`
- * (required), `MAIL_FROM` (default `protectimus-mail <no-reply@localhost>`), `PROTECTIMUS_SECRET`.
+ * (required), `MAIL_FROM` (default `protectimus-mail <no-reply@localhost>`), `PROTECTIMUS_SECRET`
+ * (one secret, or during a rotation a comma-separated list, newest first, no spaces).
  * `REDIS_PREFIX` (default `pm:`) puts the keys of several apps apart in one Redis. `overrides` win
  * over what the environment says.
  */
@@ -14,7 +16,7 @@ export function protectimusFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
   const store = overrides.store ?? (env.REDIS_URL ? new RedisStore({ url: env.REDIS_URL, prefix: env.REDIS_PREFIX || undefined }) : undefined);
   const pm = createProtectimus({
     mail: { transport: smtp ?? '', from: env.MAIL_FROM || 'protectimus-mail <no-reply@localhost>' },
-    secret: env.PROTECTIMUS_SECRET,
+    secret: secretsFromEnv(env.PROTECTIMUS_SECRET),
     ...overrides,
     store,
   });

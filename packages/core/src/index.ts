@@ -14,6 +14,7 @@ export type { OtpSettings, CodeSender } from './context';
 export type { PrepareInput, PrepareResult, AuthenticateInput, AuthenticateResult } from './challenge-types';
 export type { MailToken, User, Resource, Assignment, Block, BlockReason, PinPosition, OtpLength, Page, ListQuery } from './model';
 export type { CreateMailTokenInput, UpdateMailTokenInput } from './tokens';
+export type { ResealReport } from './rekey';
 export type { CreateUserInput, UpdateUserInput } from './users';
 export type { CreateResourceInput, UpdateResourceInput, AssignmentView } from './resources';
 export type { EventType, ProtectimusEvent } from './events';

@@ -8,6 +8,8 @@ import { invalidInput } from './errors';
 import type { EventType, ProtectimusEvent } from './events';
 import { failClosed } from './fail-closed';
 import { Keyring } from './keyring';
+import { Rekeyer } from './rekey';
+import { checkSecrets } from './secrets';
 import { Mailer, type MailOptions } from './mail/mailer';
 import { Resources } from './resources';
 import { MemoryStore } from './stores/memory';
@@ -22,8 +24,15 @@ export interface ProtectimusOptions {
   store?: Store;
   /** How codes are mailed: nodemailer transport (URL, options or transporter) and `from`; or any `CodeSender`. */
   mail: MailOptions | CodeSender;
-  /** Server secret (>= 16 characters) that keys code and PIN hashes. Required when NODE_ENV=production. */
-  secret?: string;
+  /**
+   * Server secret that keys code hashes and seals PINs and HOTP secrets; or, to rotate it, a list
+   * newest first: the first seals and keys what is written, the others still read what was
+   * written under them. Required when NODE_ENV=production, where each must be at least 32 bytes,
+   * without whitespace, not a shorter string repeated, of at least 12 distinct characters and
+   * about 128 bits by a simple estimate (`npx protectimus-mail secret` prints one). Elsewhere
+   * those rules only warn, but a secret under 16 characters is refused.
+   */
+  secret?: string | readonly string[];
   /** Code limits, in seconds. Defaults: ttl 300, maxAttempts 3, resendCooldown 30, maxSendsPerHour 10. */
   otp?: Partial<OtpSettings>;
   /** Consecutive failures that block a token until an admin unblocks it. Default 100. */
@@ -49,16 +58,6 @@ function otpSettings(otp: Partial<OtpSettings> = {}): OtpSettings {
     resendCooldown: f.resendCooldown === undefined ? 30 : v.integer(f.resendCooldown, 'otp.resendCooldown', 0, 3600),
     maxSendsPerHour: f.maxSendsPerHour === undefined ? 10 : v.integer(f.maxSendsPerHour, 'otp.maxSendsPerHour', 1, 1000),
   };
-}
-
-function serverSecret(secret: string | undefined): string {
-  const production = process.env.NODE_ENV === 'production';
-  if (secret === undefined || secret === '') {
-    if (production) throw invalidInput('secret', 'protectimus-mail needs a secret (PROTECTIMUS_SECRET) when NODE_ENV=production');
-    return randomBytes(32).toString('base64url');
-  }
-  if (typeof secret !== 'string' || secret.length < 16) throw invalidInput('secret', 'secret must be at least 16 characters');
-  return secret;
 }
 
 function isSender(mail: MailOptions | CodeSender): mail is CodeSender {
@@ -87,20 +86,27 @@ export class Protectimus {
     v.fields(options, ['store', 'mail', 'secret', 'otp', 'hardBlockAfter', 'eventLogSize', 'clock'], 'options');
     if (!options.mail) throw invalidInput('mail', 'mail options are required: { transport, from }');
     const production = process.env.NODE_ENV === 'production';
+    const secrets = checkSecrets(options.secret, production);
+    if (secrets.length === 0) {
+      if (production) throw invalidInput('secret', 'protectimus-mail needs a secret (PROTECTIMUS_SECRET) when NODE_ENV=production');
+      warnOnce('protectimus-mail: no secret given; a random one is used, so PINs and codes do not survive a restart or work across processes. Set PROTECTIMUS_SECRET.');
+      secrets.push(randomBytes(32).toString('base64url'));
+    }
     if (!options.store) {
       if (production) warnOnce('protectimus-mail: MemoryStore in production keeps codes in one process only and loses them on restart; pass a RedisStore.');
       this.owned.push((this.store = new MemoryStore()));
     } else this.store = options.store;
-    if (!options.secret && !production) warnOnce('protectimus-mail: no secret given; a random one is used, so PINs and codes do not survive a restart or work across processes. Set PROTECTIMUS_SECRET.');
     let mailer: CodeSender;
     if (isSender(options.mail)) mailer = options.mail;
     else this.owned.push((mailer = new Mailer(options.mail)));
     this.clock = options.clock ?? systemClock;
     this.otp = otpSettings(options.otp);
     const audit = new Audit(this.store, this.clock, options.eventLogSize === undefined ? 10000 : v.integer(options.eventLogSize, 'eventLogSize', 100, 10_000_000));
+    const keyring = new Keyring(secrets);
     this.ctx = {
       store: this.store,
-      keyring: new Keyring(serverSecret(options.secret)),
+      keyring,
+      rekey: new Rekeyer({ store: this.store, keyring }),
       clock: this.clock,
       audit,
       otp: this.otp,
@@ -136,10 +142,11 @@ export class Protectimus {
   }
 
   /**
-   * Writes the audit entries still buffered, then closes what this instance created (its default
+   * Finishes the re-sealing under way and writes the audit entries still buffered, then closes what this instance created (its default
    * store, its mail transport); not what was passed in.
    */
   async close(): Promise<void> {
+    await this.ctx.rekey.settled();
     await this.ctx.audit.flush();
     await Promise.all(this.owned.map((o) => o.close()));
   }

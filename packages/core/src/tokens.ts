@@ -6,6 +6,7 @@ import { newId } from './ids';
 import type { ListQuery, MailToken, OtpLength, Page, PinPosition } from './model';
 import { listPage } from './paging';
 import { member, tokenView, type TokenRecord } from './records';
+import { resealAll, type ResealReport } from './rekey';
 import { dirKey, dirList } from './stores/keys';
 import * as v from './validation';
 
@@ -206,5 +207,14 @@ export class Tokens {
     await this.ctx.store.setTokenBlock(rec.id, null, this.ctx.clock.now());
     this.ctx.audit.emit({ type: 'token.unblocked', tokenId: rec.id, detail: { actor: 'admin' } });
     return (await this.views([rec]))[0] as MailToken;
+  }
+
+  /**
+   * Ends a secret rotation: rewrites under the first secret every token that still holds
+   * something under an older one (tokens used meanwhile were rewritten on use). When it reports
+   * `waiting` and `unreadable` at 0, the older secrets can be removed from the list.
+   */
+  reseal(): Promise<ResealReport> {
+    return resealAll(this.ctx);
   }
 }

@@ -493,6 +493,20 @@ export function storeSuite(name: string, makeStore: () => Store | Promise<Store>
         expect(await verify({ resourceId: 'r2', codeHash: '' })).toEqual({ status: 'invalid', attemptsLeft: 2 });
       });
 
+      it('accepts the code under an older secret during a rotation, once, and nothing else', async () => {
+        const { verify, open, reserve } = await setup();
+        await open();
+        // What the typed code hashes to under each secret: newest first, then the older ones.
+        expect(await verify({ codeHash: WRONG, olderCodeHashes: [codeHash('000000'), ''] })).toEqual({ status: 'invalid', attemptsLeft: 2 });
+        expect(await verify({ codeHash: WRONG, olderCodeHashes: [codeHash('000000'), RIGHT], pinOk: false })).toEqual({ status: 'invalid', attemptsLeft: 1 });
+        expect(await verify({ codeHash: WRONG, olderCodeHashes: [codeHash('000000'), RIGHT] })).toEqual({ status: 'ok' });
+        expect(await verify({ codeHash: WRONG, olderCodeHashes: [RIGHT] })).toEqual({ status: 'expired' });
+        // A challenge reserved but not filled has an empty hash: an empty older hash is no match.
+        await reserve();
+        expect(await verify({ codeHash: WRONG, olderCodeHashes: [''] })).toEqual({ status: 'invalid', attemptsLeft: 2 });
+        await expect(verify({ olderCodeHashes: ['a|b'] })).rejects.toThrow();
+      });
+
       it('locks the token after lockAfter consecutive failures on a resource, until the lock ends', async () => {
         const { store, verify, open, reserve, clock, tokenId } = await setup();
         const lock = { lockAfter: 3, lockMs: 300_000 };

@@ -234,6 +234,8 @@ export class MemoryStore implements Store {
 
   async verify(a: VerifyArgs): Promise<VerifyResult> {
     checkHash(a.codeHash);
+    const older = a.olderCodeHashes ?? [];
+    for (const h of older) checkHash(h);
     const t = this.tokens.get(a.tokenId);
     if (!t) return { status: 'expired' };
     const block = this.liveBlock(t, a.now);
@@ -246,7 +248,7 @@ export class MemoryStore implements Store {
       return { status: 'expired' };
     }
 
-    if (a.pinOk && a.codeHash !== '' && c.hash !== '' && sameHash(c.hash, a.codeHash)) {
+    if (a.pinOk && c.hash !== '' && ((a.codeHash !== '' && sameHash(c.hash, a.codeHash)) || older.some((h) => h !== '' && sameHash(c.hash, h)))) {
       t.ch.delete(a.resourceId);
       // A success ends both runs of failures: here, and on any resource.
       t.fails.delete(a.resourceId);

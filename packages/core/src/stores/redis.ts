@@ -305,6 +305,8 @@ export class RedisStore implements Store {
 
   async verify(a: VerifyArgs): Promise<VerifyResult> {
     checkHash(a.codeHash);
+    const older = a.olderCodeHashes ?? [];
+    for (const h of older) checkHash(h);
     const reply = (await this.run(
       'protectimusMailVerify',
       [this.tokenKey(a.tokenId, 'blk'), this.tokenKey(a.tokenId, `ch:${a.resourceId}`), this.tokenKey(a.tokenId, 'fails')],
@@ -317,6 +319,7 @@ export class RedisStore implements Store {
         a.hardBlockAfter,
         a.now + a.lockMs,
         Math.max(a.lockMs, 0) + TTL_GRACE_MS,
+        ...older,
       ],
     )) as [string, ...(string | number)[]];
     switch (reply[0]) {

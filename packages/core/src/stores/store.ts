@@ -74,6 +74,11 @@ export interface VerifyArgs {
   resourceId: string;
   /** Keyed hash of the OTP part the user typed; '' when what was typed had the wrong shape. */
   codeHash: string;
+  /**
+   * The same code's hashes under the older server secrets, during a rotation: a challenge filled
+   * before it matches one of them. Matching any of them is a success like matching `codeHash`.
+   */
+  olderCodeHashes?: readonly string[];
   /** Whether the PIN part matched (true for a token without PIN). A false PIN fails like a wrong code. */
   pinOk: boolean;
   now: number;

@@ -8,7 +8,8 @@ import { FakeClock } from './clock';
 import { startSmtp, type TestSmtp } from './smtp';
 
 export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-export const SECRET = 'test-secret-0123456789abcdef';
+/** A secret NODE_ENV=production accepts (`npx protectimus-mail secret`), so tests never warn about it. */
+export const SECRET = 'ICTBY5bc-qw1B7XPp5x2lri7jdtxzIGkkKwpZpwsX0';
 
 /** The two stores every behaviour is tested on. */
 export type StoreKind = 'memory' | 'redis';

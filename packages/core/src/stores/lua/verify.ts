@@ -6,7 +6,7 @@ import { LUA_HELPERS } from './common';
  *
  * KEYS: blk, ch, fails.
  * ARGV: now, codeHash, pinOk ('1'|'0'), resourceId, lockAfter, hardBlockAfter, lock until,
- * lock PX.
+ * lock PX, then the code's hashes under older secrets (during a secret rotation only).
  *
  * Replies: {'blocked', block, lockedNow 0|1} | {'expired'} | {'ok'} | {'invalid', attemptsLeft}.
  * The failure counts live in one hash: field <resourceId> per resource, field '*' for the run
@@ -29,7 +29,12 @@ end
 -- Lua compares interned strings by pointer, not byte by byte, and both sides are HMACs under a
 -- key Redis never sees: timing reveals nothing an attacker could steer towards the stored value.
 -- An empty hash is a challenge not filled yet, or input of the wrong shape: never a match.
-if ARGV[3] == '1' and ARGV[2] ~= '' and c[1] ~= '' and c[1] == ARGV[2] then
+local match = ARGV[2] ~= '' and c[1] == ARGV[2]
+-- A code mailed before a secret rotation was hashed under an older secret.
+for i = 9, #ARGV do
+  if ARGV[i] ~= '' and c[1] == ARGV[i] then match = true end
+end
+if ARGV[3] == '1' and c[1] ~= '' and match then
   redis.call('DEL', KEYS[2])
   -- A success ends both runs of failures: here, and on any resource.
   redis.call('HDEL', KEYS[3], ARGV[4], '*')
