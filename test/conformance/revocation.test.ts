@@ -5,6 +5,8 @@
  * session (another user's block, a token renamed, a failed-attempt lock someone else caused) end
  * nothing. Both adapters, both stores, real SMTP; on Redis also an admin in another process.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Protectimus } from '../../packages/core/src/protectimus';
 import { STORE_KINDS } from '../../packages/core/test/support/protectimus';
@@ -190,5 +192,15 @@ describe.each(STORE_KINDS)('%s store', (kind) => {
       // maxStaleMs, with room for a loaded machine.
       expect(Date.now() - changedAt).toBeLessThan(1800);
     });
+  });
+});
+
+describe('the promise, as the docs state it', () => {
+  const PROMISE =
+    "a verified session ends at once when the admin blocks the user or the token, unassigns the token, deletes the user, or changes the token's address or PIN; within maxStaleMs in other processes; a failed-attempt lock does not end it";
+
+  it.each(['README.md', 'packages/core/README.md'])('%s says it in these words', (file) => {
+    const text = readFileSync(join(__dirname, '..', '..', file), 'utf8').replace(/\s+/g, ' ');
+    expect(text).toContain(PROMISE);
   });
 });

@@ -14,7 +14,11 @@ export interface CommonGuardOptions {
   protectimus?: GuardEngine;
   /** Resource id or name this guard protects. Default `'default'`. */
   resource?: string;
-  /** Seconds a verification lasts in the session. Default `28800` (8 hours). */
+  /**
+   * Seconds a verification lasts in the session, at most: an admin change to what granted it
+   * (user or token blocked, token unassigned, user deleted, address or PIN changed) ends it at
+   * once. Default `28800` (8 hours).
+   */
   verifiedFor?: number;
   /**
    * Told of outages (Redis down: 503, SMTP refusing: 502) and of failures the protocol did not
