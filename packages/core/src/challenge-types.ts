@@ -41,4 +41,10 @@ export interface AuthenticateInput {
 export interface AuthenticateResult {
   user: User;
   token: MailToken;
+  /**
+   * What this success stood on (resource, user, token, and the admin state that ends a verified
+   * session), as an opaque string to keep with the session: `pm.stillGranted(resource, login,
+   * stamp)` tells on each later request whether it still holds.
+   */
+  stamp: string;
 }

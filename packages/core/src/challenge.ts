@@ -7,8 +7,8 @@ import { IpAllowList } from './ip';
 import { maskEmail } from './mail/mask';
 import type { Block } from './model';
 import { parseTyped } from './pin';
+import { activeBlock, grantStamp, tokenView, userView, type ResourceRecord, type TokenRecord, type UserRecord } from './records';
 import { loginKey } from './validation';
-import { activeBlock, tokenView, userView, type ResourceRecord, type TokenRecord, type UserRecord } from './records';
 import type { Resolved } from './stores/store';
 
 /** The chain `prepare` and `authenticate` stand on, checked by rule 1 of DESIGN.md. */
@@ -41,11 +41,24 @@ interface Chain {
   allow: IpAllowList | null;
   user: UserRecord | null;
   token: TokenRecord | null;
+  /** `grantStamp` of the chain, null when a link is missing; set on first use. */
+  stamp?: string | null;
 }
 
 function text(value: unknown, field: string, max: number): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > max) throw invalidInput(field, `${field} must be a string of 1 to ${max} characters`);
   return value;
+}
+
+/**
+ * What a code's hash is bound to besides its token: the resource and the token's epoch. A code
+ * mailed under an address, PIN or block state the admin has since changed (by a process that had
+ * not seen the change yet) matches nothing once the change is seen. Epoch 0 hashes as before
+ * epochs existed.
+ */
+function codeScope(token: TokenRecord, resource: ResourceRecord): string {
+  const epoch = token.epoch ?? 0;
+  return epoch === 0 ? resource.id : `${resource.id}\0${epoch}`;
 }
 
 function retryAfter(until: number | null, now: number): number | undefined {
@@ -183,7 +196,7 @@ export class Challenges {
   private guess(route: Route, now: number): { counter: number; code: string; codeHash: string } {
     const counter = leastCounter(now);
     const code = this.code(route.token, counter);
-    return { counter, code, codeHash: this.ctx.keyring.codeHash(route.token.id, route.resource.id, code) };
+    return { counter, code, codeHash: this.codeHash(route.token, route.resource, code) };
   }
 
   private code(token: TokenRecord, counter: number): string {
@@ -207,7 +220,7 @@ export class Challenges {
     let code = filledCode;
     if (code === undefined) {
       code = this.code(token, counter);
-      const filled = await this.ctx.store.fill(token.id, resource.id, counter, this.ctx.keyring.codeHash(token.id, resource.id, code));
+      const filled = await this.ctx.store.fill(token.id, resource.id, counter, this.codeHash(token, resource, code));
       // A concurrent resend replaced our reservation: its code is the one that will work.
       if (!filled) return false;
     }
@@ -253,8 +266,8 @@ export class Challenges {
     const verdict = await this.ctx.store.verify({
       tokenId: token.id,
       resourceId: resource.id,
-      codeHash: typed === null ? '' : this.ctx.keyring.codeHash(token.id, resource.id, typed.otp),
-      olderCodeHashes: typed === null ? undefined : this.ctx.keyring.olderCodeHashes(token.id, resource.id, typed.otp),
+      codeHash: typed === null ? '' : this.codeHash(token, resource, typed.otp),
+      olderCodeHashes: typed === null ? undefined : this.ctx.keyring.olderCodeHashes(token.id, codeScope(token, resource), typed.otp),
       pinOk,
       now,
       lockAfter: resource.failedAttemptsBeforeLock,
@@ -265,7 +278,7 @@ export class Challenges {
       case 'ok':
         this.ctx.rekey.onUse(token, typed?.pin ?? null);
         this.event('otp.verified', route);
-        return { user: userView(route.user, now), token: tokenView(token, null) };
+        return { user: userView(route.user, now), token: tokenView(token, null), stamp: grantStamp(resource, route.user, token) };
       case 'invalid':
         this.event('otp.failed', route, { code: 'INVALID_OTP', detail: { attemptsLeft: verdict.attemptsLeft } });
         throw new ProtectimusError('INVALID_OTP', 'the code is not right', { attemptsLeft: verdict.attemptsLeft });
@@ -280,5 +293,41 @@ export class Challenges {
         throw err;
       }
     }
+  }
+
+  /** A code's keyed hash under the first server secret, bound to its scope (`codeScope`). */
+  private codeHash(token: TokenRecord, resource: ResourceRecord, code: string): string {
+    return this.ctx.keyring.codeHash(token.id, codeScope(token, resource), code);
+  }
+
+  /**
+   * Whether a success stamped `stamp` (`AuthenticateResult.stamp`) for `login` on `resource`
+   * still holds, from what the store knows without I/O; undefined when only a read can tell.
+   * Synchronous and, on a known answer, allocation-light: the guard asks on every request.
+   */
+  stillGranted(resource: string, login: string, stamp: string): boolean | undefined {
+    const found = this.ctx.store.resolveCached?.(resource, login.toLowerCase());
+    return found === undefined ? undefined : this.holds(found, stamp);
+  }
+
+  /** `stillGranted`, reading the directory when the store does not know; rejects when it is unreachable. */
+  async confirmGrant(resource: string, login: string, stamp: string): Promise<boolean> {
+    if (typeof resource !== 'string' || typeof login !== 'string' || typeof stamp !== 'string') return false;
+    return this.holds(await this.ctx.store.resolve(resource, login.toLowerCase()), stamp);
+  }
+
+  /**
+   * The stamp names the resource, user and token and the user's and token's epochs, so an equal
+   * one means: still assigned, not deleted, no admin block, address and PIN as they were. A
+   * failed-attempt lock lives in the token's state, not its record, and does not count: it
+   * would let whoever knows the password end the real user's session by typing wrong codes.
+   */
+  private holds(found: Resolved, stamp: string): boolean {
+    const chain = this.chain(found);
+    if (chain.stamp === undefined) chain.stamp = chain.resource && chain.user && chain.token ? grantStamp(chain.resource, chain.user, chain.token) : null;
+    if (chain.stamp === null || chain.stamp !== stamp) return false;
+    // A block moves the user's epoch on anyway; this also covers one written some other way.
+    const block = chain.user?.block ?? null;
+    return block === null || activeBlock(block, this.ctx.clock.now()) === null;
   }
 }

@@ -80,6 +80,8 @@ export class Protectimus {
   readonly store: Store;
   private readonly ctx: Context;
   private readonly challenges: Challenges;
+  // Unwrapped, for the guard's synchronous check: the fail-closed proxy costs a closure per call.
+  private readonly rules: Challenges;
   private readonly owned: { close(): Promise<void> | void }[] = [];
 
   constructor(options: ProtectimusOptions) {
@@ -117,7 +119,8 @@ export class Protectimus {
     this.users = failClosed(new Users(this.ctx, this.tokens));
     this.resources = failClosed(new Resources(this.ctx));
     this.events = failClosed({ list: (query?: EventQuery) => audit.list(query) });
-    this.challenges = failClosed(new Challenges(this.ctx));
+    this.rules = new Challenges(this.ctx);
+    this.challenges = failClosed(this.rules);
   }
 
   /** Emails a code to the user's token on the resource, or reuses the open one. */
@@ -128,6 +131,27 @@ export class Protectimus {
   /** Checks PIN+code; resolves with who passed, or rejects with a `ProtectimusError`. */
   authenticate(input: AuthenticateInput): Promise<AuthenticateResult> {
     return this.challenges.authenticate(input);
+  }
+
+  /**
+   * Whether a success (`authenticate`'s `stamp`) still holds for `login` on `resource`: same
+   * resource, user and token, still assigned, nothing deleted, no admin block since, address and
+   * PIN unchanged. Answers from what the store knows without I/O (RedisStore: its directory
+   * cache, while fresh); undefined when only a read can tell (`confirmGrant`). Never throws; a
+   * failed-attempt lock does not count.
+   */
+  stillGranted(resource: string, login: string, stamp: string): boolean | undefined {
+    try {
+      return this.rules.stillGranted(resource, login, stamp);
+    } catch {
+      // A record that cannot be read: `confirmGrant` meets it again and fails closed, reported.
+      return undefined;
+    }
+  }
+
+  /** `stillGranted`, reading the store when needed (one `resolve`); rejects with `STORE_UNAVAILABLE`. */
+  confirmGrant(resource: string, login: string, stamp: string): Promise<boolean> {
+    return this.challenges.confirmGrant(resource, login, stamp);
   }
 
   /** Listens to one event type, or `'*'` for all. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Block, MailToken, OtpLength, PinPosition, Resource, User } from './model';
 
 // The directory's JSON records. They hold what the API views must never show (sealed secret, PIN
@@ -14,6 +15,12 @@ export interface TokenRecord {
   /** HOTP secret, sealed by the keyring. */
   secret: string;
   createdAt: number;
+  /**
+   * Bumped by every change that must end what the token granted: its address, its PIN, an
+   * admin block, taking it from its owner. Verified sessions and open codes carry the epoch they
+   * were made under (see `grantStamp`). Absent in records written before it existed: 0.
+   */
+  epoch?: number;
 }
 
 export interface UserRecord {
@@ -24,6 +31,8 @@ export interface UserRecord {
   secondName: string | null;
   block: Block | null;
   createdAt: number;
+  /** Bumped when an admin blocks the user, so sessions verified before stay ended after an unblock. Absent: 0. */
+  epoch?: number;
 }
 
 export interface ResourceRecord {
@@ -33,6 +42,22 @@ export interface ResourceRecord {
   lockMinutes: number;
   allowedIps: string[];
   createdAt: number;
+}
+
+/**
+ * What a second-factor success stood on, as an opaque string kept in the session: the resource,
+ * user and token by id, and the user's and token's epochs. While the directory gives the same
+ * stamp for the same resource and login, nothing that ends a verified session has happened.
+ * Hashed so a session kept client-side (a cookie store) carries no ids.
+ */
+export function grantStamp(resource: ResourceRecord, user: UserRecord, token: TokenRecord): string {
+  const text = `${resource.id}\0${user.id}\0${user.epoch ?? 0}\0${token.id}\0${token.epoch ?? 0}`;
+  return createHash('sha256').update(text).digest('base64url').slice(0, 22);
+}
+
+/** The record with its epoch bumped: whatever it granted before ends. */
+export function nextEpoch<T extends { epoch?: number }>(rec: T): T {
+  return { ...rec, epoch: (rec.epoch ?? 0) + 1 };
 }
 
 /** A block that is still in force at `now`, or null. */

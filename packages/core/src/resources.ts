@@ -144,7 +144,7 @@ export class Resources {
     return view;
   }
 
-  /** Ends the token's assignment on the resource and drops its open code there. */
+  /** Ends the token's assignment on the resource, the sessions it verified there, and its open code there. */
   async unassign(idOrName: string, tokenId: string): Promise<void> {
     const { res, token } = await transact(this.ctx.store, async (tx) => {
       const res = await loadResource(tx, idOrName);

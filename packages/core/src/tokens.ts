@@ -5,7 +5,7 @@ import { ProtectimusError } from './errors';
 import { newId } from './ids';
 import type { ListQuery, MailToken, OtpLength, Page, PinPosition } from './model';
 import { listPage } from './paging';
-import { member, tokenView, type TokenRecord } from './records';
+import { member, nextEpoch, tokenView, type TokenRecord } from './records';
 import { resealAll, type ResealReport } from './rekey';
 import { dirKey, dirList } from './stores/keys';
 import * as v from './validation';
@@ -133,8 +133,12 @@ export class Tokens {
     return this.views(values.map((raw) => (raw === null ? null : (JSON.parse(raw) as TokenRecord))));
   }
 
+  /**
+   * Changes a token. A new address or PIN (set, changed or removed) ends the sessions the token
+   * verified and voids its open codes: they were granted to, or mailed for, what it was before.
+   */
   async update(id: string, patch: UpdateMailTokenInput): Promise<MailToken> {
-    const rec = await transact(this.ctx.store, async (tx) => {
+    const { rec, voided } = await transact(this.ctx.store, async (tx) => {
       const old = await loadToken(tx, id);
       const f = v.fields(patch, CREATE_FIELDS, 'token');
       const next: TokenRecord = { ...old };
@@ -151,9 +155,13 @@ export class Tokens {
         if (next.pinHash !== null) next.pinPosition = position;
       }
       await this.reindex(tx, old, next);
-      tx.set(dirKey.token(old.id), next);
-      return next;
+      const credentials = next.email !== old.email || (f.pin !== undefined && (f.pin !== null || old.pinHash !== null));
+      const voided = credentials ? await tx.members(dirList.tokenResources(old.id)) : [];
+      const stored = credentials ? nextEpoch(next) : next;
+      tx.set(dirKey.token(old.id), stored);
+      return { rec: stored, voided };
     });
+    await this.ctx.store.dropChallenges(rec.id, voided);
     this.ctx.audit.emit({ type: 'token.updated', tokenId: rec.id });
     return (await this.views([rec]))[0] as MailToken;
   }
@@ -191,12 +199,22 @@ export class Tokens {
     this.ctx.audit.emit({ type: 'token.removed', tokenId: rec.id });
   }
 
-  /** Blocks a token: for `minutes`, or until `unblock` when omitted. */
+  /**
+   * Blocks a token: for `minutes`, or until `unblock` when omitted. Its verified sessions end and
+   * its open codes are void: the new epoch goes into the directory first, so even if a later step
+   * fails, no session outlives the admin's intent.
+   */
   async block(id: string, options: { minutes?: number } = {}): Promise<MailToken> {
     const minutes = options.minutes === undefined ? null : v.integer(options.minutes, 'minutes', 1, 525600);
-    const rec = await transact(this.ctx.store, (tx) => loadToken(tx, id));
+    const { rec, resourceIds } = await transact(this.ctx.store, async (tx) => {
+      const rec = nextEpoch(await loadToken(tx, id));
+      const resourceIds = await tx.members(dirList.tokenResources(rec.id));
+      tx.set(dirKey.token(rec.id), rec);
+      return { rec, resourceIds };
+    });
     const until = minutes === null ? null : this.ctx.clock.now() + minutes * 60_000;
     await this.ctx.store.setTokenBlock(rec.id, { reason: 'admin', until }, this.ctx.clock.now());
+    await this.ctx.store.dropChallenges(rec.id, resourceIds);
     this.ctx.audit.emit({ type: 'token.blocked', tokenId: rec.id, detail: { reason: 'admin', actor: 'admin' } });
     return (await this.views([rec]))[0] as MailToken;
   }

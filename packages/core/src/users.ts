@@ -4,7 +4,7 @@ import { ProtectimusError } from './errors';
 import { newId } from './ids';
 import type { ListQuery, MailToken, Page, User } from './model';
 import { listPage } from './paging';
-import { member, tokenView, userView, type TokenRecord, type UserRecord } from './records';
+import { member, nextEpoch, tokenView, userView, type TokenRecord, type UserRecord } from './records';
 import { dirKey, dirList } from './stores/keys';
 import { loadToken, notFound, stageDetach, stageNewToken, type CreateMailTokenInput, type Tokens } from './tokens';
 import * as v from './validation';
@@ -108,7 +108,7 @@ export class Users {
     return this.view(rec);
   }
 
-  /** Deletes a user; their tokens stay, unowned, without assignments or open codes. */
+  /** Deletes a user (their verified sessions end); their tokens stay, unowned, without assignments or open codes. */
   async remove(id: string): Promise<void> {
     const { rec, detached } = await transact(this.ctx.store, async (tx) => {
       const rec = await loadUser(tx, id);
@@ -172,7 +172,8 @@ export class Users {
       const token = await loadToken(tx, tokenId);
       if (token.userId !== user.id) throw new ProtectimusError('NOT_ASSIGNED', 'the token is not assigned to this user');
       const rids = await stageDetach(tx, token);
-      const rec = { ...token, userId: null };
+      // Sticky, unlike a resource unassignment: handing the token back must not revive its sessions.
+      const rec = nextEpoch({ ...token, userId: null });
       tx.set(dirKey.token(token.id), rec);
       tx.zrem(dirList.userTokens(user.id), token.id);
       return { rec, rids };
@@ -182,7 +183,10 @@ export class Users {
     return (await this.tokens.views([rec]))[0] as MailToken;
   }
 
-  /** Blocks a user: for `minutes`, or until `unblock` when omitted. */
+  /**
+   * Blocks a user: for `minutes`, or until `unblock` when omitted. Their verified sessions end,
+   * and stay ended after the block is lifted.
+   */
   async block(id: string, options: { minutes?: number } = {}): Promise<User> {
     const minutes = options.minutes === undefined ? null : v.integer(options.minutes, 'minutes', 1, 525600);
     return this.setBlock(id, { reason: 'admin', until: minutes === null ? null : this.ctx.clock.now() + minutes * 60_000 });
@@ -192,9 +196,11 @@ export class Users {
     return this.setBlock(id, null);
   }
 
+  /** A block also bumps the epoch: sessions verified before it stay ended once it is lifted. */
   private async setBlock(id: string, block: UserRecord['block']): Promise<User> {
     const rec = await transact(this.ctx.store, async (tx) => {
-      const next = { ...(await loadUser(tx, id)), block };
+      const old = await loadUser(tx, id);
+      const next = block === null ? { ...old, block } : { ...nextEpoch(old), block };
       tx.set(dirKey.user(next.id), next);
       return next;
     });

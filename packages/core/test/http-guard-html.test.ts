@@ -3,7 +3,7 @@ import { ProtectimusError } from '../src/errors';
 import type { ErrorCode } from '../src/errors';
 import { csrfToken } from '../src/http/csrf';
 import { applyGrant, guardState } from '../src/http/session-state';
-import { FakeEngine } from './support/fake-engine';
+import { FAKE_STAMP, FakeEngine } from './support/fake-engine';
 import { BROWSER_ACCEPT } from './support/guard-request';
 import { answer } from './support/guard-run';
 import type { Answer } from './support/guard-run';
@@ -140,7 +140,7 @@ describe('returnTo', () => {
     const res = await answer(engine, formPost(session, '/_otp/verify', { otp: '123456' }));
     expectPage(res, 303);
     expect(res.headers.Location).toBe('/billing/x?y=1');
-    expect(res.grant).toEqual({ resource: 'billing', login: 'alice', until: engine.clock.now() + 28800_000 });
+    expect(res.grant).toEqual({ resource: 'billing', login: 'alice', until: engine.clock.now() + 28800_000, stamp: FAKE_STAMP });
     expect(guardState(session).returnTo.billing).toBeUndefined();
   });
 
@@ -174,7 +174,7 @@ describe('returnTo', () => {
   it('answers a repeated form post of a verified session with the redirect and no new grant', async () => {
     const engine = new FakeEngine();
     const session: Record<string, unknown> = {};
-    applyGrant(session, { resource: 'billing', login: 'alice', until: engine.clock.now() + 1000 });
+    applyGrant(session, { resource: 'billing', login: 'alice', until: engine.clock.now() + 1000, stamp: FAKE_STAMP });
     const res = await answer(engine, formPost(session, '/_otp/verify', { otp: '123456' }));
     expect(res.status).toBe(303);
     expect(res.grant).toBeUndefined();

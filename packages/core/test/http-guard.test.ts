@@ -3,7 +3,7 @@ import type { ErrorCode } from '../src/errors';
 import { csrfToken } from '../src/http/csrf';
 import { handleGuard } from '../src/http/guard';
 import { applyGrant, guardState } from '../src/http/session-state';
-import { FakeEngine } from './support/fake-engine';
+import { FAKE_STAMP, FakeEngine } from './support/fake-engine';
 import { guardRequest } from './support/guard-request';
 import { answer, bodyOf } from './support/guard-run';
 
@@ -15,7 +15,7 @@ describe('guard: passing', () => {
   it('passes a session verified for this resource and login', async () => {
     const engine = new FakeEngine();
     const session: Record<string, unknown> = {};
-    applyGrant(session, { resource: 'billing', login: 'alice', until: engine.clock.now() + 60_000 });
+    applyGrant(session, { resource: 'billing', login: 'alice', until: engine.clock.now() + 60_000, stamp: FAKE_STAMP });
     expect(await handleGuard(engine, { resource: 'billing' }, guardRequest({ session }))).toEqual({ action: 'next' });
     expect(engine.prepareCalls).toHaveLength(0);
   });
@@ -23,7 +23,7 @@ describe('guard: passing', () => {
   it('stops passing once verifiedFor has run out', async () => {
     const engine = new FakeEngine();
     const session: Record<string, unknown> = {};
-    applyGrant(session, { resource: 'billing', login: 'alice', until: engine.clock.now() + 60_000 });
+    applyGrant(session, { resource: 'billing', login: 'alice', until: engine.clock.now() + 60_000, stamp: FAKE_STAMP });
     engine.clock.advanceSeconds(59);
     expect((await handleGuard(engine, { resource: 'billing' }, guardRequest({ session }))).action).toBe('next');
     engine.clock.advanceSeconds(1);
@@ -35,16 +35,58 @@ describe('guard: passing', () => {
   it('does not pass a session verified for another login', async () => {
     const engine = new FakeEngine();
     const session: Record<string, unknown> = {};
-    applyGrant(session, { resource: 'billing', login: 'mallory', until: engine.clock.now() + 60_000 });
+    applyGrant(session, { resource: 'billing', login: 'mallory', until: engine.clock.now() + 60_000, stamp: FAKE_STAMP });
     const res = await answer(engine, { session });
     expect(bodyOf(res).error).toBe('otp_required');
     expect(engine.prepareCalls[0]?.login).toBe('alice');
   });
 
+  it('does not pass a session the directory no longer grants: drops it and asks for a code', async () => {
+    const engine = new FakeEngine();
+    const session: Record<string, unknown> = {};
+    applyGrant(session, { resource: 'billing', login: 'alice', until: engine.clock.now() + 60_000, stamp: FAKE_STAMP });
+    engine.granted = false;
+    expect(bodyOf(await answer(engine, { session })).error).toBe('otp_required');
+    expect(guardState(session).verified.billing).toBeUndefined();
+    // Granted again in the directory, the dropped verification does not come back.
+    engine.granted = true;
+    expect(bodyOf(await answer(engine, { session })).error).toBe('otp_required');
+  });
+
+  it('does not pass a session whose stamp is not the directory\'s', async () => {
+    const engine = new FakeEngine();
+    const session: Record<string, unknown> = {};
+    applyGrant(session, { resource: 'billing', login: 'alice', until: engine.clock.now() + 60_000, stamp: 'an-older-stamp' });
+    expect(bodyOf(await answer(engine, { session })).error).toBe('otp_required');
+  });
+
+  it('asks the store when the engine cannot tell at once, and decides by its answer', async () => {
+    const engine = new FakeEngine();
+    engine.knows = false;
+    const session: Record<string, unknown> = {};
+    applyGrant(session, { resource: 'billing', login: 'alice', until: engine.clock.now() + 60_000, stamp: FAKE_STAMP });
+    expect(await handleGuard(engine, { resource: 'billing' }, guardRequest({ session }))).toEqual({ action: 'next' });
+    expect(engine.confirmCalls).toEqual([FAKE_STAMP]);
+    engine.granted = false;
+    expect(bodyOf(await answer(engine, { session })).error).toBe('otp_required');
+    expect(engine.confirmCalls).toHaveLength(2);
+  });
+
+  it('answers 503 (never a pass) when the store cannot confirm a verified session', async () => {
+    const engine = new FakeEngine();
+    engine.knows = false;
+    jest.spyOn(engine, 'confirmGrant').mockRejectedValue(new ProtectimusError('STORE_UNAVAILABLE', 'down'));
+    const session: Record<string, unknown> = {};
+    applyGrant(session, { resource: 'billing', login: 'alice', until: engine.clock.now() + 60_000, stamp: FAKE_STAMP });
+    const res = await answer(engine, { session });
+    expect(res.status).toBe(503);
+    expect(bodyOf(res)).toEqual({ error: 'unavailable' });
+  });
+
   it('does not pass a session verified for another resource', async () => {
     const engine = new FakeEngine();
     const session: Record<string, unknown> = {};
-    applyGrant(session, { resource: 'payroll', login: 'alice', until: engine.clock.now() + 60_000 });
+    applyGrant(session, { resource: 'payroll', login: 'alice', until: engine.clock.now() + 60_000, stamp: FAKE_STAMP });
     expect(bodyOf(await answer(engine, { session })).error).toBe('otp_required');
   });
 });
@@ -121,7 +163,7 @@ describe('guard: verify', () => {
     const until = engine.clock.now() + 28800 * 1000;
     expect(res.status).toBe(200);
     expect(bodyOf(res)).toEqual({ ok: true, resource: 'billing', verifiedUntil: new Date(until).toISOString() });
-    expect(res.grant).toEqual({ resource: 'billing', login: 'alice', until });
+    expect(res.grant).toEqual({ resource: 'billing', login: 'alice', until, stamp: FAKE_STAMP });
     expect(engine.authenticateCalls).toEqual([{ resource: 'billing', login: 'alice', otp: '123456', ip: '203.0.113.7' }]);
   });
 
@@ -137,11 +179,21 @@ describe('guard: verify', () => {
     expect((await handleGuard(engine, { resource: 'billing', verifiedFor: 60 }, guardRequest(page))).action).toBe('respond');
   });
 
+  it('spends the posted code when the verification in the session is no longer granted', async () => {
+    const engine = new FakeEngine();
+    const session: Record<string, unknown> = {};
+    applyGrant(session, { resource: 'billing', login: 'alice', until: engine.clock.now() + 1000, stamp: 'an-older-stamp' });
+    const res = await answer(engine, { ...verifyPost({ otp: '123456' }), session });
+    expect(res.status).toBe(200);
+    expect(res.grant).toMatchObject({ resource: 'billing', login: 'alice', stamp: FAKE_STAMP });
+    expect(engine.authenticateCalls).toHaveLength(1);
+  });
+
   it('answers a repeated post of an already verified session without spending a code', async () => {
     const engine = new FakeEngine();
     const session: Record<string, unknown> = {};
     const until = engine.clock.now() + 1000;
-    applyGrant(session, { resource: 'billing', login: 'alice', until });
+    applyGrant(session, { resource: 'billing', login: 'alice', until, stamp: FAKE_STAMP });
     const res = await answer(engine, { ...verifyPost({ otp: 'whatever' }), session });
     expect(res.status).toBe(200);
     expect(bodyOf(res).verifiedUntil).toBe(new Date(until).toISOString());
@@ -383,7 +435,7 @@ describe('guard: refusals by error code', () => {
   it('fails closed when a verified session meets a clock that throws', async () => {
     const engine = new FakeEngine();
     const session: Record<string, unknown> = {};
-    applyGrant(session, { resource: 'billing', login: 'alice', until: engine.clock.now() + 1000 });
+    applyGrant(session, { resource: 'billing', login: 'alice', until: engine.clock.now() + 1000, stamp: FAKE_STAMP });
     jest.spyOn(engine.clock, 'now').mockImplementation(() => {
       throw new Error('clock');
     });

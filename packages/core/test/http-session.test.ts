@@ -70,27 +70,35 @@ describe('session state', () => {
   it('applies a grant under session.protectimus, keeping the rest and dropping the CSRF token', () => {
     const session: Record<string, unknown> = { passport: { user: 'alice' } };
     const csrf = csrfToken(session);
-    applyGrant(session, { resource: 'billing', login: 'alice', until: now + 1000 });
+    applyGrant(session, { resource: 'billing', login: 'alice', until: now + 1000, stamp: 'st' });
     expect(session.passport).toEqual({ user: 'alice' });
-    expect(guardState(session).verified.billing).toEqual({ login: 'alice', until: now + 1000 });
-    expect(verifiedEntry(session, 'billing', 'alice', now)).toEqual({ login: 'alice', until: now + 1000 });
+    expect(guardState(session).verified.billing).toEqual({ login: 'alice', until: now + 1000, stamp: 'st' });
+    expect(verifiedEntry(session, 'billing', 'alice', now)).toEqual({ login: 'alice', until: now + 1000, stamp: 'st' });
     expect(csrfToken(session)).not.toBe(csrf);
   });
 
   it('treats another login or an ended verification as none, and forgets it', () => {
     const session: Record<string, unknown> = {};
-    applyGrant(session, { resource: 'billing', login: 'alice', until: now + 1000 });
+    applyGrant(session, { resource: 'billing', login: 'alice', until: now + 1000, stamp: 'st' });
     expect(verifiedEntry(session, 'billing', 'mallory', now)).toBeNull();
     expect(guardState(session).verified.billing).toBeUndefined();
 
-    applyGrant(session, { resource: 'billing', login: 'alice', until: now + 1000 });
+    applyGrant(session, { resource: 'billing', login: 'alice', until: now + 1000, stamp: 'st' });
     expect(verifiedEntry(session, 'billing', 'alice', now + 1000)).toBeNull();
     expect(verifiedEntry(session, 'other', 'alice', now)).toBeNull();
   });
 
+  it('treats a verification without a stamp (granted before stamps existed) as none, and forgets it', () => {
+    const session: Record<string, unknown> = { protectimus: { verified: { billing: { login: 'alice', until: now + 1000 } } } };
+    expect(verifiedEntry(session, 'billing', 'alice', now)).toBeNull();
+    expect(guardState(session).verified.billing).toBeUndefined();
+    const odd: Record<string, unknown> = { protectimus: { verified: { billing: { login: 'alice', until: now + 1000, stamp: 7 } } } };
+    expect(verifiedEntry(odd, 'billing', 'alice', now)).toBeNull();
+  });
+
   it('survives a JSON round trip and repairs a damaged state', () => {
     const session: Record<string, unknown> = {};
-    applyGrant(session, { resource: 'billing', login: 'alice', until: now + 1000 });
+    applyGrant(session, { resource: 'billing', login: 'alice', until: now + 1000, stamp: 'st' });
     const back = JSON.parse(JSON.stringify(session)) as Record<string, unknown>;
     expect(verifiedEntry(back, 'billing', 'alice', now)).not.toBeNull();
 
@@ -104,7 +112,7 @@ describe('session state', () => {
     const session: Record<string, unknown> = {};
     expect(verifiedEntry(session, 'constructor', 'alice', now)).toBeNull();
     expect(verifiedEntry(session, 'toString', 'alice', now)).toBeNull();
-    applyGrant(session, { resource: '__proto__', login: 'alice', until: now + 1000 });
+    applyGrant(session, { resource: '__proto__', login: 'alice', until: now + 1000, stamp: 'st' });
     expect(verifiedEntry(session, '__proto__', 'alice', now)).not.toBeNull();
     expect(Object.getPrototypeOf(guardState(session).verified)).toBe(Object.prototype);
   });

@@ -1,8 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { CodeMail } from '../src/mail/mailer';
+import { guardRunner } from '../src/http/guard-runner';
+import { applyGrant } from '../src/http/session-state';
 import { createProtectimus, type Protectimus } from '../src/protectimus';
 import { RedisStore, type RedisStoreOptions } from '../src/stores/redis';
+import { guardRequest } from './support/guard-request';
 import { seedUser, SECRET } from './support/protectimus';
 import { redisFixture } from './support/redis';
 import { refusal } from './support/refusal';
@@ -149,7 +152,7 @@ it('with directoryCache false, every call reads the directory: a change elsewher
   expect(await refusal(a.pm.prepare({ resource: s.resource.name, login: s.login }))).toMatchObject({ code: 'BLOCKED' });
 });
 
-it('a PIN changed elsewhere is the only one accepted once maxStaleMs has passed', async () => {
+it('a PIN changed elsewhere voids the open code at once, and is the only one accepted once maxStaleMs has passed', async () => {
   const prefix = freshPrefix();
   const a = node(prefix, { maxStaleMs: 200 });
   const b = node(prefix, { maxStaleMs: 200 });
@@ -157,10 +160,116 @@ it('a PIN changed elsewhere is the only one accepted once maxStaleMs has passed'
   await a.pm.prepare({ resource: s.resource.name, login: s.login });
   const code = a.mails[0]!.code;
   await b.pm.tokens.update(s.token.id, { pin: '2222' });
+  // The code was mailed for the token as it was: gone, with either PIN.
+  expect(await refusal(a.pm.authenticate({ resource: s.resource.name, login: s.login, otp: `2222${code}` }))).toMatchObject({ code: 'OTP_EXPIRED' });
   await sleep(250);
-  expect(await refusal(a.pm.authenticate({ resource: s.resource.name, login: s.login, otp: `1111${code}` }))).toMatchObject({ code: 'INVALID_OTP' });
-  await expect(a.pm.authenticate({ resource: s.resource.name, login: s.login, otp: `2222${code}` })).resolves.toMatchObject({ user: { login: s.login } });
+  await a.pm.prepare({ resource: s.resource.name, login: s.login });
+  const next = a.mails[1]!.code;
+  expect(await refusal(a.pm.authenticate({ resource: s.resource.name, login: s.login, otp: `1111${next}` }))).toMatchObject({ code: 'INVALID_OTP' });
+  await expect(a.pm.authenticate({ resource: s.resource.name, login: s.login, otp: `2222${next}` })).resolves.toMatchObject({ user: { login: s.login } });
 });
+
+it('a code a stale process mailed to the address the admin just changed is refused once the change is seen', async () => {
+  const prefix = freshPrefix();
+  const a = node(prefix, { maxStaleMs: 60_000 });
+  const b = node(prefix, { maxStaleMs: 60_000 });
+  const s = await seedUser(a.pm);
+  // A knows the token as it is now, and will not look again for a minute.
+  await a.pm.prepare({ resource: s.resource.name, login: s.login });
+  await b.pm.tokens.update(s.token.id, { email: 'moved@example.com' });
+  // The change voided the open code; A, still stale, mails a new one to the old address.
+  await a.pm.prepare({ resource: s.resource.name, login: s.login });
+  expect(a.mails.map((m) => m.to)).toEqual([s.email, s.email]);
+  const stale = a.mails[1]!.code;
+  // B has seen the change: the code was made for the token as it was, and matches nothing.
+  expect(await refusal(b.pm.authenticate({ resource: s.resource.name, login: s.login, otp: stale }))).toMatchObject({ code: 'INVALID_OTP' });
+});
+
+describe('the guard on a RedisStore', () => {
+  it('passes a verified session synchronously, with no command, while the directory answer is cached', async () => {
+    const prefix = freshPrefix();
+    const a = node(prefix, { maxStaleMs: 60_000 });
+    const s = await seedUser(a.pm);
+    const session: Record<string, unknown> = {};
+    await a.pm.prepare({ resource: s.resource.name, login: s.login });
+    const result = await a.pm.authenticate({ resource: s.resource.name, login: s.login, otp: a.mails[0]!.code });
+    applyGrant(session, { resource: s.resource.name, login: s.login, until: Date.now() + 60_000, stamp: result.stamp });
+    const run = runOver(a, s.resource.name);
+    const req = { session, login: s.login, url: '/invoices' };
+
+    let answers: unknown[] = [];
+    const sent = await sentDuring(a, async () => {
+      answers = [run.passes(req), run.passes(req), run.passes(req)];
+    });
+    expect(answers).toEqual([true, true, true]);
+    expect(sent).toEqual([]);
+  });
+
+  it('with no fresh answer, the fast path declines without a command and the full run reads the directory once', async () => {
+    const prefix = freshPrefix();
+    const a = node(prefix, { maxStaleMs: 100 });
+    const s = await seedUser(a.pm);
+    const session: Record<string, unknown> = {};
+    await a.pm.prepare({ resource: s.resource.name, login: s.login });
+    const result = await a.pm.authenticate({ resource: s.resource.name, login: s.login, otp: a.mails[0]!.code });
+    applyGrant(session, { resource: s.resource.name, login: s.login, until: Date.now() + 60_000, stamp: result.stamp });
+    const run = runOver(a, s.resource.name);
+    const req = { session, login: s.login, url: '/invoices' };
+    await sleep(150);
+
+    let quick: boolean | undefined;
+    expect(await sentDuring(a, async () => void (quick = run.passes(req)))).toEqual([]);
+    expect(quick).toBe(false);
+    const sent = await sentDuring(a, async () => expect(await run(req)).toEqual({ action: 'next' }));
+    expect(sent).toEqual(['resolve']);
+    // Read, the answer is cached again: the next request passes at once.
+    expect(run.passes(req)).toBe(true);
+  });
+
+  it("another process's admin change ends a verified session within maxStaleMs, fast path included", async () => {
+    const prefix = freshPrefix();
+    const a = node(prefix, { maxStaleMs: 200 });
+    const b = node(prefix, { maxStaleMs: 200 });
+    const s = await seedUser(a.pm);
+    const session: Record<string, unknown> = {};
+    await a.pm.prepare({ resource: s.resource.name, login: s.login });
+    const result = await a.pm.authenticate({ resource: s.resource.name, login: s.login, otp: a.mails[0]!.code });
+    applyGrant(session, { resource: s.resource.name, login: s.login, until: Date.now() + 60_000, stamp: result.stamp });
+    const run = runOver(a, s.resource.name);
+    const req = { session, login: s.login, url: '/invoices' };
+    const page = async () => (run.passes(req) ? 'passed' : ((await run(req)) as { action: string; status?: number }).status ?? 'passed');
+    expect(await page()).toBe('passed');
+
+    await b.pm.tokens.block(s.token.id);
+    const changedAt = Date.now();
+    let outcome: string | number = 'passed';
+    while (outcome === 'passed' && Date.now() - changedAt < 3000) {
+      outcome = await page();
+      await sleep(5);
+    }
+    expect(outcome).toBe(403);
+    expect(Date.now() - changedAt).toBeLessThan(700);
+    // Ended, not suspended: unblocked, the session asks for a code again.
+    await b.pm.tokens.unblock(s.token.id);
+    await sleep(250);
+    expect(await page()).toBe(401);
+  });
+});
+
+/** The guard's runner over `x` for `resource`, for requests of a bare shape. */
+function runOver(x: Node, resource: string) {
+  return guardRunner<{ session: Record<string, unknown>; login: string; url: string }>(
+    { protectimus: x.pm, resource },
+    {
+      noSession: 'no session',
+      session: (r) => r.session,
+      login: (r) => r.login,
+      url: (r) => r.url,
+      request: (r, session, login) => guardRequest({ session, login, path: r.url, originalUrl: r.url, mountPath: '' }),
+      grant: async (_r, session, grant) => applyGrant(session, grant),
+    },
+  );
+}
 
 it('fails closed when Redis cannot be reached, cached answer or not', async () => {
   const prefix = freshPrefix();

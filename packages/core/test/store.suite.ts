@@ -199,6 +199,23 @@ export function storeSuite(name: string, makeStore: () => Store | Promise<Store>
         // An assignment to a token that no longer exists.
         expect(await store.resolve('r1', 'carol')).toEqual({ resource: 'R1', user: 'U3', token: null });
       });
+
+      it('peeks synchronously at what resolve answers, never at an answer its own commit changed', async () => {
+        const store = await seeded();
+        const peek = () => store.resolveCached?.('billing', 'alice');
+        const first = await store.resolve('billing', 'alice');
+        const known = peek();
+        expect(known instanceof Promise).toBe(false);
+        // Unknown (the guard then reads through `resolve`), or exactly resolve's answer.
+        if (known !== undefined) expect(known).toEqual(first);
+        const { version } = await store.dirGet([]);
+        expect(await store.dirCommit(version, [{ op: 'del', key: dirKey.assignment('r1', 'u1') }])).toBe(true);
+        const after = peek();
+        if (after !== undefined) expect(after).toEqual({ resource: 'R1', user: 'U1', token: null });
+        expect(await store.resolve('billing', 'alice')).toEqual({ resource: 'R1', user: 'U1', token: null });
+        const again = peek();
+        if (again !== undefined) expect(again).toEqual({ resource: 'R1', user: 'U1', token: null });
+      });
     });
 
     describe('reserve', () => {

@@ -10,6 +10,13 @@ export interface GuardEngine {
   prepare(input: PrepareInput): Promise<PrepareResult>;
   /** Checks a typed code; throws `ProtectimusError`. */
   authenticate(input: AuthenticateInput): Promise<AuthenticateResult>;
+  /**
+   * Whether the success stamped `stamp` still holds, known without I/O; undefined when only a
+   * store read can tell. Called on every request of a verified session: synchronous and cheap.
+   */
+  stillGranted(resource: string, login: string, stamp: string): boolean | undefined;
+  /** The same, reading the store when needed; throws `ProtectimusError` (the store is down). */
+  confirmGrant(resource: string, login: string, stamp: string): Promise<boolean>;
   /** The engine's time, so session expiry and lock times agree with it. */
   clock: Clock;
 }

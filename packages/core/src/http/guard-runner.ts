@@ -14,7 +14,11 @@ export interface CommonGuardOptions {
   protectimus?: GuardEngine;
   /** Resource id or name this guard protects. Default `'default'`. */
   resource?: string;
-  /** Seconds a verification lasts in the session. Default `28800` (8 hours). */
+  /**
+   * Seconds a verification lasts in the session, at most: an admin change to what granted it
+   * (user or token blocked, token unassigned, user deleted, address or PIN changed) ends it at
+   * once. Default `28800` (8 hours).
+   */
   verifiedFor?: number;
   /**
    * Told of outages (Redis down: 503, SMTP refusing: 502) and of failures the protocol did not
@@ -51,8 +55,9 @@ export interface GuardRun<R> {
   (r: R): Promise<GuardResponse>;
   /**
    * True when the request may pass at once: a first-factor user whose session is verified for
-   * the resource, on a page (not one of the guard's own URLs). Synchronous and allocation-light,
-   * so the common case costs no promise; false sends the request down the full run.
+   * the resource, on a page (not one of the guard's own URLs), and the directory as the engine
+   * knows it without I/O still grants that verification. Synchronous and allocation-light, so
+   * the common case costs no promise; false sends the request down the full run.
    */
   passes(r: R): boolean;
 }
@@ -95,7 +100,10 @@ export function guardRunner<R>(options: CommonGuardOptions, binding: GuardBindin
       const login = session && (binding.login(r) || null);
       if (!session || !login || binding.url(r).includes(OWN_PREFIX)) return false;
       const engine = options.protectimus ?? defaultProtectimus();
-      return verifiedEntry(session, resource, login, engine.clock.now()) !== null;
+      const entry = verifiedEntry(session, resource, login, engine.clock.now());
+      // Still granted by the directory, as far as the engine knows without I/O; when it does not
+      // know, the full run asks the store.
+      return entry !== null && engine.stillGranted(resource, login, entry.stamp) === true;
     } catch {
       // Whatever failed here fails again on the full run, which answers and reports it.
       return false;

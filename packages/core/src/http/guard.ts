@@ -10,7 +10,7 @@ import { prefersHtml, prefersJson } from './negotiate';
 import { renderCodePage, renderRedirectPage } from './pages';
 import { htmlResponse, jsonResponse } from './responses';
 import { safeReturnTo } from './return-to';
-import { guardState, ownEntry, setEntry, verifiedEntry } from './session-state';
+import { dropVerified, guardState, ownEntry, setEntry, verifiedEntry, type VerifiedEntry } from './session-state';
 import type { GuardRoute, Turn } from './turn';
 import type { Grant, GuardOptions, GuardRequest, GuardResponse } from './types';
 
@@ -111,6 +111,21 @@ async function askForCode(turn: Turn, login: string): Promise<GuardResponse> {
   return htmlResponse(401, page);
 }
 
+/**
+ * The session's verification for the resource, if the directory still grants it: an admin who
+ * blocked the user or token, unassigned the token, deleted the user, or changed the token's
+ * address or PIN ended it. Read from what the engine knows at once, else from the store; an
+ * ended one is dropped, and the request goes on as if never verified.
+ */
+async function stillVerified(turn: Turn, login: string): Promise<VerifiedEntry | null> {
+  const { req, engine, resource } = turn;
+  const entry = verifiedEntry(req.session, resource, login, engine.clock.now());
+  if (!entry) return null;
+  if (engine.stillGranted(resource, login, entry.stamp) ?? (await engine.confirmGrant(resource, login, entry.stamp))) return entry;
+  dropVerified(req.session, resource);
+  return null;
+}
+
 async function verify(turn: Turn, login: string, verifiedFor: number): Promise<GuardResponse> {
   const { req, engine } = turn;
   const fields = await readFields(req);
@@ -119,15 +134,15 @@ async function verify(turn: Turn, login: string, verifiedFor: number): Promise<G
   if (typeof otp !== 'string' || otp.length > MAX_OTP_CHARS) throw invalidInput('otp', 'otp must be a string of at most 64 characters');
 
   // A double-submitted form must not turn a success into "code used up".
-  const already = verifiedEntry(req.session, turn.resource, login, engine.clock.now());
+  const already = await stillVerified(turn, login);
   let grant: Grant | undefined;
   let until: number;
   if (already) {
     until = already.until;
   } else {
-    await engine.authenticate({ resource: turn.resource, login, otp, ip: req.ip });
+    const { stamp } = await engine.authenticate({ resource: turn.resource, login, otp, ip: req.ip });
     until = engine.clock.now() + verifiedFor * 1000;
-    grant = { resource: turn.resource, login, until };
+    grant = { resource: turn.resource, login, until, stamp };
   }
 
   if (!turn.html) {
@@ -184,7 +199,7 @@ export async function handleGuard(
 
     if (route === 'verify') return await verify(turn, login, verifiedFor);
     if (route === 'resend') return await resend(turn, login);
-    if (verifiedEntry(req.session, turn.resource, login, engine.clock.now())) return NEXT;
+    if (await stillVerified(turn, login)) return NEXT;
     return await askForCode(turn, login);
   } catch (err) {
     if (isOutage(err)) report(options.onError, err);

@@ -6,6 +6,8 @@ export interface VerifiedEntry {
   login: string;
   /** Epoch ms. */
   until: number;
+  /** What granted it (`AuthenticateResult.stamp`); the entry holds only while the directory gives the same. */
+  stamp: string;
 }
 
 /**
@@ -63,16 +65,25 @@ export function setEntry<T>(map: Record<string, T>, key: string, value: T): void
   Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-/** The verification for `resource` if it belongs to `login` and has not ended; stale ones are dropped. */
+/**
+ * The verification for `resource` if it belongs to `login` and has not ended; stale ones are
+ * dropped, and so are ones without a stamp (granted before stamps existed: nothing to check them
+ * against). Whether the directory still grants it is the caller's question (`stillGranted`).
+ */
 export function verifiedEntry(session: Record<string, unknown>, resource: string, login: string, now: number): VerifiedEntry | null {
   const state = guardState(session);
   const entry = ownEntry(state.verified, resource) as unknown;
   if (entry === undefined) return null;
-  if (isRecord(entry) && entry.login === login && typeof entry.until === 'number' && entry.until > now) {
-    return { login, until: entry.until };
+  if (isRecord(entry) && entry.login === login && typeof entry.until === 'number' && entry.until > now && typeof entry.stamp === 'string') {
+    return entry as unknown as VerifiedEntry;
   }
   delete state.verified[resource];
   return null;
+}
+
+/** Ends the verification for `resource`: the directory no longer grants it. */
+export function dropVerified(session: Record<string, unknown>, resource: string): void {
+  delete guardState(session).verified[resource];
 }
 
 /**
@@ -81,7 +92,7 @@ export function verifiedEntry(session: Record<string, unknown>, resource: string
  */
 export function applyGrant(session: Record<string, unknown>, grant: Grant): void {
   const state = guardState(session);
-  setEntry(state.verified, grant.resource, { login: grant.login, until: grant.until });
+  setEntry(state.verified, grant.resource, { login: grant.login, until: grant.until, stamp: grant.stamp });
   delete state.pending[grant.resource];
   delete state.notice[grant.resource];
   delete state.csrf;

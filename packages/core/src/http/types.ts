@@ -36,6 +36,8 @@ export interface Grant {
   login: string;
   /** Epoch ms the verification ends. */
   until: number;
+  /** `AuthenticateResult.stamp`: checked against the directory on every later request. */
+  stamp: string;
 }
 
 /**

@@ -63,6 +63,9 @@ interface TokenState {
   ch: Map<string, Challenge>;
 }
 
+/** `resolve` answers kept at most; past it they are all dropped (a sweep costs less than an LRU). */
+const MAX_ANSWERS = 10_000;
+
 /** Zero-padded so that ids compare as strings the way they compare as numbers. */
 const EVENT_ID_WIDTH = 16;
 
@@ -76,6 +79,8 @@ export class MemoryStore implements Store {
   private readonly values = new Map<string, string>();
   private readonly lists = new Map<string, string[]>();
   private readonly tokens = new Map<string, TokenState>();
+  /** `resolve` answers by resource and login, dropped on every directory change. */
+  private readonly answers = new Map<string, Resolved>();
   private events: StoredEvent[] = [];
   /** Index in `events` of the oldest kept entry; the head is cut off in batches. */
   private eventsStart = 0;
@@ -141,10 +146,30 @@ export class MemoryStore implements Store {
       }
     }
     this.version += 1;
+    this.answers.clear();
     return true;
   }
 
   async resolve(resource: string, lowerLogin: string): Promise<Resolved> {
+    return this.resolveCached(resource, lowerLogin);
+  }
+
+  /**
+   * Always known here. The same object is handed out until the directory changes, so callers
+   * that parse an answer once per object (the rules, the guard's session check) parse it once.
+   */
+  resolveCached(resource: string, lowerLogin: string): Resolved {
+    const key = `${resource}\n${lowerLogin}`;
+    let found = this.answers.get(key);
+    if (found === undefined) {
+      if (this.answers.size >= MAX_ANSWERS) this.answers.clear();
+      found = this.readResolve(resource, lowerLogin);
+      this.answers.set(key, found);
+    }
+    return found;
+  }
+
+  private readResolve(resource: string, lowerLogin: string): Resolved {
     let rid: string | undefined = resource;
     let res = this.values.get(dirKey.resource(rid));
     if (res === undefined) {

@@ -218,6 +218,18 @@ export class RedisStore implements Store {
     return resolved;
   }
 
+  /**
+   * The cached `resolve` answer while it is known right (see `directoryCache`), else undefined;
+   * never a command on the caller's path. A background version check may start, as in `resolve`.
+   */
+  resolveCached(resource: string, lowerLogin: string): Resolved | undefined {
+    const cache = this.cache;
+    if (cache === null) return undefined;
+    const hit = cache.get(`${resource}\n${lowerLogin}`);
+    if (hit.refresh) this.revalidate(cache);
+    return hit.value;
+  }
+
   private async readResolve(resource: string, lowerLogin: string): Promise<{ resolved: Resolved; version: number }> {
     const reply = (await this.run(
       'protectimusMailResolve',

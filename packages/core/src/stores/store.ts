@@ -120,6 +120,13 @@ export interface Store {
   dirCommit(version: number, ops: readonly DirOp[]): Promise<boolean>;
   /** The hot-path read: resource (by id, else by name) -> user by `loginKey(login)` -> assigned token. */
   resolve(resource: string, lowerLogin: string): Promise<Resolved>;
+  /**
+   * What `resolve` would answer, if the store knows it without I/O and by the same rules (a
+   * cache serves only answers still known right); undefined otherwise. Synchronous, for the
+   * guard's fast path, which checks a verified session against the directory on every request.
+   * A store without it makes the guard read through `resolve` each time.
+   */
+  resolveCached?(resource: string, lowerLogin: string): Resolved | undefined;
 
   /**
    * Opens a challenge, or tells why not. A resend that replaces a live, filled challenge keeps

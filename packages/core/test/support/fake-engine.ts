@@ -4,6 +4,9 @@ import type { GuardEngine } from '../../src/http/engine';
 import type { MailToken, User } from '../../src/model';
 import { FakeClock } from './clock';
 
+/** The stamp of a FakeEngine's successes, for grants planted in a session. */
+export const FAKE_STAMP = 'fake-stamp';
+
 /** A GuardEngine whose answers a test sets: a challenge, or a refusal thrown on demand. */
 export class FakeEngine implements GuardEngine {
   readonly clock = new FakeClock();
@@ -15,6 +18,13 @@ export class FakeEngine implements GuardEngine {
   otpLength: PrepareResult['otpLength'] = 6;
   tokenName = 'Alice mail';
   sentTo = 'a***e@example.com';
+  /** The stamp `authenticate` hands out; a session holds while it is this and `granted` is true. */
+  stamp = FAKE_STAMP;
+  /** False: the directory no longer grants any verification (an admin change ended them). */
+  granted = true;
+  /** False: `stillGranted` cannot tell without I/O (a cold cache), so `confirmGrant` decides. */
+  knows = true;
+  readonly confirmCalls: string[] = [];
   /** Thrown by the next prepare / authenticate call(s) while set. */
   prepareError: unknown = null;
   authenticateError: unknown = null;
@@ -54,6 +64,15 @@ export class FakeEngine implements GuardEngine {
       blockedUntil: null,
       createdAt: at,
     };
-    return { user, token };
+    return { user, token, stamp: this.stamp };
+  }
+
+  stillGranted(_resource: string, _login: string, stamp: string): boolean | undefined {
+    return this.knows ? this.granted && stamp === this.stamp : undefined;
+  }
+
+  async confirmGrant(_resource: string, _login: string, stamp: string): Promise<boolean> {
+    this.confirmCalls.push(stamp);
+    return this.granted && stamp === this.stamp;
   }
 }
