@@ -4,6 +4,7 @@
  * stores (Redis is a real server), through `prepare`/`authenticate` and `events.list`, as the
  * admin reads the log.
  */
+import { randomBytes } from 'node:crypto';
 import { handleAdmin } from '../src/admin/handle';
 import { eventLog, type ProtectimusEvent } from '../src/events';
 import type { Protectimus } from '../src/protectimus';
@@ -150,12 +151,12 @@ describe.each(STORE_KINDS)('the audit trail under a flood, %s store', (kind) => 
   });
 
   it('pages through both logs newest first, every entry once, from events.list and in the order of the decisions', async () => {
-    const pm = world.make({}, true);
+    const pm = world.make({ eventLogSize: 100 }, true);
     const heard: ProtectimusEvent[] = [];
     pm.on('*', (e) => heard.push(e));
     // Security (admin changes, failed and right codes) and activity (mails, a reload, a used-up
-    // code) entries interleaved, none a repeat of another.
-    for (let i = 0; i < 4; i++) {
+    // code) entries interleaved, none a repeat of another...
+    const journey = async () => {
       const s = await seedUser(pm);
       const code = await codeFor(pm, s);
       world.clock.advanceSeconds(1);
@@ -165,11 +166,31 @@ describe.each(STORE_KINDS)('the audit trail under a flood, %s store', (kind) => 
       await pm.authenticate({ resource: s.resource.name, login: s.login, otp: code });
       await refusal(pm.authenticate({ resource: s.resource.name, login: s.login, otp: code }));
       world.clock.advanceSeconds(1);
+    };
+    for (let i = 0; i < 3; i++) await journey();
+    // ...then more activity than its log keeps (refusals of users without a token, a minute
+    // apart so none is a repeat), then more of both.
+    const strangers = await Promise.all(Array.from({ length: 3 }, (_, i) => pm.users.create({ login: `pager${i}-${randomBytes(3).toString('hex')}` })));
+    const elsewhere = await pm.resources.create({ name: `pager-${randomBytes(3).toString('hex')}` });
+    for (let minute = 0; minute < 50; minute++) {
+      world.clock.advanceSeconds(61);
+      for (const u of strangers) await refusal(pm.prepare({ resource: elsewhere.name, login: u.login }));
     }
+    for (let i = 0; i < 2; i++) await journey();
+    for (const type of ['token.created', 'otp.sent', 'otp.reused', 'otp.failed', 'otp.verified', 'otp.expired']) expect(heard.filter((e) => e.type === type)).toHaveLength(5);
+
+    // What the log holds: every security entry, and the newest activity, down to the oldest
+    // activity entry the store kept (at least 100 of the 180 written).
     const seen = (events: ProtectimusEvent[]) => events.map((e) => `${e.type} ${e.login ?? ''} ${e.at}`);
-    const expected = seen(heard).reverse();
-    for (const type of ['token.created', 'otp.sent', 'otp.reused', 'otp.failed', 'otp.verified', 'otp.expired']) expect(heard.filter((e) => e.type === type)).toHaveLength(4);
-    for (const limit of [1, 2, 3, 7, 50]) {
+    const newestFirst = [...heard].reverse();
+    const first = await wholeLog(pm, 500);
+    const oldestActivity = seen(first.filter((e) => eventLog(e.type) === 'activity')).at(-1)!;
+    const cut = seen(newestFirst).indexOf(oldestActivity);
+    expect(newestFirst.slice(0, cut + 1).filter((e) => eventLog(e.type) === 'activity').length).toBeGreaterThanOrEqual(100);
+    expect(newestFirst.slice(cut + 1).some((e) => eventLog(e.type) === 'activity')).toBe(true);
+    const expected = seen(newestFirst.filter((e, i) => i <= cut || eventLog(e.type) === 'security'));
+    expect(expected.filter((e) => e.startsWith('otp.failed '))).toHaveLength(5);
+    for (const limit of [1, 2, 3, 7, 50, 500]) {
       const all = await wholeLog(pm, limit);
       expect(seen(all)).toEqual(expected);
       expect(new Set(all.map((e) => e.id)).size).toBe(all.length);
