@@ -39,7 +39,10 @@ export interface ProtectimusEvent {
   ip?: string;
   /** The stable error code behind a refusal (`INVALID_OTP`, `BLOCKED`, ...). */
   code?: string;
-  /** Short non-secret facts: `attemptsLeft`, `retryAfter`, `reason`, `blockedUntil`, `actor`. */
+  /**
+   * Short non-secret facts: `attemptsLeft`, `retryAfter`, `reason`, `blockedUntil`, `actor`; in the
+   * log, `repeats`: how many more of the same decision were made since the last entry of it.
+   */
   detail?: Record<string, string | number | boolean | null>;
 }
 

@@ -16,7 +16,8 @@ export type { MailToken, User, Resource, Assignment, Block, BlockReason, PinPosi
 export type { CreateMailTokenInput, UpdateMailTokenInput } from './tokens';
 export type { CreateUserInput, UpdateUserInput } from './users';
 export type { CreateResourceInput, UpdateResourceInput, AssignmentView } from './resources';
-export type { EventType, ProtectimusEvent } from './events';
+export type { EventType, ProtectimusEvent, EventLog } from './events';
+export { eventLog } from './events';
 export type { EventListener, EventQuery } from './audit';
 export { parseTyped } from './pin';
 export { escapeHtml } from './html/escape';
