@@ -102,6 +102,17 @@ const JOURNEY: Step[] = [
   { label: 'page once the mail server is back', status: 401, mails: true, run: (j) => later(j, 31, () => page(j)) },
   { label: 'page, the user blocked by an administrator', status: 403, run: async (j) => (await j.pm.users.block(j.userId), page(j)) },
   { label: 'page as a browser, the user blocked', status: 403, run: browse },
+  {
+    label: 'page, past 30 guard requests of the session in a minute',
+    status: 429,
+    run: async (j) => {
+      j.clock.advanceSeconds(60);
+      for (let i = 0; i < 30; i++) await page(j);
+      return later(j, 5, () => page(j));
+    },
+  },
+  { label: 'page as a browser, past the limit', status: 429, run: browse },
+  { label: 'verify, past the limit', status: 429, run: (j) => verify(j, PIN + j.code) },
   { label: 'page, Redis unreachable', status: 503, run: (j) => j.down.get('/billing/invoices') },
   { label: 'page as a browser, Redis unreachable', status: 503, run: (j) => j.down.get('/billing/invoices').set('Accept', BROWSER) },
   { label: 'verify, Redis unreachable', status: 503, run: (j) => j.down.post('/billing/_otp/verify').send({ otp: '12345678' }) },

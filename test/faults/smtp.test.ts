@@ -137,9 +137,14 @@ describe('a pooled transport', () => {
     // A resend replaces the open code first; its failed mail then puts the first code back.
     await expectDeliveryFailed(pm.prepare({ ...input, resend: true }));
     // Only the first challenge is left, nothing kept aside; the first, delivered send still
-    // counts against the limits, the failed one does not.
+    // counts against the limits, the failed one does not (`calls` counts page loads per minute).
     const [, keys] = await admin.scan('0', 'MATCH', `${prefix}{t:${u.token.id}}:*`, 'COUNT', 1000);
-    expect(keys.sort()).toEqual([`${prefix}{t:${u.token.id}}:ch:${u.resource.id}`, `${prefix}{t:${u.token.id}}:ctr`, `${prefix}{t:${u.token.id}}:sends`]);
+    expect(keys.sort()).toEqual([
+      `${prefix}{t:${u.token.id}}:calls`,
+      `${prefix}{t:${u.token.id}}:ch:${u.resource.id}`,
+      `${prefix}{t:${u.token.id}}:ctr`,
+      `${prefix}{t:${u.token.id}}:sends`,
+    ]);
     expect(await admin.zcard(`${prefix}{t:${u.token.id}}:sends`)).toBe(1);
     await gate.set('open');
     // Not held back by the cooldown: the failed send is not counted, the first was 31 s ago.

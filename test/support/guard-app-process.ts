@@ -12,7 +12,9 @@ import { guardedApp, type Adapter } from './guarded-app';
 
 const adapter = (process.env.GUARD_ADAPTER || 'express') as Adapter;
 const resource = process.env.GUARD_RESOURCE || 'area';
-const pm = protectimusFromEnv(process.env, { otp: { maxSendsPerHour: 1000 } });
+// The race tests hammer one token from many sessions within a minute, far past the per-token
+// limit of page loads, which is not what they are about.
+const pm = protectimusFromEnv(process.env, { otp: { maxSendsPerHour: 1000, maxPreparesPerMinute: 100_000 } });
 const site = guardedApp(adapter, pm, resource);
 const handler = site.handler as unknown as (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void;
 

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Clock } from './clock';
-import type { EventType, ProtectimusEvent } from './events';
-import type { Store } from './stores/store';
+import { eventLog, type EventType, type ProtectimusEvent } from './events';
+import type { EventCaps, EventEntry, Store } from './stores/store';
 
 /** A listener of audit events. */
 export type EventListener = (event: ProtectimusEvent) => void;
@@ -29,20 +29,42 @@ const BATCH = 500;
 const FLUSH_AFTER_MS = 10;
 
 /**
- * Sends every decision to listeners and to the capped audit log in the store. The log write is
- * not awaited by the request that caused it: the decision is already made (and made closed if the
- * store is down), and waiting would add a round trip to every authentication. Entries wait up to
- * 10 ms to go out together: under load that is one command for many decisions.
+ * Decisions anyone holding the first factor can repeat as fast as he sends requests: page loads
+ * of an open code, refusals, codes asked for too often, deliveries that keep failing. A run of
+ * the same one goes to the log once, not once per request (see `Audit.emit`).
+ */
+const REPEATABLE: ReadonlySet<EventType> = new Set<EventType>(['otp.reused', 'otp.expired', 'otp.rate_limited', 'otp.delivery_failed', 'access.denied']);
+
+/** How long repeats of a written entry are counted rather than written. */
+export const REPEAT_WINDOW_MS = 60_000;
+
+/** Runs remembered at most; past it expired ones are dropped, then the oldest. */
+const MAX_RUNS = 10_000;
+
+/** A run of one repeatable decision: until when its repeats are only counted, and how many were. */
+interface Run {
+  until: number;
+  repeats: number;
+}
+
+/**
+ * Sends every decision to listeners and to the capped audit logs in the store: security entries
+ * and activity entries each in a log of their own (see `eventLog`), so activity, however much of
+ * it, never pushes a security entry out. The log write is not awaited by the request that caused
+ * it: the decision is already made (and made closed if the store is down), and waiting would add
+ * a round trip to every authentication. Entries wait up to 10 ms to go out together: under load
+ * that is one command for many decisions.
  */
 export class Audit {
   private readonly emitter = new EventEmitter();
-  private pending: string[] = [];
+  private pending: EventEntry[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private readonly runs = new Map<string, Run>();
 
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-    private readonly cap: number,
+    private readonly caps: EventCaps,
   ) {}
 
   on(type: EventType | '*', fn: EventListener): void {
@@ -53,13 +75,53 @@ export class Audit {
     this.emitter.off(type, fn);
   }
 
-  emit(event: Omit<ProtectimusEvent, 'id' | 'at'>): void {
-    const stored = { at: new Date(this.clock.now()).toISOString(), ...event };
+  /**
+   * Tells listeners of a decision, every time, and writes it to the log unless it repeats one
+   * written lately. A repeatable decision (`REPEATABLE`) of the same type, token, user, resource
+   * and code as one written less than a minute ago is only counted; the next one written after
+   * that minute carries the count as `detail.repeats`. `until` (epoch ms) names what the run
+   * belongs to and ends it then instead: a page load of an open code passes the code's expiry,
+   * so its code gets one `otp.reused` entry however often it is loaded.
+   */
+  emit(event: Omit<ProtectimusEvent, 'id' | 'at'>, until?: number): void {
+    const now = this.clock.now();
+    let stored: Omit<ProtectimusEvent, 'id'> = { at: new Date(now).toISOString(), ...event };
     // Most apps listen to nothing: skip building what no one would receive.
     if (this.emitter.listenerCount(event.type) + this.emitter.listenerCount('*') > 0) this.notify({ id: '', ...stored });
-    this.pending.push(JSON.stringify(stored));
+    if (REPEATABLE.has(event.type)) {
+      const repeats = this.repeats(event, now, until);
+      if (repeats === null) return;
+      if (repeats > 0) stored = { ...stored, detail: { ...stored.detail, repeats } };
+    }
+    this.pending.push({ log: eventLog(event.type), data: JSON.stringify(stored) });
     if (this.pending.length >= BATCH) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), FLUSH_AFTER_MS);
+  }
+
+  /** Null when this decision only counts towards the current run; else the count of the last run. */
+  private repeats(event: Omit<ProtectimusEvent, 'id' | 'at'>, now: number, until: number | undefined): number | null {
+    // The user by id only: an unknown login, which a client may vary at will, is one "nobody".
+    const key = [event.type, event.tokenId ?? '', event.userId ?? '', event.resourceId ?? '', event.code ?? '', until ?? ''].join('\n');
+    const run = this.runs.get(key);
+    if (run !== undefined && now < run.until) {
+      run.repeats += 1;
+      return null;
+    }
+    this.runs.delete(key);
+    if (this.runs.size >= MAX_RUNS) this.forget(now);
+    this.runs.set(key, { until: until ?? now + REPEAT_WINDOW_MS, repeats: 0 });
+    return run?.repeats ?? 0;
+  }
+
+  /** Drops the runs that ended, and if that is not enough the oldest half. */
+  private forget(now: number): void {
+    for (const [key, run] of this.runs) if (run.until <= now) this.runs.delete(key);
+    if (this.runs.size < MAX_RUNS) return;
+    let drop = this.runs.size / 2;
+    for (const key of this.runs.keys()) {
+      if (drop-- <= 0) break;
+      this.runs.delete(key);
+    }
   }
 
   private notify(full: ProtectimusEvent): void {
@@ -85,7 +147,7 @@ export class Audit {
     const writes: Promise<void>[] = [];
     for (let i = 0; i < this.pending.length; i += BATCH) {
       writes.push(
-        this.store.appendEvents(this.pending.slice(i, i + BATCH), this.cap).catch(() => {
+        this.store.appendEvents(this.pending.slice(i, i + BATCH), this.caps).catch(() => {
           process.emitWarning('protectimus-mail: the audit log could not be written (store unreachable)');
         }),
       );
@@ -94,15 +156,19 @@ export class Audit {
     return Promise.all(writes).then(() => undefined);
   }
 
-  /** Newest first; `next` pages back. Filters apply within the scanned window. */
+  /**
+   * Both logs merged, newest first; `next` pages back through both (any entry's id is a cursor).
+   * A `type` filter reads only that type's log. Filters apply within the scanned window.
+   */
   async list(query: EventQuery = {}): Promise<{ items: ProtectimusEvent[]; next: string | null }> {
     void this.flush();
     const limit = query.limit ?? 50;
     const items: ProtectimusEvent[] = [];
     let before = query.before;
+    const log = query.type === undefined ? undefined : eventLog(query.type);
     // Filtered reads scan at most 20 batches so one request cannot walk a huge log.
     for (let batch = 0; batch < 20 && items.length < limit; batch++) {
-      const rows = await this.store.listEvents(200, before);
+      const rows = await this.store.listEvents(200, before, log);
       for (const row of rows) {
         before = row.id;
         const event = { id: row.id, ...(JSON.parse(row.data) as Omit<ProtectimusEvent, 'id'>) };

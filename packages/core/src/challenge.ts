@@ -77,7 +77,7 @@ export class Challenges {
 
   constructor(private readonly ctx: Context) {}
 
-  private event(type: EventType, route: Partial<Route> & { login?: string }, extra: Partial<ProtectimusEvent> = {}): void {
+  private event(type: EventType, route: Partial<Route> & { login?: string }, extra: Partial<ProtectimusEvent> = {}, until?: number): void {
     this.ctx.audit.emit({
       type,
       resourceId: route.resource?.id,
@@ -87,7 +87,7 @@ export class Challenges {
       tokenId: route.token?.id,
       ip: route.ip,
       ...extra,
-    });
+    }, until);
   }
 
   private refuse(err: ProtectimusError, route: Partial<Route> & { login?: string }): never {
@@ -166,10 +166,16 @@ export class Challenges {
       resend: input.resend === true,
       cooldownMs: otp.resendCooldown * 1000,
       maxSendsPerHour: otp.maxSendsPerHour,
+      maxPerMinute: otp.maxPreparesPerMinute,
       minCounter: guess.counter,
       guess: { counter: guess.counter, codeHash: guess.codeHash },
     });
     switch (reserved.status) {
+      case 'throttled': {
+        const err = new ProtectimusError('RATE_LIMITED', 'too many requests for this token; wait before trying again', { retryAfter: Math.max(1, Math.ceil(reserved.retryAfterMs / 1000)) });
+        this.event('otp.rate_limited', route, { code: err.code, detail: { retryAfter: err.retryAfter ?? null, reason: 'requests' } });
+        throw err;
+      }
       case 'blocked':
         return this.refuse(this.blocked(reserved.block, 'token'), route);
       case 'rate_limited': {
@@ -178,7 +184,8 @@ export class Challenges {
         throw err;
       }
       case 'open':
-        this.event('otp.reused', route);
+        // One entry per open code, however often its page is loaded (the run ends with the code).
+        this.event('otp.reused', route, {}, reserved.expiresAt);
         return this.result(route, reserved.expiresAt, reserved.lastSentAt, false);
       case 'reserved': {
         const sent = await this.send(route, reserved.counter, reserved.filled ? guess.code : undefined);

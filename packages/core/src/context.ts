@@ -14,6 +14,13 @@ export interface OtpSettings {
   resendCooldown: number;
   /** Mails per token per rolling hour. Default 10. */
   maxSendsPerHour: number;
+  /**
+   * `prepare` calls per token per minute (each guard page load that is not verified, each
+   * resend), whatever their outcome; past it `RATE_LIMITED` before the store changes anything.
+   * Counted in the store, so it holds across sessions and processes.
+   * @default 60
+   */
+  maxPreparesPerMinute: number;
 }
 
 /** What sends a code; `Mailer` is the nodemailer one. */

@@ -33,12 +33,22 @@ export interface ProtectimusOptions {
    * those rules only warn, but a secret under 16 characters is refused.
    */
   secret?: string | readonly string[];
-  /** Code limits, in seconds. Defaults: ttl 300, maxAttempts 3, resendCooldown 30, maxSendsPerHour 10. */
+  /** Code limits, in seconds. Defaults: ttl 300, maxAttempts 3, resendCooldown 30, maxSendsPerHour 10, maxPreparesPerMinute 60. */
   otp?: Partial<OtpSettings>;
   /** Consecutive failures that block a token until an admin unblocks it. Default 100. */
   hardBlockAfter?: number;
-  /** Audit entries kept in the store. Default 10000. */
+  /**
+   * Activity entries kept in the store's audit log: page loads, codes mailed, expired codes,
+   * refusals (100..10,000,000).
+   * @default 10000
+   */
   eventLogSize?: number;
+  /**
+   * Security entries kept in a log of their own, which activity never trims: failed codes,
+   * blocks, verifications, failed deliveries and every admin change (100..10,000,000).
+   * @default eventLogSize
+   */
+  securityLogSize?: number;
   /** Time source; tests pass a fake one. Default: the wall clock. */
   clock?: Clock;
 }
@@ -51,12 +61,13 @@ function warnOnce(message: string): void {
 }
 
 function otpSettings(otp: Partial<OtpSettings> = {}): OtpSettings {
-  const f = v.fields(otp, ['ttl', 'maxAttempts', 'resendCooldown', 'maxSendsPerHour'], 'otp');
+  const f = v.fields(otp, ['ttl', 'maxAttempts', 'resendCooldown', 'maxSendsPerHour', 'maxPreparesPerMinute'], 'otp');
   return {
     ttl: f.ttl === undefined ? 300 : v.integer(f.ttl, 'otp.ttl', 30, 86400),
     maxAttempts: f.maxAttempts === undefined ? 3 : v.integer(f.maxAttempts, 'otp.maxAttempts', 1, 10),
     resendCooldown: f.resendCooldown === undefined ? 30 : v.integer(f.resendCooldown, 'otp.resendCooldown', 0, 3600),
     maxSendsPerHour: f.maxSendsPerHour === undefined ? 10 : v.integer(f.maxSendsPerHour, 'otp.maxSendsPerHour', 1, 1000),
+    maxPreparesPerMinute: f.maxPreparesPerMinute === undefined ? 60 : v.integer(f.maxPreparesPerMinute, 'otp.maxPreparesPerMinute', 1, 100_000),
   };
 }
 
@@ -85,7 +96,7 @@ export class Protectimus {
   private readonly owned: { close(): Promise<void> | void }[] = [];
 
   constructor(options: ProtectimusOptions) {
-    v.fields(options, ['store', 'mail', 'secret', 'otp', 'hardBlockAfter', 'eventLogSize', 'clock'], 'options');
+    v.fields(options, ['store', 'mail', 'secret', 'otp', 'hardBlockAfter', 'eventLogSize', 'securityLogSize', 'clock'], 'options');
     if (!options.mail) throw invalidInput('mail', 'mail options are required: { transport, from }');
     const production = process.env.NODE_ENV === 'production';
     const secrets = checkSecrets(options.secret, production);
@@ -103,7 +114,9 @@ export class Protectimus {
     else this.owned.push((mailer = new Mailer(options.mail)));
     this.clock = options.clock ?? systemClock;
     this.otp = otpSettings(options.otp);
-    const audit = new Audit(this.store, this.clock, options.eventLogSize === undefined ? 10000 : v.integer(options.eventLogSize, 'eventLogSize', 100, 10_000_000));
+    const activity = options.eventLogSize === undefined ? 10000 : v.integer(options.eventLogSize, 'eventLogSize', 100, 10_000_000);
+    const security = options.securityLogSize === undefined ? activity : v.integer(options.securityLogSize, 'securityLogSize', 100, 10_000_000);
+    const audit = new Audit(this.store, this.clock, { security, activity });
     const keyring = new Keyring(secrets);
     this.ctx = {
       store: this.store,

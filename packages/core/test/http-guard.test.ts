@@ -443,3 +443,56 @@ describe('guard: refusals by error code', () => {
     expect(res).toMatchObject({ action: 'respond', status: 503 });
   });
 });
+
+describe('guard: requests per session', () => {
+  it('counts page loads and posts per session, refuses past the limit without calling the engine, and starts over each minute', async () => {
+    const engine = new FakeEngine();
+    const session: Record<string, unknown> = {};
+    const options = { maxRequestsPerMinute: 4 };
+    for (let i = 0; i < 2; i++) expect((await answer(engine, { session }, options)).status).toBe(401);
+    expect((await answer(engine, { session, ...verifyPost({ otp: '000000' }) }, options)).status).toBe(401);
+    expect((await answer(engine, { session, ...resendPost() }, options)).status).toBe(202);
+    engine.clock.advanceSeconds(45);
+    for (const over of [{}, verifyPost({ otp: engine.code }), resendPost()]) {
+      const res = await answer(engine, { session, ...over }, options);
+      expect(res.status).toBe(429);
+      expect(res.headers['Retry-After']).toBe('15');
+      expect(bodyOf(res)).toEqual({ error: 'rate_limited', retryAfter: 15 });
+    }
+    expect(engine.prepareCalls).toHaveLength(3);
+    expect(engine.authenticateCalls).toHaveLength(1);
+    engine.clock.advanceSeconds(15);
+    expect((await answer(engine, { session, ...verifyPost({ otp: engine.code }) }, options)).status).toBe(200);
+  });
+
+  it('never counts a verified session, nor a request with nobody signed in', async () => {
+    const engine = new FakeEngine();
+    const session: Record<string, unknown> = {};
+    applyGrant(session, { resource: 'billing', login: 'alice', until: engine.clock.now() + 60_000, stamp: FAKE_STAMP });
+    for (let i = 0; i < 100; i++) expect(await handleGuard(engine, { resource: 'billing', maxRequestsPerMinute: 1 }, guardRequest({ session }))).toEqual({ action: 'next' });
+    const anonymous: Record<string, unknown> = {};
+    for (let i = 0; i < 5; i++) expect((await answer(engine, { session: anonymous, login: null }, { maxRequestsPerMinute: 1 })).status).toBe(401);
+    expect((await answer(engine, { session: anonymous }, { maxRequestsPerMinute: 1 })).status).toBe(401);
+    expect((await answer(engine, { session: anonymous }, { maxRequestsPerMinute: 1 })).status).toBe(429);
+  });
+
+  it('takes a count it cannot trust from the session for none, and caps what it writes', async () => {
+    const engine = new FakeEngine();
+    const now = engine.clock.now();
+    for (const requests of ['x', [1, 2], null, { since: 'x', count: 99 }, { since: now + 60_000, count: 99 }, { since: now - 60_000, count: 99 }, { since: now, count: 'x' }]) {
+      const session: Record<string, unknown> = { protectimus: { requests } };
+      expect((await answer(engine, { session }, { maxRequestsPerMinute: 1 })).status).toBe(401);
+      expect(guardState(session)).toMatchObject({ requests: { since: now, count: 1 } });
+    }
+    const session: Record<string, unknown> = {};
+    for (let i = 0; i < 10; i++) await answer(engine, { session }, { maxRequestsPerMinute: 2 });
+    expect(guardState(session)).toMatchObject({ requests: { since: now, count: 2 } });
+  });
+
+  it('refuses a limit that is not a positive whole number', async () => {
+    for (const maxRequestsPerMinute of [0, -1, 1.5, Number.NaN]) {
+      const res = await answer(new FakeEngine(), {}, { maxRequestsPerMinute });
+      expect(res.status).toBe(503);
+    }
+  });
+});

@@ -4,7 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { dirKey, dirList } from '../src/stores/keys';
-import { SEND_WINDOW_MS, TTL_GRACE_MS } from '../src/stores/lua/common';
+import { CALL_WINDOW_MS, SEND_WINDOW_MS, TTL_GRACE_MS } from '../src/stores/lua/common';
 import { RedisStore } from '../src/stores/redis';
 import { FakeClock } from './support/clock';
 import { REDIS_URL, redisFixture } from './support/redis';
@@ -62,7 +62,7 @@ function newStore(tag: string) {
 async function populate(store: RedisStore, tokenId: string, clock: FakeClock) {
   const now = clock.now();
   const base = { tokenId, now, ttlMs: 300_000, maxAttempts: 3, resend: false, cooldownMs: 30_000, maxSendsPerHour: 10, minCounter: 0 };
-  const r1 = await store.reserve({ ...base, resourceId: 'r1' });
+  const r1 = await store.reserve({ ...base, resourceId: 'r1', maxPerMinute: 60 });
   await store.reserve({ ...base, resourceId: 'r2' });
   if (r1.status !== 'reserved') throw new Error(r1.status);
   await store.fill(tokenId, 'r1', r1.counter, hash);
@@ -75,7 +75,13 @@ async function populate(store: RedisStore, tokenId: string, clock: FakeClock) {
     { op: 'zadd', key: dirList.tokens, member: tokenId },
     { op: 'zadd', key: dirList.tokenResources(tokenId), member: 'r1' },
   ]);
-  await store.appendEvents([JSON.stringify({ tokenId })], 100);
+  await store.appendEvents(
+    [
+      { log: 'security', data: JSON.stringify({ tokenId }) },
+      { log: 'activity', data: JSON.stringify({ tokenId }) },
+    ],
+    { security: 100, activity: 100 },
+  );
 }
 
 describe('RedisStore keys', () => {
@@ -86,7 +92,7 @@ describe('RedisStore keys', () => {
     const mine = await scanAll(`*${tokenId}*`);
     expect(mine.length).toBeGreaterThanOrEqual(9);
     for (const k of mine) expect(k.startsWith(prefix)).toBe(true);
-    expect(await admin.exists(`${prefix}{d}:ver`, `${prefix}{ev}:log`)).toBe(2);
+    expect(await admin.exists(`${prefix}{d}:ver`, `${prefix}{ev}:sec`, `${prefix}{ev}:log`)).toBe(3);
   });
 
   it('keeps all keys of one token in one hash slot, and the whole directory in another', async () => {
@@ -99,6 +105,7 @@ describe('RedisStore keys', () => {
     const tokenKeys = await scanAll(`${prefix}{t:${tokenId}}:*`);
     expect(tokenKeys.map((k) => k.slice(prefix.length + tokenId.length + 5))).toEqual([
       'blk',
+      'calls',
       'ch:r1',
       'ch:r2',
       'ctr',
@@ -110,16 +117,21 @@ describe('RedisStore keys', () => {
     const dirKeys = await scanAll(`${prefix}{d}:*`);
     expect(dirKeys.length).toBe(5);
     expect(new Set(dirKeys.map(keySlot))).toEqual(new Set([keySlot(`${prefix}{d}:ver`)]));
+
+    // Both audit logs share one slot, so one script appends to both and one reads both.
+    const logKeys = await scanAll(`${prefix}{ev}:*`);
+    expect(logKeys).toEqual([`${prefix}{ev}:log`, `${prefix}{ev}:sec`]);
+    expect(new Set(logKeys.map(keySlot)).size).toBe(1);
   });
 
-  it('sets cleanup TTLs on challenges, send times and temporary blocks only', async () => {
+  it('sets cleanup TTLs on challenges, send times, call counts and temporary blocks only', async () => {
     const { prefix, store } = newStore('ttl');
     const clock = new FakeClock();
     const tokenId = 'tok_ttl';
     const key = (s: string) => `${prefix}{t:${tokenId}}:${s}`;
     const ttlMs = 300_000;
     const base = { tokenId, resourceId: 'r1', now: clock.now(), ttlMs, maxAttempts: 3, resend: false, cooldownMs: 0, maxSendsPerHour: 10, minCounter: 0 };
-    const r = await store.reserve(base);
+    const r = await store.reserve({ ...base, maxPerMinute: 60 });
     if (r.status !== 'reserved') throw new Error(r.status);
 
     const within = async (k: string, max: number) => {
@@ -129,6 +141,7 @@ describe('RedisStore keys', () => {
     };
     await within(key('ch:r1'), ttlMs + TTL_GRACE_MS);
     await within(key('sends'), SEND_WINDOW_MS + TTL_GRACE_MS);
+    await within(key('calls'), CALL_WINDOW_MS + TTL_GRACE_MS);
     expect(await admin.pttl(key('ctr'))).toBe(-1);
 
     // Filling and failing rewrite the challenge without extending or dropping its TTL.
@@ -312,6 +325,6 @@ describe('RedisStore connections', () => {
     const store = new RedisStore({ client, prefix: `${fx.prefix}gone:` });
     client.disconnect();
     await expect(store.tokenBlocks(['t'], 0)).rejects.toThrow();
-    await expect(store.appendEvents(["x"], 10)).rejects.toThrow();
+    await expect(store.appendEvents([{ log: 'security', data: 'x' }], { security: 10, activity: 10 })).rejects.toThrow();
   });
 });

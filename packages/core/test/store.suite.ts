@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { dirKey } from '../src/stores/keys';
-import type { ReserveArgs, ReserveResult, Store, VerifyArgs } from '../src/stores/store';
+import type { EventEntry, ReserveArgs, ReserveResult, Store, StoredEvent, VerifyArgs } from '../src/stores/store';
 import { FakeClock } from './support/clock';
 
 /** Options of {@link storeSuite}. */
@@ -350,6 +350,49 @@ export function storeSuite(name: string, makeStore: () => Store | Promise<Store>
         clock.advance(-30_000);
         // An ended block is gone for good, even for a clock that steps back.
         expect((await reserve()).status).toBe('open');
+      });
+
+      it('throttles a token past maxPerMinute calls, whatever they were, until its minute ends', async () => {
+        const { reserve, clock } = await setup();
+        const t0 = clock.now();
+        const limit = { maxPerMinute: 4 };
+        expect((await reserve(limit)).status).toBe('reserved');
+        clock.advance(5_000);
+        expect((await reserve(limit)).status).toBe('open');
+        expect((await reserve({ ...limit, resourceId: 'elsewhere' })).status).toBe('reserved');
+        expect((await reserve({ ...limit, resend: true })).status).toBe('rate_limited');
+        // The fifth call in the minute, on any resource and of any kind, is throttled.
+        expect(await reserve(limit)).toEqual({ status: 'throttled', retryAfterMs: 55_000 });
+        expect(await reserve({ ...limit, resourceId: 'third' })).toEqual({ status: 'throttled', retryAfterMs: 55_000 });
+        clock.advance(54_999);
+        expect(await reserve({ ...limit, resend: true })).toEqual({ status: 'throttled', retryAfterMs: 1 });
+        clock.advance(1);
+        expect(clock.now()).toBe(t0 + 60_000);
+        expect((await reserve(limit)).status).toBe('open');
+        // No limit given: nothing is counted or refused.
+        for (let i = 0; i < 10; i++) expect((await reserve()).status).toBe('open');
+      });
+
+      it('does nothing when it throttles: no send, no new challenge, no counter', async () => {
+        const { reserve, clock } = await setup();
+        const limit = { maxPerMinute: 1 };
+        expect(await reserve({ ...limit, ttlMs: 1_000 })).toMatchObject({ status: 'reserved', counter: 1 });
+        clock.advance(2_000);
+        // The code expired: without the limit this would reserve counter 2 and count a send.
+        expect((await reserve({ ...limit, maxSendsPerHour: 2 })).status).toBe('throttled');
+        clock.advance(60_000);
+        expect(await reserve({ ...limit, maxSendsPerHour: 2 })).toMatchObject({ status: 'reserved', counter: 2 });
+      });
+
+      it('throttles a blocked token before telling it is blocked, and counts per token', async () => {
+        const { store, reserve, clock, tokenId } = await setup();
+        await store.setTokenBlock(tokenId, { reason: 'failed_attempts', until: clock.now() + 300_000 }, clock.now());
+        const limit = { maxPerMinute: 2 };
+        expect((await reserve(limit)).status).toBe('blocked');
+        expect((await reserve(limit)).status).toBe('blocked');
+        expect((await reserve(limit)).status).toBe('throttled');
+        // Another token has its own count.
+        expect((await reserve({ ...limit, tokenId: id('tok') })).status).toBe('reserved');
       });
     });
 
@@ -742,9 +785,13 @@ export function storeSuite(name: string, makeStore: () => Store | Promise<Store>
     });
 
     describe('audit events', () => {
+      const act = (data: string): EventEntry => ({ log: 'activity', data });
+      const sec = (data: string): EventEntry => ({ log: 'security', data });
+      const CAPS = { security: 1000, activity: 1000 };
+
       it('lists events newest first and pages back with `before`', async () => {
         const { store } = await setup();
-        for (let i = 0; i < 7; i++) await store.appendEvents([JSON.stringify({ i, s: 'é"\n' })], 1000);
+        for (let i = 0; i < 7; i++) await store.appendEvents([act(JSON.stringify({ i, s: 'é"\n' }))], CAPS);
         const all = await store.listEvents(100);
         expect(all.map((e) => JSON.parse(e.data).i)).toEqual([6, 5, 4, 3, 2, 1, 0]);
         expect(JSON.parse(all[0]?.data ?? '').s).toBe('é"\n');
@@ -763,25 +810,93 @@ export function storeSuite(name: string, makeStore: () => Store | Promise<Store>
 
       it('appends a batch in order, each entry with an id of its own, and an empty batch as nothing', async () => {
         const { store } = await setup();
-        await store.appendEvents(['a'], 1000);
-        await store.appendEvents(['b', 'c', 'd'], 1000);
-        await store.appendEvents([], 1000);
+        await store.appendEvents([act('a')], CAPS);
+        await store.appendEvents([act('b'), sec('c'), act('d')], CAPS);
+        await store.appendEvents([], CAPS);
         const all = await store.listEvents(10);
-        expect(all.map((e) => e.data)).toEqual(['d', 'c', 'b', 'a']);
+        expect(all.map((e) => [e.data, e.log])).toEqual([
+          ['d', 'activity'],
+          ['c', 'security'],
+          ['b', 'activity'],
+          ['a', 'activity'],
+        ]);
         expect(new Set(all.map((e) => e.id)).size).toBe(4);
-        await store.appendEvents(Array.from({ length: 300 }, (_, i) => `x${i}`), 10);
+        await store.appendEvents(Array.from({ length: 300 }, (_, i) => act(`x${i}`)), { security: 1000, activity: 10 });
         const kept = await store.listEvents(1000);
         expect(kept.length).toBeLessThan(300);
         expect(kept.slice(0, 3).map((e) => e.data)).toEqual(['x299', 'x298', 'x297']);
+        // The security entry was not trimmed with the activity it sat among.
+        expect(kept.filter((e) => e.log === 'security').map((e) => e.data)).toEqual(['c']);
       });
 
-      it('keeps about the newest `cap` events', async () => {
+      it('keeps about the newest `cap` events of each log', async () => {
         const { store } = await setup();
-        for (let i = 0; i < 300; i++) await store.appendEvents([String(i)], 10);
-        const kept = await store.listEvents(1000);
-        expect(kept.length).toBeGreaterThanOrEqual(10);
-        expect(kept.length).toBeLessThan(300);
-        expect(kept.slice(0, 10).map((e) => e.data)).toEqual(Array.from({ length: 10 }, (_, i) => String(299 - i)));
+        for (let i = 0; i < 300; i++) await store.appendEvents([act(String(i)), sec(`s${i}`)], { security: 20, activity: 10 });
+        const activity = await store.listEvents(1000, undefined, 'activity');
+        expect(activity.length).toBeGreaterThanOrEqual(10);
+        expect(activity.length).toBeLessThan(300);
+        expect(activity.slice(0, 10).map((e) => e.data)).toEqual(Array.from({ length: 10 }, (_, i) => String(299 - i)));
+        const security = await store.listEvents(1000, undefined, 'security');
+        expect(security.length).toBeGreaterThanOrEqual(20);
+        expect(security.length).toBeLessThan(300);
+        expect(security.slice(0, 20).map((e) => e.data)).toEqual(Array.from({ length: 20 }, (_, i) => `s${299 - i}`));
+      });
+
+      it('keeps every security entry however much activity follows it', async () => {
+        const { store } = await setup();
+        const caps = { security: 100, activity: 100 };
+        await store.appendEvents([sec('failed-1'), act('sent'), sec('failed-2'), sec('blocked')], caps);
+        // Far past the activity cap, in batches as the audit writes them.
+        for (let b = 0; b < 30; b++) await store.appendEvents(Array.from({ length: 500 }, (_, i) => act(`noise-${b}-${i}`)), caps);
+        const security = await store.listEvents(1000, undefined, 'security');
+        expect(security.map((e) => e.data)).toEqual(['blocked', 'failed-2', 'failed-1']);
+        const all: string[] = [];
+        let before: string | undefined;
+        for (;;) {
+          const page = await store.listEvents(200, before);
+          if (page.length === 0) break;
+          all.push(...page.map((e) => e.data));
+          before = page[page.length - 1]?.id;
+        }
+        expect(all.length).toBeLessThan(1000);
+        expect(all.slice(-3)).toEqual(['blocked', 'failed-2', 'failed-1']);
+        expect(all).not.toContain('sent');
+      });
+
+      it('pages through both logs newest first, every entry once, from any entry`s id', async () => {
+        const { store } = await setup();
+        const written: EventEntry[] = [];
+        // Interleaved, in batches of varied size, as the audit writes them.
+        for (let b = 0; b < 12; b++) {
+          const batch = Array.from({ length: 1 + (b % 4) }, (_, i) => ((b * 7 + i) % 3 === 0 ? sec(`s${b}.${i}`) : act(`a${b}.${i}`)));
+          written.push(...batch);
+          await store.appendEvents(batch, CAPS);
+        }
+        const expected = written.map((e) => e.data).reverse();
+        for (const size of [1, 2, 3, 5, 7, 100]) {
+          const seen: StoredEvent[] = [];
+          let before: string | undefined;
+          for (;;) {
+            const page = await store.listEvents(size, before);
+            if (page.length === 0) break;
+            expect(page.length).toBeLessThanOrEqual(size);
+            seen.push(...page);
+            before = page[page.length - 1]?.id;
+          }
+          expect(seen.map((e) => e.data)).toEqual(expected);
+          expect(new Set(seen.map((e) => e.id)).size).toBe(expected.length);
+        }
+        // One log alone, paged with the ids of the merged listing.
+        const all = await store.listEvents(100);
+        const securityOnly = written.filter((e) => e.log === 'security').map((e) => e.data).reverse();
+        expect((await store.listEvents(100, undefined, 'security')).map((e) => e.data)).toEqual(securityOnly);
+        const cursor = all[4]?.id;
+        expect((await store.listEvents(100, cursor, 'security')).map((e) => e.data)).toEqual(
+          all.slice(5).filter((e) => e.log === 'security').map((e) => e.data),
+        );
+        expect((await store.listEvents(100, cursor, 'activity')).map((e) => e.data)).toEqual(
+          all.slice(5).filter((e) => e.log === 'activity').map((e) => e.data),
+        );
       });
     });
   });

@@ -13,15 +13,18 @@ describe('MemoryStore specifics', () => {
     jest.useRealTimers();
   });
 
-  it('keeps exactly the newest `cap` events', async () => {
+  it('keeps exactly the newest `cap` events of each log', async () => {
     const store = new MemoryStore({ sweepIntervalMs: 0 });
-    for (let i = 0; i < 3000; i++) await store.appendEvents([String(i)], 10);
-    const kept = await store.listEvents(100);
-    expect(kept.map((e) => e.data)).toEqual(Array.from({ length: 10 }, (_, i) => String(2999 - i)));
-    // Ids compare as strings in the order they were given.
-    const ids = kept.map((e) => e.id).reverse();
+    for (let i = 0; i < 3000; i++) await store.appendEvents([{ log: i % 2 ? 'security' : 'activity', data: String(i) }], { security: 5, activity: 10 });
+    const kept = await store.listEvents(100, undefined, 'activity');
+    expect(kept.map((e) => e.data)).toEqual(Array.from({ length: 10 }, (_, i) => String(2998 - 2 * i)));
+    expect((await store.listEvents(100, undefined, 'security')).map((e) => e.data)).toEqual(['2999', '2997', '2995', '2993', '2991']);
+    // Ids compare as strings in the order they were given, across both logs.
+    const all = await store.listEvents(100);
+    expect(all).toHaveLength(15);
+    const ids = all.map((e) => e.id).reverse();
     expect([...ids].sort()).toEqual(ids);
-    expect((await store.listEvents(100, kept[4]?.id)).map((e) => e.data)).toEqual(['2994', '2993', '2992', '2991', '2990']);
+    expect((await store.listEvents(100, kept[4]?.id, 'activity')).map((e) => e.data)).toEqual(['2988', '2986', '2984', '2982', '2980']);
   });
 
   it('sweeps expired entries on a timer so memory stays bounded', async () => {

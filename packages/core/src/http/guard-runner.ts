@@ -1,6 +1,6 @@
 import { defaultProtectimus, logGuardError, reportGuardError, unavailableResponse } from './adapter-kit';
 import type { GuardEngine } from './engine';
-import { DEFAULT_VERIFIED_FOR, handleGuard, OWN_PREFIX } from './guard';
+import { DEFAULT_MAX_REQUESTS_PER_MINUTE, DEFAULT_VERIFIED_FOR, handleGuard, OWN_PREFIX } from './guard';
 import { verifiedEntry } from './session-state';
 import type { Grant, GuardOptions, GuardRequest, GuardResponse } from './types';
 
@@ -20,6 +20,14 @@ export interface CommonGuardOptions {
    * once. Default `28800` (8 hours).
    */
   verifiedFor?: number;
+  /**
+   * Requests to this guard one session may make per minute while it is not verified (page loads
+   * that ask for a code, code and resend posts); more are answered 429 `rate_limited` with
+   * `Retry-After`, before anything reaches the store. Verified pages are never counted. The
+   * store also limits `prepare` per token (`otp.maxPreparesPerMinute`), across sessions.
+   * @default 30
+   */
+  maxRequestsPerMinute?: number;
   /**
    * Told of outages (Redis down: 503, SMTP refusing: 502) and of failures the protocol did not
    * expect (each answered 503 `unavailable`): a missing session, a session store or an environment
@@ -67,8 +75,10 @@ export function guardRunner<R>(options: CommonGuardOptions, binding: GuardBindin
   if (typeof resource !== 'string' || resource === '') throw new TypeError('protectimusMail: resource must be a non-empty string');
   const verifiedFor = options.verifiedFor ?? DEFAULT_VERIFIED_FOR;
   if (!(Number.isFinite(verifiedFor) && verifiedFor > 0)) throw new TypeError('protectimusMail: verifiedFor must be a positive number of seconds');
+  const maxRequestsPerMinute = options.maxRequestsPerMinute ?? DEFAULT_MAX_REQUESTS_PER_MINUTE;
+  if (!(Number.isInteger(maxRequestsPerMinute) && maxRequestsPerMinute > 0)) throw new TypeError('protectimusMail: maxRequestsPerMinute must be a positive whole number');
   const onError = options.onError ?? logGuardError;
-  const guardOptions: GuardOptions = { resource, verifiedFor, onError };
+  const guardOptions: GuardOptions = { resource, verifiedFor, maxRequestsPerMinute, onError };
 
   async function decide(r: R): Promise<GuardResponse> {
     const session = binding.session(r);

@@ -10,7 +10,7 @@ import { prefersHtml, prefersJson } from './negotiate';
 import { renderCodePage, renderRedirectPage } from './pages';
 import { htmlResponse, jsonResponse } from './responses';
 import { safeReturnTo } from './return-to';
-import { dropVerified, guardState, ownEntry, setEntry, verifiedEntry, type VerifiedEntry } from './session-state';
+import { countRequest, dropVerified, guardState, ownEntry, setEntry, verifiedEntry, type VerifiedEntry } from './session-state';
 import type { GuardRoute, Turn } from './turn';
 import type { Grant, GuardOptions, GuardRequest, GuardResponse } from './types';
 
@@ -19,6 +19,9 @@ export const OWN_PREFIX = '/_otp/';
 
 /** Seconds a verification lasts when the guard's options do not say: a working day. */
 export const DEFAULT_VERIFIED_FOR = 28800;
+
+/** Guard requests one session may make per minute when the guard's options do not say. */
+export const DEFAULT_MAX_REQUESTS_PER_MINUTE = 30;
 
 /** Longest PIN (12) plus code (8) is 20; anything past this is not a typing mistake. */
 const MAX_OTP_CHARS = 64;
@@ -194,12 +197,17 @@ export async function handleGuard(
   try {
     const verifiedFor = options.verifiedFor ?? DEFAULT_VERIFIED_FOR;
     if (!(Number.isFinite(verifiedFor) && verifiedFor > 0)) throw new Error('verifiedFor must be a positive number of seconds');
+    const maxRequests = options.maxRequestsPerMinute ?? DEFAULT_MAX_REQUESTS_PER_MINUTE;
+    if (!(Number.isInteger(maxRequests) && maxRequests > 0)) throw new Error('maxRequestsPerMinute must be a positive whole number');
     const login = req.login || null;
     if (login === null) return failureResponse(turn, { status: 401, error: 'unauthenticated' });
 
+    if (route === 'page' && (await stillVerified(turn, login))) return NEXT;
+    // Everything past here may cost the store a write: a flood from one session stops here first.
+    const wait = countRequest(req.session, engine.clock.now(), maxRequests);
+    if (wait > 0) return failureResponse(turn, { status: 429, error: 'rate_limited', retryAfter: wait });
     if (route === 'verify') return await verify(turn, login, verifiedFor);
     if (route === 'resend') return await resend(turn, login);
-    if (await stillVerified(turn, login)) return NEXT;
     return await askForCode(turn, login);
   } catch (err) {
     if (isOutage(err)) report(options.onError, err);

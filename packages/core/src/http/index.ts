@@ -1,4 +1,4 @@
-export { handleGuard, DEFAULT_VERIFIED_FOR } from './guard';
+export { handleGuard, DEFAULT_VERIFIED_FOR, DEFAULT_MAX_REQUESTS_PER_MINUTE } from './guard';
 export type { GuardEngine } from './engine';
 export type { GuardRequest, GuardResponse, GuardHeaders, GuardOptions, Grant } from './types';
 export { applyGrant, SESSION_KEY } from './session-state';

@@ -97,3 +97,31 @@ export function applyGrant(session: Record<string, unknown>, grant: Grant): void
   delete state.notice[grant.resource];
   delete state.csrf;
 }
+
+/** The guard requests of one session in its current minute (`session.protectimus.requests`). */
+interface RequestCount {
+  /** Epoch ms the window opened. */
+  since: number;
+  count: number;
+}
+
+/** Length of the window `countRequest` counts in. */
+export const REQUEST_WINDOW_MS = 60_000;
+
+/**
+ * Counts one guard request that may cost the store something (a page load that is not verified,
+ * a code or resend post) in the session's current minute. Returns 0 when it may go on, else the
+ * whole seconds until the window ends. Needs no I/O: the count lives in the session. Past the
+ * limit the count stops growing, so a refused flood does not rewrite the session each time.
+ */
+export function countRequest(session: Record<string, unknown>, now: number, limit: number): number {
+  const state = guardState(session) as GuardState & { requests?: unknown };
+  const raw = state.requests;
+  let window: RequestCount = { since: now, count: 0 };
+  if (isRecord(raw) && typeof raw.since === 'number' && typeof raw.count === 'number' && raw.since <= now && now - raw.since < REQUEST_WINDOW_MS) {
+    window = { since: raw.since, count: raw.count };
+  }
+  if (window.count >= limit) return Math.max(1, Math.ceil((window.since + REQUEST_WINDOW_MS - now) / 1000));
+  state.requests = { since: window.since, count: window.count + 1 };
+  return 0;
+}

@@ -56,6 +56,12 @@ export interface GuardOptions {
   /** Seconds a verification lasts in the session; default 28800 (8 hours). */
   verifiedFor?: number;
   /**
+   * Guard requests one session may make per minute while not verified (page loads that ask for
+   * a code, code and resend posts); more are answered 429 `rate_limited` with `Retry-After`.
+   * @default 30
+   */
+  maxRequestsPerMinute?: number;
+  /**
    * Told of outages (`STORE_UNAVAILABLE`, `DELIVERY_FAILED`) and of errors the protocol did not
    * expect (answered 503 `unavailable`), so the adapter can log them; refusals like a wrong code
    * are answers, not errors, and are not reported.

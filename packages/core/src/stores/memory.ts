@@ -1,11 +1,14 @@
 import { timingSafeEqual } from 'node:crypto';
+import type { EventLog } from '../events';
 import type { Block } from '../model';
 import { dirKey } from './keys';
-import { checkHash, SEND_WINDOW_MS, TTL_GRACE_MS } from './lua/common';
+import { CALL_WINDOW_MS, checkHash, SEND_WINDOW_MS, TTL_GRACE_MS } from './lua/common';
 import type {
   DirOp,
   DirRange,
   DirRead,
+  EventCaps,
+  EventEntry,
   ReserveArgs,
   ReserveResult,
   Resolved,
@@ -61,6 +64,8 @@ interface TokenState {
   blk: StoredBlock | null;
   /** Open challenges by resource id. */
   ch: Map<string, Challenge>;
+  /** `reserve` calls in the current window (the Redis `calls` key). */
+  calls: { start: number; count: number; dropAt: DropAt } | null;
 }
 
 /** `resolve` answers kept at most; past it they are all dropped (a sweep costs less than an LRU). */
@@ -81,9 +86,8 @@ export class MemoryStore implements Store {
   private readonly tokens = new Map<string, TokenState>();
   /** `resolve` answers by resource and login, dropped on every directory change. */
   private readonly answers = new Map<string, Resolved>();
-  private events: StoredEvent[] = [];
-  /** Index in `events` of the oldest kept entry; the head is cut off in batches. */
-  private eventsStart = 0;
+  private readonly logs: Record<EventLog, CappedLog> = { security: new CappedLog(), activity: new CappedLog() };
+  /** Shared by both logs, so one id orders them both. */
   private eventSeq = 0;
   private timer: NodeJS.Timeout | null = null;
 
@@ -189,6 +193,15 @@ export class MemoryStore implements Store {
   async reserve(a: ReserveArgs): Promise<ReserveResult> {
     if (a.guess) checkHash(a.guess.codeHash);
     const t = this.state(a.tokenId);
+    if (a.maxPerMinute !== undefined) {
+      // As the reserve script: a fixed window from the first call, on the caller's clock.
+      let calls = t.calls && t.calls.dropAt > Date.now() && t.calls.start + CALL_WINDOW_MS > a.now ? t.calls : null;
+      calls ??= { start: a.now, count: 0, dropAt: 0 };
+      if (calls.count >= Math.max(0, Math.floor(a.maxPerMinute))) {
+        return { status: 'throttled', retryAfterMs: Math.min(calls.start + CALL_WINDOW_MS - a.now, CALL_WINDOW_MS) };
+      }
+      t.calls = { start: calls.start, count: calls.count + 1, dropAt: Date.now() + CALL_WINDOW_MS + TTL_GRACE_MS };
+    }
     const block = this.liveBlock(t, a.now);
     if (block) return { status: 'blocked', block };
 
@@ -333,41 +346,36 @@ export class MemoryStore implements Store {
     this.tokens.delete(tokenId);
   }
 
-  async appendEvents(data: readonly string[], cap: number): Promise<void> {
-    for (const d of data) {
+  async appendEvents(entries: readonly EventEntry[], caps: EventCaps): Promise<void> {
+    for (const e of entries) {
       this.eventSeq += 1;
-      this.events.push({ id: String(this.eventSeq).padStart(EVENT_ID_WIDTH, '0'), data: d });
+      this.logs[e.log].push({ id: String(this.eventSeq).padStart(EVENT_ID_WIDTH, '0'), log: e.log, data: e.data });
     }
-    const keep = Math.max(1, Math.floor(cap));
-    if (this.events.length - this.eventsStart > keep) this.eventsStart = this.events.length - keep;
-    // Cut the dead head off now and then rather than shifting on every append.
-    if (this.eventsStart > 1024 && this.eventsStart * 2 > this.events.length) {
-      this.events = this.events.slice(this.eventsStart);
-      this.eventsStart = 0;
-    }
+    this.logs.security.trim(caps.security);
+    this.logs.activity.trim(caps.activity);
   }
 
-  async listEvents(limit: number, before?: string): Promise<StoredEvent[]> {
+  async listEvents(limit: number, before?: string, log?: EventLog): Promise<StoredEvent[]> {
     const n = Math.floor(limit);
     if (n <= 0) return [];
-    let end = this.events.length;
-    if (before !== undefined) {
-      if (!/^\d+$/.test(before)) return [];
-      const key = Number(before);
-      // Ids are increasing, so the first id >= `before` marks where the page ends.
-      let lo = this.eventsStart;
-      let hi = this.events.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (Number(this.events[mid]?.id ?? 0) < key) lo = mid + 1;
-        else hi = mid;
-      }
-      end = lo;
-    }
+    if (before !== undefined && !/^\d+$/.test(before)) return [];
+    const key = before === undefined ? Infinity : Number(before);
+    const sec = log === 'activity' ? [] : this.logs.security.before(key, n);
+    const act = log === 'security' ? [] : this.logs.activity.before(key, n);
+    // Both are newest first: merge them, taking the higher id each time.
     const out: StoredEvent[] = [];
-    for (let i = end - 1; i >= this.eventsStart && out.length < n; i--) {
-      const e = this.events[i];
-      if (e) out.push({ id: e.id, data: e.data });
+    let i = 0;
+    let j = 0;
+    while (out.length < n && (i < sec.length || j < act.length)) {
+      const x = sec[i];
+      const y = act[j];
+      if (x !== undefined && (y === undefined || x.id > y.id)) {
+        out.push(x);
+        i++;
+      } else if (y !== undefined) {
+        out.push(y);
+        j++;
+      }
     }
     return out;
   }
@@ -384,7 +392,8 @@ export class MemoryStore implements Store {
       for (const [r, c] of t.ch) if (c.dropAt <= wall) t.ch.delete(r);
       if (t.blk && t.blk.dropAt <= wall) t.blk = null;
       if (t.sends.length > 0 && t.sendsDropAt <= wall) t.sends = [];
-      if (t.ctr === 0 && t.fails.size === 0 && !t.blk && t.ch.size === 0 && t.sends.length === 0) {
+      if (t.calls && t.calls.dropAt <= wall) t.calls = null;
+      if (t.ctr === 0 && t.fails.size === 0 && !t.blk && t.ch.size === 0 && t.sends.length === 0 && !t.calls) {
         this.tokens.delete(id);
       }
     }
@@ -393,7 +402,7 @@ export class MemoryStore implements Store {
   private state(tokenId: string): TokenState {
     let t = this.tokens.get(tokenId);
     if (!t) {
-      t = { ctr: 0, sends: [], sendsDropAt: 0, fails: new Map(), blk: null, ch: new Map() };
+      t = { ctr: 0, sends: [], sendsDropAt: 0, fails: new Map(), blk: null, ch: new Map(), calls: null };
       this.tokens.set(tokenId, t);
     }
     return t;
@@ -423,6 +432,45 @@ export class MemoryStore implements Store {
       return null;
     }
     return { reason: b.reason, until: b.until };
+  }
+}
+
+/** One capped audit log: entries oldest first, the dead head cut off in batches. */
+class CappedLog {
+  private entries: StoredEvent[] = [];
+  /** Index of the oldest kept entry. */
+  private start = 0;
+
+  push(entry: StoredEvent): void {
+    this.entries.push(entry);
+  }
+
+  trim(cap: number): void {
+    const keep = Math.max(1, Math.floor(cap));
+    if (this.entries.length - this.start > keep) this.start = this.entries.length - keep;
+    // Cut the dead head off now and then rather than shifting on every append.
+    if (this.start > 1024 && this.start * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.start);
+      this.start = 0;
+    }
+  }
+
+  /** Up to `n` entries with ids below `key`, newest first. */
+  before(key: number, n: number): StoredEvent[] {
+    // Ids are increasing, so the first id >= `key` marks where the page ends.
+    let lo = this.start;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (Number(this.entries[mid]?.id ?? 0) < key) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: StoredEvent[] = [];
+    for (let i = lo - 1; i >= this.start && out.length < n; i--) {
+      const e = this.entries[i];
+      if (e) out.push({ id: e.id, log: e.log, data: e.data });
+    }
+    return out;
   }
 }
 

@@ -1,14 +1,16 @@
 import { Cluster, Redis } from 'ioredis';
+import type { EventLog } from '../events';
 import type { Block, BlockReason } from '../model';
 import { DirectoryCache, type DirectoryCacheOptions } from './directory-cache';
 import { dirKey } from './keys';
 import { WriteBatch } from './write-batch';
 import { APPEND_EVENTS_LUA } from './lua/append-events';
-import { checkHash, SEND_WINDOW_MS, TTL_GRACE_MS } from './lua/common';
+import { CALL_WINDOW_MS, checkHash, SEND_WINDOW_MS, TTL_GRACE_MS } from './lua/common';
 import { DIR_COMMIT_LUA } from './lua/dir-commit';
 import { DIR_RANGE_LUA } from './lua/dir-range';
 import { DISCARD_LUA } from './lua/discard';
 import { FILL_LUA } from './lua/fill';
+import { LIST_EVENTS_LUA } from './lua/list-events';
 import { RESERVE_LUA } from './lua/reserve';
 import { RESOLVE_LUA } from './lua/resolve';
 import { VERIFY_LUA } from './lua/verify';
@@ -16,6 +18,8 @@ import type {
   DirOp,
   DirRange,
   DirRead,
+  EventCaps,
+  EventEntry,
   ReserveArgs,
   ReserveResult,
   Resolved,
@@ -66,6 +70,7 @@ const SCRIPTS = {
   protectimusMailDiscard: DISCARD_LUA,
   protectimusMailVerify: VERIFY_LUA,
   protectimusMailAppendEvents: APPEND_EVENTS_LUA,
+  protectimusMailListEvents: LIST_EVENTS_LUA,
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -96,8 +101,9 @@ function resolveKeyHeads(): string[] {
 /**
  * The production store: Redis 6.2+ (standalone or Cluster) through ioredis 5. Every per-token
  * operation is one Lua script over keys of one hash slot (`{t:<tokenId>}`); the directory lives
- * under the `{d}` tag and the audit log is the stream `{ev}:log`. Times come from the caller;
- * Redis TTLs only clean up.
+ * under the `{d}` tag and the audit logs are the streams `{ev}:sec` (security) and `{ev}:log`
+ * (activity), under one tag so one script writes both. Times come from the caller; Redis TTLs
+ * only clean up.
  */
 export class RedisStore implements Store {
   private readonly client: Redis | Cluster;
@@ -171,8 +177,9 @@ export class RedisStore implements Store {
     return `${this.prefix}{t:${tokenId}}:${suffix}`;
   }
 
-  private eventsKey(): string {
-    return `${this.prefix}{ev}:log`;
+  /** The two audit streams, security then activity (the activity one kept its old name). */
+  private eventsKeys(): [string, string] {
+    return [`${this.prefix}{ev}:sec`, `${this.prefix}{ev}:log`];
   }
 
   async dirGet(keys: readonly string[]): Promise<DirRead> {
@@ -265,6 +272,7 @@ export class RedisStore implements Store {
         this.tokenKey(a.tokenId, 'ctr'),
         this.tokenKey(a.tokenId, 'sends'),
         this.tokenKey(a.tokenId, `prev:${a.resourceId}`),
+        this.tokenKey(a.tokenId, 'calls'),
       ],
       [
         a.now,
@@ -279,10 +287,15 @@ export class RedisStore implements Store {
         SEND_WINDOW_MS,
         a.guess ? String(a.guess.counter) : '',
         a.guess?.codeHash ?? '',
+        a.maxPerMinute === undefined ? '' : Math.max(0, Math.floor(a.maxPerMinute)),
+        CALL_WINDOW_MS,
+        CALL_WINDOW_MS + TTL_GRACE_MS,
         a.minCounter,
       ],
     )) as [string, ...(string | number)[]];
     switch (reply[0]) {
+      case 'throttled':
+        return { status: 'throttled', retryAfterMs: Number(reply[1]) };
       case 'blocked':
         return { status: 'blocked', block: parseBlock(String(reply[1])) };
       case 'open':
@@ -378,21 +391,32 @@ export class RedisStore implements Store {
   async purgeToken(tokenId: string, resourceIds: readonly string[]): Promise<void> {
     await this.client.del(
       ...resourceIds.flatMap((r) => [this.tokenKey(tokenId, `ch:${r}`), this.tokenKey(tokenId, `prev:${r}`)]),
-      ...['ctr', 'sends', 'fails', 'blk'].map((s) => this.tokenKey(tokenId, s)),
+      ...['ctr', 'sends', 'fails', 'blk', 'calls'].map((s) => this.tokenKey(tokenId, s)),
     );
   }
 
-  async appendEvents(data: readonly string[], cap: number): Promise<void> {
-    if (data.length === 0) return;
-    await this.run('protectimusMailAppendEvents', [this.eventsKey()], [Math.max(1, Math.floor(cap)), ...data]);
+  async appendEvents(entries: readonly EventEntry[], caps: EventCaps): Promise<void> {
+    if (entries.length === 0) return;
+    const args: (string | number)[] = [Math.max(1, Math.floor(caps.security)), Math.max(1, Math.floor(caps.activity))];
+    for (const e of entries) args.push(e.log === 'security' ? 's' : 'a', e.data);
+    await this.run('protectimusMailAppendEvents', this.eventsKeys(), args);
   }
 
-  async listEvents(limit: number, before?: string): Promise<StoredEvent[]> {
+  async listEvents(limit: number, before?: string, log?: EventLog): Promise<StoredEvent[]> {
     const n = Math.floor(limit);
     if (n <= 0) return [];
     if (before !== undefined && !STREAM_ID.test(before)) return [];
-    const rows = await this.client.xrevrange(this.eventsKey(), before === undefined ? '+' : `(${before}`, '-', 'COUNT', n);
-    return rows.map(([id, fields]) => ({ id, data: fieldValue(fields, 'd') }));
+    const which = log === undefined ? '' : log === 'security' ? 's' : 'a';
+    const [security, activity] = (await this.run('protectimusMailListEvents', this.eventsKeys(), [
+      before === undefined ? '+' : `(${before}`,
+      n,
+      which,
+    ])) as [StreamRow[], StreamRow[]];
+    return mergeNewestFirst(
+      security.map(([id, fields]) => ({ id, log: 'security' as const, data: fieldValue(fields, 'd') })),
+      activity.map(([id, fields]) => ({ id, log: 'activity' as const, data: fieldValue(fields, 'd') })),
+      n,
+    );
   }
 
   async close(): Promise<void> {
@@ -418,6 +442,35 @@ export class RedisStore implements Store {
     }
     await ended;
   }
+}
+
+/** A stream entry as XREVRANGE replies it: id, then field names and values. */
+type StreamRow = [string, string[]];
+
+/** Stream ids compared as the pairs of numbers they are (`ms-seq`). */
+function compareStreamIds(a: string, b: string): number {
+  const [am = 0, as = 0] = a.split('-').map(Number);
+  const [bm = 0, bs = 0] = b.split('-').map(Number);
+  return am - bm || as - bs;
+}
+
+/** The newest `n` of two newest-first lists of entries. */
+function mergeNewestFirst(a: StoredEvent[], b: StoredEvent[], n: number): StoredEvent[] {
+  const out: StoredEvent[] = [];
+  let i = 0;
+  let j = 0;
+  while (out.length < n && (i < a.length || j < b.length)) {
+    const x = a[i];
+    const y = b[j];
+    if (x !== undefined && (y === undefined || compareStreamIds(x.id, y.id) > 0)) {
+      out.push(x);
+      i++;
+    } else if (y !== undefined) {
+      out.push(y);
+      j++;
+    }
+  }
+  return out;
 }
 
 function fieldValue(fields: string[], name: string): string {

@@ -1,3 +1,4 @@
+import type { EventLog } from '../events';
 import type { Block } from '../model';
 
 /** One write in a directory commit. `zadd`/`zrem` edit an ordered list of `dirList`. */
@@ -55,6 +56,11 @@ export interface ReserveArgs {
    * unfilled, as without this.
    */
   guess?: { counter: number; codeHash: string };
+  /**
+   * Calls per token per minute (whatever their outcome, blocked ones included); past it the
+   * call is `throttled` before anything else is read or written. Absent: no limit.
+   */
+  maxPerMinute?: number;
 }
 
 export type ReserveResult =
@@ -62,6 +68,8 @@ export type ReserveResult =
   /** An open challenge exists and `resend` was false: nothing is sent. */
   | { status: 'open'; expiresAt: number; lastSentAt: number; attemptsLeft: number }
   | { status: 'rate_limited'; retryAfterMs: number }
+  /** Over `maxPerMinute`: nothing was done. */
+  | { status: 'throttled'; retryAfterMs: number }
   /**
    * A new challenge is held for `counter`; fill it with the code's hash (unless `filled`: the
    * guess was right), or discard it.
@@ -97,9 +105,22 @@ export type VerifyResult =
   /** `lockedNow`: this very attempt caused the block. */
   | { status: 'blocked'; block: Block; lockedNow: boolean };
 
-/** An audit entry as stored, with the id the store gave it (newest ids sort last). */
+/** An audit entry to append, and the log it goes to. */
+export interface EventEntry {
+  log: EventLog;
+  data: string;
+}
+
+/** How many entries each log keeps. */
+export type EventCaps = Readonly<Record<EventLog, number>>;
+
+/**
+ * An audit entry as stored, with the id the store gave it. Ids are unique across both logs and
+ * increase in the order entries were appended, so one id orders and pages both logs at once.
+ */
 export interface StoredEvent {
   id: string;
+  log: EventLog;
   data: string;
 }
 
@@ -158,10 +179,17 @@ export interface Store {
   /** Removes all per-token state, for a deleted token. */
   purgeToken(tokenId: string, resourceIds: readonly string[]): Promise<void>;
 
-  /** Appends audit entries, in order; the log keeps only the newest `cap` (approximately, on Redis). */
-  appendEvents(data: readonly string[], cap: number): Promise<void>;
-  /** Audit entries newest first, starting before the entry with id `before` when given. */
-  listEvents(limit: number, before?: string): Promise<StoredEvent[]>;
+  /**
+   * Appends audit entries, in order, each to its log; each log keeps only its newest `caps[log]`
+   * (at least that many on Redis, whose trimming is approximate), so neither can push the other's
+   * entries out.
+   */
+  appendEvents(entries: readonly EventEntry[], caps: EventCaps): Promise<void>;
+  /**
+   * Up to `limit` audit entries of both logs (or only of `log`), merged newest first, starting
+   * before the entry with id `before` when given (an id from either log).
+   */
+  listEvents(limit: number, before?: string, log?: EventLog): Promise<StoredEvent[]>;
 
   /** Releases timers and connections the store owns (not a client that was passed in). */
   close(): Promise<void>;

@@ -15,6 +15,9 @@ export const TTL_GRACE_MS = 30_000;
 /** Sends are capped per rolling hour. */
 export const SEND_WINDOW_MS = 3_600_000;
 
+/** `reserve` calls are counted per token in fixed windows of this length (`maxPerMinute`). */
+export const CALL_WINDOW_MS = 60_000;
+
 /**
  * Lua helpers prepended to the per-token scripts.
  * - `split`: fields of a `|`-separated record, empty fields kept (a reserved challenge has an

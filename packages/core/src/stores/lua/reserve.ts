@@ -4,14 +4,20 @@ import { LUA_HELPERS } from './common';
  * `reserve`: block check, reuse of an open challenge, send-rate limits and the new challenge, as
  * one atomic step so two concurrent prepares cannot both send.
  *
- * KEYS: blk, ch, ctr, sends, prev.
+ * KEYS: blk, ch, ctr, sends, prev, calls.
  * ARGV: now, resend ('1'|'0'), maxSendsPerHour, cooldownMs, windowStart (sends at or before it
  * no longer count), maxAttempts, expiresAt, challenge PX, sends PX, window length, guessed
- * counter ('' for none), the code hash for it, the least counter to take.
+ * counter ('' for none), the code hash for it, calls allowed per call window ('' for no limit),
+ * call window length, calls PX, the least counter to take.
  *
- * Replies: {'blocked', block} | {'open', expiresAt, sentAt, attemptsLeft} |
- * {'rate_limited', retryAfterMs} | {'reserved', counter, filled 1|0}. The challenge is filled
- * with the given hash only if its counter is the guessed one.
+ * Replies: {'throttled', retryAfterMs} | {'blocked', block} | {'open', expiresAt, sentAt,
+ * attemptsLeft} | {'rate_limited', retryAfterMs} | {'reserved', counter, filled 1|0}. The
+ * challenge is filled with the given hash only if its counter is the guessed one.
+ *
+ * `calls` (`start|count`) counts this token's calls in a fixed window that opens at the first
+ * one; the call past the limit is answered `throttled` before anything else is read or written,
+ * so a flood of page loads costs one read each and writes nothing. Windows follow the caller's
+ * clock, like every other decision; the key's TTL only cleans up.
  *
  * A resend that replaces a live, filled challenge keeps it aside under `prev` (renamed, so with
  * its remaining TTL) for `discard` to put back if the new code's mail fails. Replacing a
@@ -21,6 +27,24 @@ import { LUA_HELPERS } from './common';
 export const RESERVE_LUA = `${LUA_HELPERS}
 local now = tonumber(ARGV[1])
 local resend = ARGV[2] == '1'
+
+if ARGV[13] ~= '' then
+  local window = tonumber(ARGV[14])
+  local start, count = ARGV[1], 0
+  local calls = redis.call('GET', KEYS[6])
+  if calls then
+    local c = split(calls)
+    local s = tonumber(c[1])
+    -- A window that started "later" than now (another process's clock runs ahead) still counts.
+    if s + window > now then
+      start, count = c[1], tonumber(c[2])
+    end
+  end
+  if count >= tonumber(ARGV[13]) then
+    return {'throttled', math.min(tonumber(start) + window - now, window)}
+  end
+  redis.call('SET', KEYS[6], start .. '|' .. (count + 1), 'PX', ARGV[15])
+end
 
 local blk = live_block(KEYS[1], now)
 if blk then return {'blocked', blk} end
@@ -67,7 +91,7 @@ end
 -- max(stored + 1, least): a counter key restored from an older copy cannot repeat a code. The
 -- counter passes 2^31, so it is written with %.0f (tostring would give '1.7e+15').
 local counter = (tonumber(redis.call('GET', KEYS[3])) or 0) + 1
-local least = tonumber(ARGV[13]) or 0
+local least = tonumber(ARGV[16]) or 0
 if least > counter then counter = least end
 counter = string.format('%.0f', counter)
 redis.call('SET', KEYS[3], counter)
