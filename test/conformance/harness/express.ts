@@ -6,8 +6,12 @@ import { protectimusMail, type ProtectimusMailOptions } from '../../../packages/
 import { pageBody, PASSWORD, type Adapter, type AppOptions, type GuardSetup, type Mount, type Parsers } from './adapter';
 import { setCookies } from './http';
 
-/** Mounts beyond the shared ones: a Router at `/admin`, and a guard at `/billing` in a Router at `/app`. */
-export type ExpressMount = Mount | 'router' | 'nested-router';
+/**
+ * Mounts beyond the shared ones: a Router at `/admin`, a guard at `/billing` in a Router at
+ * `/app`, and `area`: the guard app-wide with `area: '/billing'`, the pages in a Router at
+ * `/billing` of their own.
+ */
+export type ExpressMount = Mount | 'router' | 'nested-router' | 'area';
 /** Parsers beyond the shared ones: a middleware that sets `req.body = {}` without reading the body. */
 export type ExpressParsers = Parsers | 'empty-object';
 
@@ -26,7 +30,7 @@ export interface ExpressAppOptions {
 
 /** Where the protected pages live for a mount. */
 export function expressBase(mount: ExpressMount): string {
-  return { billing: '/billing', root: '', router: '/admin', 'nested-router': '/app/billing' }[mount];
+  return { billing: '/billing', root: '', router: '/admin', 'nested-router': '/app/billing', area: '/billing' }[mount];
 }
 
 function parsersFor(kind: ExpressParsers): RequestHandler[] {
@@ -79,7 +83,7 @@ export function expressApp(options: ExpressAppOptions = {}): Express {
   });
   app.get('/me', (req, res) => void res.json({ user: loginOf(req) }));
 
-  const guard = protectimusMail(options.guard);
+  const guard = protectimusMail(mount === 'area' && options.guard?.area === undefined ? { ...options.guard, area: '/billing' } : options.guard);
   const pages = express.Router();
   pages.get('/invoices', (req, res) => void res.json(pageBody(req.originalUrl, loginOf(req))));
   pages.get('/fails', () => {
@@ -89,6 +93,9 @@ export function expressApp(options: ExpressAppOptions = {}): Express {
     app.use('/billing', guard, pages);
   } else if (mount === 'root') {
     app.use(guard, pages);
+  } else if (mount === 'area') {
+    app.use(guard);
+    app.use('/billing', pages);
   } else if (mount === 'router') {
     app.use('/admin', express.Router().use(guard, pages));
   } else {
