@@ -97,7 +97,7 @@ interface GuardMount {
 
 // Every mount a README or a TSDoc example shows, on its adapter (see the harness for each app).
 const GUARD_MOUNTS: GuardMount[] = [
-  ...(['billing', 'root', 'router', 'nested-router', 'area'] as ExpressMount[]).map((mount) => ({
+  ...(['billing', 'root', 'router', 'nested-router', 'strict', 'area'] as ExpressMount[]).map((mount) => ({
     adapter: expressAdapter,
     mount,
     base: expressBase(mount),

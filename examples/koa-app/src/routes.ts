@@ -1,6 +1,7 @@
 import Router from '@koa/router';
-import { pathArea, type Protectimus } from '@protectimus-mail/core';
+import type { Protectimus } from '@protectimus-mail/core';
 import { ACCOUNT_PAGES, ADMIN_PATH, errorPage, inboxPage, isMember, renderAccountPage, type DevInbox } from '@protectimus-mail/example-shared';
+import { pathArea } from '@protectimus-mail/koa';
 import type { Middleware, Next } from 'koa';
 import { currentUser, pageContext, sendPage } from './page-context';
 

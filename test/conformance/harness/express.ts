@@ -8,10 +8,12 @@ import { setCookies } from './http';
 
 /**
  * Mounts beyond the shared ones: a Router at `/admin`, a guard at `/billing` in a Router at
- * `/app`, and `area`: the guard app-wide with `area: '/billing'`, the pages in a Router at
- * `/billing` of their own.
+ * `/app`, `strict`: `app.use('/billing', guard, pages)` in an app with case-sensitive and strict
+ * routing and pages in a Router as strict, and `area`: the guard app-wide with
+ * `area: '/billing'` in an app with case-sensitive routing, the pages in a Router of their own
+ * with Express's defaults (the two disagree on case, which the guard must not depend on).
  */
-export type ExpressMount = Mount | 'router' | 'nested-router' | 'area';
+export type ExpressMount = Mount | 'router' | 'nested-router' | 'strict' | 'area';
 /** Parsers beyond the shared ones: a middleware that sets `req.body = {}` without reading the body. */
 export type ExpressParsers = Parsers | 'empty-object';
 
@@ -30,7 +32,7 @@ export interface ExpressAppOptions {
 
 /** Where the protected pages live for a mount. */
 export function expressBase(mount: ExpressMount): string {
-  return { billing: '/billing', root: '', router: '/admin', 'nested-router': '/app/billing', area: '/billing' }[mount];
+  return { billing: '/billing', root: '', router: '/admin', 'nested-router': '/app/billing', strict: '/billing', area: '/billing' }[mount];
 }
 
 function parsersFor(kind: ExpressParsers): RequestHandler[] {
@@ -84,18 +86,20 @@ export function expressApp(options: ExpressAppOptions = {}): Express {
   app.get('/me', (req, res) => void res.json({ user: loginOf(req) }));
 
   const guard = protectimusMail(mount === 'area' && options.guard?.area === undefined ? { ...options.guard, area: '/billing' } : options.guard);
-  const pages = express.Router();
+  if (mount === 'strict' || mount === 'area') app.set('case sensitive routing', true);
+  if (mount === 'strict') app.set('strict routing', true);
+  const pages = express.Router(mount === 'strict' ? { caseSensitive: true, strict: true } : {});
   pages.get('/invoices', (req, res) => void res.json(pageBody(req.originalUrl, loginOf(req))));
   pages.get('/fails', () => {
     throw new Error('the app failed');
   });
-  if (mount === 'billing') {
+  if (mount === 'billing' || mount === 'strict') {
     app.use('/billing', guard, pages);
   } else if (mount === 'root') {
     app.use(guard, pages);
   } else if (mount === 'area') {
     app.use(guard);
-    app.use('/billing', pages);
+    app.use(express.Router().use('/billing', pages));
   } else if (mount === 'router') {
     app.use('/admin', express.Router().use(guard, pages));
   } else {
