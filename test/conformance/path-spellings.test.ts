@@ -224,7 +224,7 @@ describe.each(ADMIN_MOUNTS)('$adapter.name admin router, mounted by $mount', ({ 
     const errors: unknown[] = [];
     const server = await listen(adapter.makeApp(env.pm, { ...options, onError: (e) => errors.push(e) }));
     try {
-      const memberCookie = setCookies((await agentOf(server.url).post('/sign-in/member').expect(200)) as never).join('; ');
+      const memberCookie = setCookies(await agentOf(server.url).post('/sign-in/member').expect(200)).join('; ');
       const wrong: string[] = [];
       for (const [attack, target] of ADMIN_TARGETS) {
         for (const method of ['GET', 'HEAD']) {
@@ -241,7 +241,7 @@ describe.each(ADMIN_MOUNTS)('$adapter.name admin router, mounted by $mount', ({ 
       expect(errors).toEqual([]);
 
       // Control: the admin gets the API at its canonical address.
-      const admin = { ...JSON_ACCEPT, Cookie: setCookies((await agentOf(server.url).post('/sign-in/admin').expect(200)) as never).join('; ') };
+      const admin = { ...JSON_ACCEPT, Cookie: setCookies(await agentOf(server.url).post('/sign-in/admin').expect(200)).join('; ') };
       expect((await rawRequest(server.port, 'GET', '/admin/api/tokens', admin)).status).toBe(200);
       // A router that matches in any case hands the admin router other spellings of its mount,
       // which a second factor mounted in front at the exact prefix would not have seen: 404.
