@@ -183,6 +183,19 @@ describe.each([expressAdapter, koaAdapter])('$name: the area option, the guard a
     await agent.get('/billing/statement').expect(404);
   });
 
+  it('guards a request that a middleware before it rewrote into the area, as a page', async () => {
+    const user = await freshUser(env.pm);
+    // A legacy-path rewrite in front of the guard: /old/... is served as /billing/... by the routers.
+    const rewrite = (url: string): string => url.replace(/^\/old\//, '/billing/');
+    const app = adapter.makeApp({ guard: { protectimus: env.pm, resource: user.resourceName, area: '/billing' }, mount: 'area', rewrite });
+    const agent = agentOf(app);
+    await signIn(agent, user.login);
+    const asked = await agent.get('/old/invoices').expect(401);
+    expect(asked.body).toMatchObject({ error: 'otp_required', verifyUrl: '/billing/_otp/verify' });
+    await agent.post('/billing/_otp/verify').send({ otp: await nextCode(env.world, user.email) }).expect(200);
+    expect((await agent.get('/old/invoices').expect(200)).body).toEqual(pageBody('/old/invoices', user.login));
+  });
+
   it('refuses an area that is not a plain path when the guard is made', () => {
     for (const area of ['billing', '/orgs/:org', '/a/../b', '/a%2Fb']) {
       expect(() => adapter.makeApp({ guard: { protectimus: env.pm, area }, mount: 'root' })).toThrow(/area must be/);

@@ -31,6 +31,7 @@ export function protectimusMail(options: ProtectimusMailOptions = {}): RequestHa
     session: sessionOf,
     login: options.user ?? defaultLogin,
     url: (req) => req.originalUrl,
+    routedUrl: (req) => req.baseUrl + req.url,
     request: guardRequestOf,
     grant: (req, _session, grant) => grantInNewSession(req, grant),
   });

@@ -48,6 +48,7 @@ export function protectimusMail(options: ProtectimusMailOptions = {}): Middlewar
     session: sessionOf,
     login: loginOf,
     url: (ctx) => ctx.originalUrl,
+    routedUrl: (ctx) => ctx.url,
     request: (ctx, session, login, where) => guardRequestOf(ctx, where ?? locate(ctx, options.mountPath), session, login),
     grant: (ctx, session, grant) => grantInNewSession(ctx, session, grant),
   });

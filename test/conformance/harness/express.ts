@@ -28,6 +28,8 @@ export interface ExpressAppOptions {
   sessionStore?: session.Store;
   /** `trust proxy` for the loopback proxy. */
   trustProxy?: boolean;
+  /** Rewrites `req.url` before anything else runs. */
+  rewrite?: (url: string) => string;
 }
 
 /** Where the protected pages live for a mount. */
@@ -72,6 +74,8 @@ export function expressApp(options: ExpressAppOptions = {}): Express {
   const mount = options.mount ?? 'billing';
   const app = express();
   if (options.trustProxy) app.set('trust proxy', 'loopback');
+  const { rewrite } = options;
+  if (rewrite) app.use((req, _res, next) => ((req.url = rewrite(req.url)), next()));
   if (options.session !== false) {
     app.use(session({ secret: 'test-session-secret', resave: false, saveUninitialized: false, ...(options.sessionStore ? { store: options.sessionStore } : {}) }));
     app.use(firstFactor.initialize(), firstFactor.session());

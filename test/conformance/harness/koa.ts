@@ -33,6 +33,8 @@ export interface KoaAppOptions {
   store?: MemorySessionStore;
   /** Koa's `app.proxy`: trust X-Forwarded-For. */
   proxy?: boolean;
+  /** Rewrites `ctx.url` before anything else runs. */
+  rewrite?: (url: string) => string;
 }
 
 /** Where the protected pages live for a mount. */
@@ -101,6 +103,13 @@ export function koaApp(options: KoaAppOptions = {}): Koa {
   app.proxy = options.proxy ?? false;
   // The guard answers errors itself; anything reaching Koa's handler is the app's own 500, not noise.
   app.silent = true;
+  const { rewrite } = options;
+  if (rewrite) {
+    app.use((ctx, next) => {
+      ctx.url = rewrite(ctx.url);
+      return next();
+    });
+  }
 
   const sessions = options.sessions ?? 'store';
   if (sessions !== 'none') {
@@ -199,6 +208,7 @@ export const koaAdapter: Adapter = {
       parsers: options.parsers,
       sessions: options.session === false ? 'none' : 'store',
       proxy: options.trustProxy,
+      rewrite: options.rewrite,
     }).callback(),
   sessionCookie: koaSessionCookie,
   sessionId: koaSessionId,

@@ -1,7 +1,7 @@
 import { defaultProtectimus, logGuardError, reportGuardError, unavailableResponse } from './adapter-kit';
 import type { GuardEngine } from './engine';
 import { DEFAULT_VERIFIED_FOR, handleGuard, OWN_PREFIX } from './guard';
-import { checkArea, pathArea, type AreaPlace } from './path-area';
+import { checkArea, pathArea, pathOfTarget, type AreaPlace } from './path-area';
 import { verifiedEntry } from './session-state';
 import type { Grant, GuardOptions, GuardRequest, GuardResponse } from './types';
 
@@ -32,7 +32,8 @@ export interface CommonGuardOptions {
    * path under the area that a router might route there (any letter case, `%xx`, `//`, `.` and
    * `..` segments, `;params`, `\`), answers its own URLs `<area>/_otp/verify` and
    * `<area>/_otp/resend` (at that exact spelling only), and passes every other request on
-   * untouched. Default: none, the guard guards whatever reaches it.
+   * untouched. A URL that a middleware before the guard rewrote into the area is guarded too.
+   * Default: none, the guard guards whatever reaches it.
    */
   area?: string;
 }
@@ -47,6 +48,12 @@ export interface GuardBinding<R> {
   login(r: R): string | null | undefined;
   /** The URL as the client asked for it (path and query): cheap to read, for the fast path. */
   url(r: R): string;
+  /**
+   * The URL from the site root as the routers after the guard will match it, when a middleware
+   * before the guard may have rewritten it (`req.baseUrl + req.url`, `ctx.url`). With `area`, a
+   * request is the guard's when either URL is in the area.
+   */
+  routedUrl?(r: R): string;
   /**
    * The framework-neutral request for `handleGuard`. With the `area` option, `where` is the mount
    * and path found from the URL, to use instead of the framework's own.
@@ -82,10 +89,19 @@ export function guardRunner<R>(options: CommonGuardOptions, binding: GuardBindin
   if (options.area !== undefined) checkArea(options.area);
   const area = options.area === undefined ? null : pathArea(options.area);
 
+  /** A URL a middleware before the guard rewrote into the area, or null. */
+  const rewrittenInto = (r: R, url: string): string | null => {
+    const routed = binding.routedUrl?.(r);
+    return routed !== undefined && routed !== url && area !== null && area.contains(routed) ? routed : null;
+  };
+
   async function decide(r: R): Promise<GuardResponse> {
     let where: AreaPlace | undefined;
     if (area) {
-      const found = area.locate(binding.url(r));
+      const url = binding.url(r);
+      const routed = rewrittenInto(r, url);
+      // Rewritten into the area, it is a page there, whatever the client's URL was.
+      const found = area.locate(url) ?? (routed !== null ? { mountPath: area.path, path: pathOfTarget(routed), canonical: false } : null);
       if (!found) return NEXT;
       where = found;
     }
@@ -119,7 +135,7 @@ export function guardRunner<R>(options: CommonGuardOptions, binding: GuardBindin
   const passes = (r: R): boolean => {
     try {
       const url = binding.url(r);
-      if (area !== null && !area.contains(url)) return true;
+      if (area !== null && !area.contains(url) && rewrittenInto(r, url) === null) return true;
       const session = binding.session(r);
       const login = session && (binding.login(r) || null);
       if (!session || !login || url.includes(OWN_PREFIX)) return false;
