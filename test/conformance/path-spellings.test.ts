@@ -3,12 +3,18 @@
  * spellings an attacker tries (letter case, a trailing slash, `//`, dot segments, `%xx`, `%2F`,
  * `;params`, `\`, the absolute form, and tricks around the guard's own `/_otp/` URLs), sent raw
  * (supertest would normalise them) as GET and HEAD, under every mount the READMEs and TSDoc show,
- * on both adapters: with only the password done, or nobody signed in, each answer is a refusal
+ * on both adapters, and on both example sites as their app.ts builds them (`/account` and
+ * `/admin`): with only the password done, or nobody signed in, each answer is a refusal
  * (401, 403, 404, or the own URLs' 405 to a GET), never the page and never a 5xx. The control:
  * after the right code, the canonical spelling passes. The admin router's mounts are held to
  * the same for a signed-in non-admin and an anonymous client.
  */
 import type { RequestListener } from 'node:http';
+import type { Site, SiteConfig } from '@protectimus-mail/example-shared';
+import request from 'supertest';
+import { createSite as createExpressSite } from '../../examples/express-app/src/app';
+import { createSite as createKoaSite } from '../../examples/koa-app/src/app';
+import { DEMO, passBothFactors, sessionCookie, signIn as signInToDemo, testConfig } from '../../examples/shared/test/site-helpers';
 import type { Protectimus } from '../../packages/core/src/protectimus';
 import { agentOf, freshUser, listen, nextCode, pageBody, rawRequest, setCookies, signIn, useWorld, type Adapter } from './harness';
 import { expressAdminAdapter, koaAdminAdapter, type AdminAdapter, type AdminAppOptions } from './harness/admin';
@@ -111,6 +117,12 @@ const GUARD_MOUNTS: GuardMount[] = [
   })),
 ];
 
+/** The example sites, with their own routers: `/account` and `/admin` behind the password and the code. */
+const DEMOS: { name: string; createSite: (config: SiteConfig) => Promise<Site<unknown>> }[] = [
+  { name: 'Express', createSite: createExpressSite },
+  { name: 'Koa', createSite: createKoaSite },
+];
+
 /** The answers to every spelling, GET and HEAD, that are not refusals (or that show the page). */
 async function unrefused(port: number, page: string, mount: string, headers: Record<string, string>): Promise<string[]> {
   const wrong: string[] = [];
@@ -152,6 +164,37 @@ describe.each(GUARD_MOUNTS)('$adapter.name, the guard mounted as $mount', ({ ada
     } finally {
       await server.close();
     }
+  });
+});
+
+describe.each(DEMOS)('the $name example site, as its app.ts builds it', ({ createSite }) => {
+  let site: Site<unknown>;
+  let server: Awaited<ReturnType<typeof listen>>;
+  beforeAll(async () => {
+    site = await createSite(testConfig());
+    server = await listen(site.handler);
+  });
+  afterAll(async () => {
+    await server.close();
+    await site.close();
+  });
+
+  it.each([
+    ['bob', '/account/settings', '/account'],
+    ['alice', '/account/settings', '/account'],
+    ['alice', '/admin/api/tokens', '/admin'],
+    ['bob', '/admin/api/tokens', '/admin'],
+  ] as const)('refuses %s every spelling of %s with only the password, and an anonymous client too', async (login, page, mount) => {
+    const cookie = sessionCookie(await signInToDemo(request.agent(site.handler), login, DEMO[login].password));
+    expect(await unrefused(server.port, page, mount, { ...JSON_ACCEPT, Cookie: cookie })).toEqual([]);
+    expect(await unrefused(server.port, page, mount, JSON_ACCEPT)).toEqual([]);
+  });
+
+  it('opens the canonical spellings after both factors (the control)', async () => {
+    const alice = request.agent(site.handler);
+    await passBothFactors(site, alice, 'alice');
+    await alice.get('/account/settings').set('Accept', 'text/html').expect(200);
+    await alice.get('/admin/api/tokens').set('Accept', 'application/json').expect(200);
   });
 });
 
