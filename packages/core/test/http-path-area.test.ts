@@ -36,6 +36,9 @@ describe('pathArea: what is in the area', () => {
     '\\billing',
     'http://example.test/BILLING/x',
     'billing/x',
+    // `new URL(req.url, base)` takes the first segment for a host here, and routes /billing/x.
+    '//evil.example/billing/x',
+    '/\\evil.example/billing/x',
     // Left in the area by a router that reads it raw, though it resolves elsewhere.
     '/billing/../x',
     '/BILLING/..;/x',

@@ -48,7 +48,7 @@ const HASH = 0x23;
 const UPPER_A = 0x41;
 const UPPER_Z = 0x5a;
 
-/** Rounds of `%xx` decoding: a layer that decodes once more than the router must not see a new path. */
+/** Rounds of `%xx` decoding: a proxy, a router and an app that each decode once must not find a path the readings missed. */
 const DECODE_ROUNDS = 3;
 
 /** Where the path of an origin-form target ends: at the query or the fragment. */
@@ -90,9 +90,22 @@ function resolveDots(segments: readonly string[]): string[] {
 }
 
 /**
+ * The path WHATWG URL parsing finds in `path` against a base, as an app doing
+ * `new URL(req.url, base)` routes it: `//host/x` and `/\host/x` name a host, and `/x`
+ * is the path.
+ */
+function whatwgPath(path: string): string | null {
+  try {
+    return new URL(path, 'http://h').pathname;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * The segment lists `path` may be read as by some router or layer: lower-cased, with `\` as `/`
  * and empty segments dropped; with and without `;params`; with dot segments kept and resolved;
- * before and after each round of `%xx` decoding.
+ * as WHATWG URL parsing reads it; before and after each round of `%xx` decoding.
  */
 export function readingsOf(path: string): string[][] {
   const readings: string[][] = [];
@@ -101,6 +114,8 @@ export function readingsOf(path: string): string[][] {
     const segments = current.replace(/\\/g, '/').toLowerCase().split('/').filter((s) => s !== '');
     const bare = segments.map((s) => s.split(';', 1)[0] ?? '').filter((s) => s !== '');
     readings.push(segments, bare, resolveDots(segments), resolveDots(bare));
+    const parsed = whatwgPath(current);
+    if (parsed !== null) readings.push(parsed.toLowerCase().split('/').filter((s) => s !== ''));
     const next = decodeBytes(current);
     if (next === current) break;
     current = next;
