@@ -1,5 +1,6 @@
 /**
- * Every spelling of a guarded path is refused until the second factor is done. One table of
+ * "Every spelling of a guarded path is refused until the code is typed" (the promise of the
+ * READMEs' "Where it goes"). One table of
  * spellings an attacker tries (letter case, a trailing slash, `//`, dot segments, `%xx`, `%2F`,
  * `;params`, `\`, the absolute form, and tricks around the guard's own `/_otp/` URLs), sent raw
  * (supertest would normalise them) as GET and HEAD, under every mount the READMEs and TSDoc show,
@@ -81,6 +82,8 @@ const SPELLINGS: Spelling[] = [
   { attack: 'a backslash for the last slash', target: (p) => atLastSlash(p, '\\') },
   // The absolute form of the request target, with the path in capitals.
   { attack: 'the absolute form, in capitals', target: (p) => `http://127.0.0.1${p.toUpperCase()}` },
+  // A host in front: `new URL(url, base)` takes `//evil.example` for the host and routes the rest.
+  { attack: 'a protocol-relative host in front (`//evil.example/...`)', target: (p) => `//evil.example${p}` },
   // The guard's own URLs are the only ones it answers for itself: none of their spellings may
   // become a way to a page, or past the guard to the app.
   { attack: 'climbing out of the own URLs to a page (`/_otp/../`)', target: (p, m) => `${m}/_otp/..${p.slice(m.length)}` },
@@ -137,7 +140,7 @@ async function unrefused(port: number, page: string, mount: string, headers: Rec
 }
 
 describe.each(GUARD_MOUNTS)('$adapter.name, the guard mounted as $mount', ({ adapter, base, make }) => {
-  it('refuses every spelling of a guarded page with only the password done, or nobody signed in; the right code opens the canonical one', async () => {
+  it('every spelling of a guarded path is refused until the code is typed (password only, or nobody signed in); the right code opens the canonical one', async () => {
     const user = await freshUser(env.pm);
     const server = await listen(make({ protectimus: env.pm, resource: user.resourceName }));
     try {

@@ -41,6 +41,8 @@ const ACCOUNT_SPELLINGS: [string, string][] = [
   ['a backslash for the slash', '/account\\settings'],
   // The absolute form of the request target.
   ['the absolute form in capitals', 'http://127.0.0.1/ACCOUNT/settings'],
+  // A host in front, which `new URL(url, base)` takes for the host, routing the rest.
+  ['a protocol-relative host in front', '//evil.example/account/settings'],
   // The guard's own URLs are answered at their exact spelling only: none of these reaches a page.
   ['the own URL in capitals', '/account/_OTP/verify'],
   ['the own URL under the mount in capitals', '/ACCOUNT/_otp/verify'],
