@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import nodemailer from 'nodemailer';
 import request from 'supertest';
 import { adminPanelCases } from '../../shared/test/admin-cases';
+import { pathSpellingCases } from '../../shared/test/path-spelling-cases';
 import { codeFor, csrfIn, dropRedisKeys, REDIS_URL, sessionCookie, sessionSetCookies, signIn, testConfig, uniquePrefix } from '../../shared/test/site-helpers';
 import { createSite, type Site } from '../src/app';
 
@@ -124,6 +125,7 @@ describe('dev mode (memory store, in-process inbox)', () => {
   });
 
   adminPanelCases(() => site);
+  pathSpellingCases(() => site);
 });
 
 test('NODE_ENV=production refuses the dev inbox and a made-up session secret', async () => {

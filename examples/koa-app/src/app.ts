@@ -17,7 +17,7 @@ import {
 import Koa from 'koa';
 import { authRoutes, createAuthenticator, requireSignIn } from './auth';
 import { currentUser, pageContext, sendPage } from './page-context';
-import { accountRoutes, adminRoutes, devInboxRoutes, errorPages } from './routes';
+import { accountRoutes, adminRoutes, devInboxRoutes, errorPages, gated, membersToPanel } from './routes';
 import { createSessions } from './sessions';
 
 /** A built site: the Koa app and what it runs on, for `main` to print and tests to drive. */
@@ -62,14 +62,20 @@ export function createSite(config: SiteConfig): Promise<Site> {
     home.get('/', (ctx) => sendPage(ctx, 200, homePage(pageContext(ctx))));
     app.use(home.routes());
     app.use(authRoutes(authenticator).routes());
-    // Everything under /account: password first (requireSignIn), then the mailed code (the guard).
-    const guard = protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE, mountPath: '/account' });
-    app.use(accountRoutes(pm, { signIn: requireSignIn, guard }).routes());
+    // Everything under /account, in any spelling: password first (requireSignIn), then the mailed
+    // code (the guard). Both run app-wide, before the routers, and tell their requests by the path
+    // itself (`area`), so no router's way of matching paths decides what is guarded. The guard
+    // answers its own URLs (/account/_otp/verify and /resend) itself.
+    const guard = protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE, area: '/account' });
+    app.use(gated('/account', requireSignIn, guard));
     // The admin panel: the same two factors (the same resource, so a code typed for /account opens
-    // it too), then protectimusAdmin, which answers 403 to anyone but the admin.
-    const adminGuard = protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE, mountPath: ADMIN_PATH });
+    // it too), then protectimusAdmin, which answers 403 to anyone but the admin (and 404 to another
+    // spelling of /admin that its router hands it).
+    const adminGuard = protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE, area: ADMIN_PATH });
     const panel = protectimusAdmin({ protectimus: pm, authorize: (ctx) => isAdmin(currentUser(ctx)), mountPath: ADMIN_PATH });
-    app.use(adminRoutes({ signIn: requireSignIn, guard: adminGuard }, panel).routes());
+    app.use(gated(ADMIN_PATH, requireSignIn, membersToPanel(panel), adminGuard));
+    app.use(accountRoutes(pm).routes());
+    app.use(adminRoutes(panel).routes());
     if (inbox) app.use(devInboxRoutes(inbox).routes());
 
     app.use((ctx) => sendPage(ctx, 404, notFoundPage(pageContext(ctx))));

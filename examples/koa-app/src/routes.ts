@@ -1,18 +1,32 @@
 import Router from '@koa/router';
 import type { Protectimus } from '@protectimus-mail/core';
 import { ACCOUNT_PAGES, ADMIN_PATH, errorPage, inboxPage, isMember, renderAccountPage, type DevInbox } from '@protectimus-mail/example-shared';
-import type { Middleware } from 'koa';
+import { pathArea } from '@protectimus-mail/koa';
+import type { Middleware, Next } from 'koa';
 import { currentUser, pageContext, sendPage } from './page-context';
 
 /**
- * `/account` and `/account/settings` behind `gates` (the password, then the guard). The guard's
- * own two URLs are routed to it too: @koa/router runs `use` middleware only on paths it has a
- * route for.
+ * `gates` in turn, app-wide, for every request in `area` under any spelling a router might route
+ * there (`/ACCOUNT/settings`, `/account//settings`, `/%61ccount`: the guard's own test, `pathArea`);
+ * other requests go straight on. Put it before the routers: what it guards does not depend on
+ * how they match paths (@koa/router matches a prefixed router's `use` letter for letter, but its
+ * routes in any case).
  */
-export function accountRoutes(pm: Protectimus, gates: { signIn: Middleware; guard: Middleware }): Router {
+export function gated(area: string, ...gates: Middleware[]): Middleware {
+  const inArea = pathArea(area);
+  return (ctx, next) => {
+    if (!inArea.contains(ctx.originalUrl)) return next();
+    const run = (i: number): Promise<unknown> => {
+      const gate = gates[i];
+      return gate ? Promise.resolve(gate(ctx, (() => run(i + 1)) as Next)) : next();
+    };
+    return run(0);
+  };
+}
+
+/** `/account` and `/account/settings`, to mount after their gates (the password, then the guard). */
+export function accountRoutes(pm: Protectimus): Router {
   const router = new Router({ prefix: '/account' });
-  router.use(gates.signIn, gates.guard);
-  router.all(['/_otp/verify', '/_otp/resend'], gates.guard);
   for (const [path, view] of Object.entries(ACCOUNT_PAGES)) {
     router.get(path, async (ctx) => sendPage(ctx, 200, await renderAccountPage(pm, view, pageContext(ctx))));
   }
@@ -20,17 +34,17 @@ export function accountRoutes(pm: Protectimus, gates: { signIn: Middleware; guar
 }
 
 /**
- * Everything under `/admin` (the panel's pages, files and API) behind `gates` (the password, then
- * the admin role, then the guard), then `panel`. Every path under the prefix is a route, so the
- * gates run on all of them, and the guard's own two URLs (`/admin/_otp/verify`,
- * `/admin/_otp/resend`) reach it too.
+ * A signed-in member is handed to the panel before the guard, so that its 403 answers him without
+ * a code mailed first; an anonymous API client still meets the guard's 401, and the panel checks
+ * the role again for everyone else.
  */
-export function adminRoutes(gates: { signIn: Middleware; guard: Middleware }, panel: Middleware): Router {
+export function membersToPanel(panel: Middleware): Middleware {
+  return (ctx, next) => (isMember(currentUser(ctx)) ? panel(ctx, next) : next());
+}
+
+/** Everything under `/admin` (the panel's pages, files and API), to mount after its gates. */
+export function adminRoutes(panel: Middleware): Router {
   const router = new Router({ prefix: ADMIN_PATH });
-  // A signed-in member is handed to the panel before the guard, so that its 403 answers him without
-  // a code mailed first; an anonymous API client still meets the guard's 401, and the panel checks
-  // the role again for everyone else.
-  router.use(gates.signIn, (ctx, next) => (isMember(currentUser(ctx)) ? panel(ctx, next) : next()), gates.guard);
   router.all(['/', '/{*rest}'], panel);
   return router;
 }

@@ -5,6 +5,7 @@
  */
 import request from 'supertest';
 import { adminPanelCases } from '../../shared/test/admin-cases';
+import { pathSpellingCases } from '../../shared/test/path-spelling-cases';
 import { codeFor, csrfIn, dropRedisKeys, REDIS_URL, sessionCookie, signIn, testConfig, uniquePrefix } from '../../shared/test/site-helpers';
 import { createSite, type Site } from '../src/app';
 
@@ -74,4 +75,5 @@ describe.each(['memory', 'redis'] as const)('the Koa site, sessions in %s', (kin
   });
 
   adminPanelCases(() => site);
+  pathSpellingCases(() => site);
 });

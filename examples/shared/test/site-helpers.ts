@@ -87,9 +87,9 @@ export const DEMO = {
  * Both factors over HTTP, as an API client would pass them: the sign-in form, then the code the
  * guard mails when `area` (`/account` or `/admin`, both on the `account` resource) is first
  * asked for over JSON, posted with the PIN in front to the `verifyUrl` it names. Throws unless
- * each step answers as the protocol says.
+ * each step answers as the protocol says; answers the verification (its cookie is the session's new id).
  */
-export async function passBothFactors(site: Site<unknown>, agent: request.Agent, login: keyof typeof DEMO, area = '/account'): Promise<void> {
+export async function passBothFactors(site: Site<unknown>, agent: request.Agent, login: keyof typeof DEMO, area = '/account'): Promise<request.Response> {
   const demo = DEMO[login];
   const signedIn = await signIn(agent, login, demo.password);
   if (signedIn.status !== 303) throw new Error(`${login} could not sign in: ${signedIn.status}`);
@@ -100,4 +100,5 @@ export async function passBothFactors(site: Site<unknown>, agent: request.Agent,
   }
   const verified = await agent.post(body.verifyUrl).send({ otp: `${demo.pin}${codeFor(site, demo.email)}` });
   if (verified.status !== 200) throw new Error(`${login}'s code was refused: ${verified.status} ${verified.text}`);
+  return verified;
 }

@@ -5,7 +5,7 @@ import { guardRequestOf } from './request';
 import { writeAnswer } from './response';
 import { grantInNewSession, sessionOf } from './session';
 
-/** Options of {@link protectimusMail}: those of every adapter (`protectimus`, `resource`, `verifiedFor`, `onError`) and `user`. */
+/** Options of {@link protectimusMail}: those of every adapter (`protectimus`, `resource`, `verifiedFor`, `onError`, `area`) and `user`. */
 export interface ProtectimusMailOptions extends CommonGuardOptions {
   /**
    * The login of the user who passed the first factor, or null/undefined for nobody. Default:
@@ -17,10 +17,12 @@ export interface ProtectimusMailOptions extends CommonGuardOptions {
 const NO_SESSION = 'protectimusMail needs express-session (or another session middleware) before it';
 
 /**
- * The second-factor guard as Express middleware. Mount it where the protected pages are
- * (`app.use('/billing', protectimusMail({ resource: 'billing' }))`, a Router, or the root): it
+ * The second-factor guard as Express middleware. Mount it where the protected pages are, in the
+ * same `app.use` as they are (`app.use('/billing', protectimusMail({ resource: 'billing' }), pages)`),
+ * or app-wide with the area it guards (`app.use(protectimusMail({ resource: 'billing', area:
+ * '/billing' }))`, which guards every spelling of `/billing/...` whatever the routers match). It
  * passes a session verified for the resource on to the app, and otherwise answers with the
- * protocol of DESIGN.md (a code mailed, the code form, `<mount>/_otp/verify` and
+ * protocol of docs/design.md (a code mailed, the code form, `<mount>/_otp/verify` and
  * `<mount>/_otp/resend`). Needs a session middleware and, before it, the first factor.
  */
 export function protectimusMail(options: ProtectimusMailOptions = {}): RequestHandler {
@@ -29,6 +31,7 @@ export function protectimusMail(options: ProtectimusMailOptions = {}): RequestHa
     session: sessionOf,
     login: options.user ?? defaultLogin,
     url: (req) => req.originalUrl,
+    routedUrl: (req) => req.baseUrl + req.url,
     request: guardRequestOf,
     grant: (req, _session, grant) => grantInNewSession(req, grant),
   });

@@ -1,4 +1,4 @@
-import { readBody, type GuardRequest } from '@protectimus-mail/core';
+import { readBody, type AreaPlace, type GuardRequest } from '@protectimus-mail/core';
 import type { Request } from 'express';
 
 /**
@@ -11,13 +11,16 @@ export function parsedBody(req: Request): unknown {
   return body !== undefined && req.readableEnded ? body : undefined;
 }
 
-/** The framework-neutral view of an Express request, for `handleGuard`. */
-export function guardRequestOf(req: Request, session: Record<string, unknown>, login: string | null): GuardRequest {
+/**
+ * The framework-neutral view of an Express request, for `handleGuard`; `where`, the place the
+ * `area` option found, replaces Express's mount point.
+ */
+export function guardRequestOf(req: Request, session: Record<string, unknown>, login: string | null, where?: AreaPlace): GuardRequest {
   return {
     method: req.method,
     // Relative to where the guard is mounted (app.use('/billing'), a Router, or the root).
-    path: req.path,
-    mountPath: req.baseUrl,
+    path: where ? where.path : req.path,
+    mountPath: where ? where.mountPath : req.baseUrl,
     originalUrl: req.originalUrl,
     headers: {
       accept: req.headers.accept,

@@ -8,7 +8,9 @@ import { sessionOf } from './session';
 /**
  * Options of {@link protectimusAdmin}: `protectimus` (default: the shared `defaultProtectimus()`),
  * `authorize(ctx)` (required; e.g. `(ctx) => ctx.state.user?.role === 'admin'`), `onError`, and
- * `mountPath` as for the guard (needed under @koa/router; koa-mount is found by itself).
+ * `mountPath` as for the guard (needed under @koa/router; koa-mount is found by itself). With
+ * `mountPath`, a request a router routed here under another spelling of it (`/ADMIN/api/tokens`)
+ * is refused 404: a guard mounted in front at the exact prefix may not have seen it.
  */
 export interface ProtectimusAdminOptions extends CommonAdminOptions<Context> {
   mountPath?: MountPath;
@@ -26,6 +28,7 @@ function adminRequestOf(ctx: Context, mountPath: MountPath | undefined, session:
     readRawBody: (limit) => readBody(ctx.req, limit),
     session,
     authorized,
+    ...(where.otherSpelling ? { otherSpelling: true } : {}),
   };
 }
 

@@ -16,10 +16,12 @@ export interface ProtectimusMailOptions extends CommonGuardOptions {
    */
   user?: LoginOf;
   /**
-   * Where the guarded area starts, from the site root (`'/billing'`), or a function of `ctx`.
-   * Needed under @koa/router (`router.use('/billing', guard)`, a router `prefix`). Default: what
-   * koa-mount cut from `ctx.path`, else `''` (the guard is app-wide). A request outside it is a
-   * 503 reported to `onError`: a misplaced guard must not leave its area open.
+   * Where the guard is mounted, from the site root (`'/billing'`), or a function of `ctx`, for a
+   * guard placed inside a @koa/router (`router.use('/billing', guard)`, a router `prefix`; give
+   * that router `sensitive: true`). Prefer `area`, which does not depend on the router. Default:
+   * what koa-mount cut from `ctx.path`, else `''` (the guard is app-wide). A request the router
+   * routed here under another spelling of it (`/BILLING/x`) is guarded as a page; one outside it
+   * is a 503 reported to `onError`: a misplaced guard must not leave its area open. Not with `area`.
    */
   mountPath?: MountPath;
 }
@@ -27,13 +29,18 @@ export interface ProtectimusMailOptions extends CommonGuardOptions {
 const NO_SESSION = 'protectimusMail needs koa-session (app.use(session(app))) or another session middleware before it';
 
 /**
- * The second-factor guard as Koa middleware. Use it where the protected pages are
- * (`app.use(protectimusMail({ resource: 'billing' }))`, under koa-mount, or in a @koa/router with
- * `mountPath`): it passes a session verified for the resource on to the app, and otherwise
- * answers with the protocol of DESIGN.md (a code mailed, the code form, `<mount>/_otp/verify` and
- * `<mount>/_otp/resend`). Needs koa-session and, before it, the first factor (koa-passport).
+ * The second-factor guard as Koa middleware. Best app-wide, before the routers, with the area it
+ * guards: `app.use(protectimusMail({ resource: 'billing', area: '/billing' }))` guards every
+ * spelling of `/billing/...` whatever the routers match, and passes other requests on. It passes a
+ * session verified for the resource on to the app, and otherwise answers with the protocol of
+ * docs/design.md (a code mailed, the code form, `<mount>/_otp/verify` and `<mount>/_otp/resend`).
+ * Also app-wide without `area` (the whole site), under koa-mount, or in a @koa/router with
+ * `mountPath`. Needs koa-session and, before it, the first factor (koa-passport).
  */
 export function protectimusMail(options: ProtectimusMailOptions = {}): Middleware {
+  if (options.area !== undefined && options.mountPath !== undefined) {
+    throw new TypeError('protectimusMail: give area (the guard app-wide) or mountPath (the guard in a router), not both');
+  }
   if (typeof options.mountPath === 'string') checkMountPath(options.mountPath);
   const loginOf: LoginOf = options.user ?? ((ctx) => loginOfUser((ctx.state as { user?: unknown } | undefined)?.user));
   const run = guardRunner<Context>(options, {
@@ -41,7 +48,8 @@ export function protectimusMail(options: ProtectimusMailOptions = {}): Middlewar
     session: sessionOf,
     login: loginOf,
     url: (ctx) => ctx.originalUrl,
-    request: (ctx, session, login) => guardRequestOf(ctx, locate(ctx, options.mountPath), session, login),
+    routedUrl: (ctx) => ctx.url,
+    request: (ctx, session, login, where) => guardRequestOf(ctx, where ?? locate(ctx, options.mountPath), session, login),
     grant: (ctx, session, grant) => grantInNewSession(ctx, session, grant),
   });
 

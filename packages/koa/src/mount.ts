@@ -1,3 +1,4 @@
+import { pathArea } from '@protectimus-mail/core';
 import type { Context } from 'koa';
 
 /**
@@ -10,8 +11,14 @@ export type MountPath = string | ((ctx: Context) => string);
 export interface Location {
   /** `''` or `/billing`, never with a trailing slash. */
   mountPath: string;
-  /** `/`, `/invoices`, `/_otp/verify`. */
+  /** `/`, `/invoices`, `/_otp/verify`; for another spelling of the mount, the whole path. */
   path: string;
+  /**
+   * Set when the request names the mount under another spelling than the configured one
+   * (`/BILLING/x`, `/%62illing/x`): a router routed it here, so it is the mount's, but it is never
+   * one of the guard's own URLs.
+   */
+  otherSpelling?: true;
 }
 
 /** Throws unless `mount` is a path a guard can live under. */
@@ -19,11 +26,6 @@ export function checkMountPath(mount: string): void {
   if (typeof mount !== 'string' || (mount !== '' && !mount.startsWith('/')) || /[?#\s\\]/.test(mount)) {
     throw new TypeError(`protectimus-mail: mountPath must be '' or a path that starts with '/', not ${JSON.stringify(mount)}`);
   }
-}
-
-function normalize(mount: string): string {
-  checkMountPath(mount);
-  return mount.replace(/\/+$/, '');
 }
 
 /** The path of the URL the client asked for, before any middleware rewrote `ctx.path`. */
@@ -43,17 +45,20 @@ function requestedPath(ctx: Context): string {
  * Finds the mount point. Koa has no `req.baseUrl`, so: the `mountPath` option when given (needed
  * under @koa/router, which leaves `ctx.path` whole and exposes only its route patterns, such as
  * `/pre(?:\/|$)`); else what a prefix-stripping mount (koa-mount) cut from `ctx.path`, read as
- * the part of the requested path in front of it; else the root.
+ * the part of the requested path in front of it; else the root. With `mountPath`, a request that
+ * names it under another spelling (@koa/router routes `/BILLING/x` to a `/billing` route) is the
+ * mount's, marked `otherSpelling`.
  */
 export function locate(ctx: Context, option: MountPath | undefined): Location {
-  const requested = requestedPath(ctx);
   if (option !== undefined) {
-    const mountPath = normalize(typeof option === 'function' ? option(ctx) : option);
-    if (requested === mountPath) return { mountPath, path: '/' };
-    if (requested.startsWith(`${mountPath}/`)) return { mountPath, path: requested.slice(mountPath.length) };
+    const mount = typeof option === 'function' ? option(ctx) : option;
+    checkMountPath(mount);
+    const place = pathArea(mount).locate(ctx.originalUrl);
     // Guarding a path outside its declared area would build form URLs nobody routes: say so.
-    throw new Error(`protectimus-mail: mountPath '${mountPath}' is not a prefix of the request path; mount the middleware there or fix the option`);
+    if (!place) throw new Error(`protectimus-mail: mountPath '${mount.replace(/\/+$/, '')}' is not a prefix of the request path; mount the middleware there or fix the option`);
+    return place.canonical ? { mountPath: place.mountPath, path: place.path } : { mountPath: place.mountPath, path: place.path, otherSpelling: true };
   }
+  const requested = requestedPath(ctx);
   const rest = ctx.path || '/';
   if (rest === requested) return { mountPath: '', path: rest };
   // koa-mount turns `/billing` into `/` and `/billing/x` into `/x`.

@@ -35,6 +35,25 @@ describe('guard: a mountPath that does not match where it runs', () => {
     expect(() => protectimusMail({ protectimus: env.pm, mountPath: 'billing' })).toThrow(/mountPath/);
     expect(() => protectimusMail({ protectimus: env.pm, mountPath: '/billing?x' })).toThrow(/mountPath/);
   });
+
+  it('rejects area and mountPath together: one says app-wide, the other in a router', () => {
+    expect(() => protectimusMail({ protectimus: env.pm, area: '/billing', mountPath: '/billing' })).toThrow(/area .* or mountPath .*, not both/);
+  });
+});
+
+describe('guard under @koa/router, handed another spelling of its mountPath', () => {
+  it('guards it as a page, with the canonical URLs, and neither fails nor reports it', async () => {
+    const user = await freshUser(env.pm);
+    const errors: unknown[] = [];
+    // A prefix with a parameter is matched in any case by the guard's `use` and by the routes alike.
+    const agent = agentOf(koaApp({ guard: { protectimus: env.pm, resource: user.resourceName, onError: (e) => errors.push(e) }, mount: 'router-param' }).callback());
+    await signIn(agent, user.login);
+    const asked = await agent.get('/ORGS/acme/BILLING/invoices').expect(401);
+    expect(asked.body).toMatchObject({ error: 'otp_required', verifyUrl: '/orgs/acme/billing/_otp/verify' });
+    // Not one of the guard's own URLs under that spelling: a page, which a POST does not verify.
+    expect((await agent.post('/ORGS/acme/BILLING/_otp/verify').send({ otp: await nextCode(env.world, user.email) }).expect(401)).body.error).toBe('otp_required');
+    expect(errors).toEqual([]);
+  });
 });
 
 describe('guard and the session middleware', () => {

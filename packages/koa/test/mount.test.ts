@@ -31,6 +31,12 @@ describe('locate: with mountPath', () => {
     expect(locate(ctx('/orgs/7/b/x', '/orgs/7/b/x'), () => '/orgs/7/b')).toEqual({ mountPath: '/orgs/7/b', path: '/x' });
   });
 
+  it('marks a request that names it under another spelling, which a router routed here', () => {
+    expect(locate(ctx('/BILLING/x', '/BILLING/x'), '/billing')).toEqual({ mountPath: '/billing', path: '/BILLING/x', otherSpelling: true });
+    expect(locate(ctx('/%62illing/_otp/verify', '/%62illing/_otp/verify'), '/billing')).toEqual({ mountPath: '/billing', path: '/%62illing/_otp/verify', otherSpelling: true });
+    expect(locate(ctx('/ORGS/7/B/x', '/ORGS/7/B/x'), () => '/orgs/7/b')).toEqual({ mountPath: '/orgs/7/b', path: '/ORGS/7/B/x', otherSpelling: true });
+  });
+
   it('throws for a request outside it, or for a mountPath that is no path', () => {
     expect(() => locate(ctx('/billingx/y', '/billingx/y'), '/billing')).toThrow(/not a prefix/);
     expect(() => locate(ctx('/x', '/x'), () => 'x')).toThrow(/mountPath/);

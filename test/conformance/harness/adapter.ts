@@ -4,9 +4,10 @@ import type { CommonGuardOptions } from '../../../packages/core/src/http';
 
 /**
  * Where the guard is mounted: `app.use('/billing', guard)` (Express) or koa-mount's prefix
- * stripping (Koa), or app-wide. The protected page is `<base>/invoices`.
+ * stripping (Koa), app-wide, or app-wide with `area: '/billing'` before the pages' router. The
+ * protected page is `<base>/invoices`.
  */
-export type Mount = 'billing' | 'root';
+export type Mount = 'billing' | 'root' | 'area';
 
 /** The body parsers the app installs before the guard (express.json/urlencoded, @koa/bodyparser). */
 export type Parsers = 'none' | 'json' | 'form' | 'both';
@@ -31,6 +32,8 @@ export interface AppOptions {
   session?: boolean;
   /** Trust X-Forwarded-For from the loopback proxy (Express `trust proxy`, Koa `app.proxy`). */
   trustProxy?: boolean;
+  /** A middleware first of all that rewrites the URL (`req.url`, `ctx.url`), as a legacy-path redirect might. */
+  rewrite?: (url: string) => string;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { RequestListener } from 'node:http';
 import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
 import express from 'express';
 import session from 'express-session';
 import Koa, { type Context, type Middleware } from 'koa';
@@ -28,6 +29,11 @@ export interface AdminAppOptions {
   onError?: (err: unknown) => void;
   /** False: no session middleware. */
   session?: boolean;
+  /**
+   * Koa only: how the router is mounted at `/admin`: koa-mount's prefix stripping (default), or
+   * the README's @koa/router way, `router.all(['/admin', '/admin/{*rest}'], ...)` with `mountPath`.
+   */
+  koaMount?: 'koa-mount' | 'router';
 }
 
 /** One framework's app around `protectimusAdmin` at `/admin`, with `POST /sign-in/:role` storing a role in the session. */
@@ -97,7 +103,13 @@ export const koaAdminAdapter: AdminAdapter = {
     app.use(signIn);
     const authorize = roleCheck(options);
     const adminOptions: KoaAdminOptions = { protectimus: pm, authorize: (ctx: Context) => authorize((ctx.session as RoleSession)?.role), onError: options.onError };
-    app.use(prefixMount('/admin', koaAdmin(adminOptions)));
+    if (options.koaMount === 'router') {
+      const router = new Router();
+      router.all(['/admin', '/admin/{*rest}'], koaAdmin({ ...adminOptions, mountPath: '/admin' }));
+      app.use(router.routes());
+    } else {
+      app.use(prefixMount('/admin', koaAdmin(adminOptions)));
+    }
     return app.callback();
   },
 };

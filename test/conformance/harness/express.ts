@@ -6,8 +6,14 @@ import { protectimusMail, type ProtectimusMailOptions } from '../../../packages/
 import { pageBody, PASSWORD, type Adapter, type AppOptions, type GuardSetup, type Mount, type Parsers } from './adapter';
 import { setCookies } from './http';
 
-/** Mounts beyond the shared ones: a Router at `/admin`, and a guard at `/billing` in a Router at `/app`. */
-export type ExpressMount = Mount | 'router' | 'nested-router';
+/**
+ * Mounts beyond the shared ones: a Router at `/admin`, a guard at `/billing` in a Router at
+ * `/app`, `strict`: `app.use('/billing', guard, pages)` in an app with case-sensitive and strict
+ * routing and pages in a Router as strict, and `area`: the guard app-wide with
+ * `area: '/billing'` in an app with case-sensitive routing, the pages in a Router of their own
+ * with Express's defaults (the two disagree on case, which the guard must not depend on).
+ */
+export type ExpressMount = Mount | 'router' | 'nested-router' | 'strict' | 'area';
 /** Parsers beyond the shared ones: a middleware that sets `req.body = {}` without reading the body. */
 export type ExpressParsers = Parsers | 'empty-object';
 
@@ -22,11 +28,13 @@ export interface ExpressAppOptions {
   sessionStore?: session.Store;
   /** `trust proxy` for the loopback proxy. */
   trustProxy?: boolean;
+  /** Rewrites `req.url` before anything else runs. */
+  rewrite?: (url: string) => string;
 }
 
 /** Where the protected pages live for a mount. */
 export function expressBase(mount: ExpressMount): string {
-  return { billing: '/billing', root: '', router: '/admin', 'nested-router': '/app/billing' }[mount];
+  return { billing: '/billing', root: '', router: '/admin', 'nested-router': '/app/billing', strict: '/billing', area: '/billing' }[mount];
 }
 
 function parsersFor(kind: ExpressParsers): RequestHandler[] {
@@ -66,6 +74,8 @@ export function expressApp(options: ExpressAppOptions = {}): Express {
   const mount = options.mount ?? 'billing';
   const app = express();
   if (options.trustProxy) app.set('trust proxy', 'loopback');
+  const { rewrite } = options;
+  if (rewrite) app.use((req, _res, next) => ((req.url = rewrite(req.url)), next()));
   if (options.session !== false) {
     app.use(session({ secret: 'test-session-secret', resave: false, saveUninitialized: false, ...(options.sessionStore ? { store: options.sessionStore } : {}) }));
     app.use(firstFactor.initialize(), firstFactor.session());
@@ -79,16 +89,21 @@ export function expressApp(options: ExpressAppOptions = {}): Express {
   });
   app.get('/me', (req, res) => void res.json({ user: loginOf(req) }));
 
-  const guard = protectimusMail(options.guard);
-  const pages = express.Router();
+  const guard = protectimusMail(mount === 'area' && options.guard?.area === undefined ? { ...options.guard, area: '/billing' } : options.guard);
+  if (mount === 'strict' || mount === 'area') app.set('case sensitive routing', true);
+  if (mount === 'strict') app.set('strict routing', true);
+  const pages = express.Router(mount === 'strict' ? { caseSensitive: true, strict: true } : {});
   pages.get('/invoices', (req, res) => void res.json(pageBody(req.originalUrl, loginOf(req))));
   pages.get('/fails', () => {
     throw new Error('the app failed');
   });
-  if (mount === 'billing') {
+  if (mount === 'billing' || mount === 'strict') {
     app.use('/billing', guard, pages);
   } else if (mount === 'root') {
     app.use(guard, pages);
+  } else if (mount === 'area') {
+    app.use(guard);
+    app.use(express.Router().use('/billing', pages));
   } else if (mount === 'router') {
     app.use('/admin', express.Router().use(guard, pages));
   } else {

@@ -42,14 +42,19 @@ export async function listen(app: RequestListener): Promise<{ port: number; url:
 
 /** A GET of `target` sent as is (supertest would normalise it), as an attacker's link sends it. */
 export function rawGet(port: number, target: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return rawRequest(port, 'GET', target, headers);
+}
+
+/** A request for `target` sent as is, with `body` if given: what an attacker's own client sends. */
+export function rawRequest(port: number, method: string, target: string, headers: Record<string, string>, body?: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path: target, headers }, (res) => {
-      let body = '';
+    const req = httpRequest({ host: '127.0.0.1', port, method, path: target, headers }, (res) => {
+      let text = '';
       res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
     });
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }

@@ -11,11 +11,14 @@ import { MemorySessionStore } from '../../support/koa-session-store';
 export { MemorySessionStore };
 
 /**
- * Mounts beyond the shared ones (`billing` is koa-mount's prefix stripping, see `prefixMount`):
- * @koa/router with the `mountPath` option, by `router.use('/billing')`, by a router `prefix`, and
- * by a prefix with a parameter (`/orgs/:org/billing`).
+ * Mounts beyond the shared ones (`billing` is koa-mount's prefix stripping, see `prefixMount`,
+ * with the pages in a case-sensitive router as the README says): @koa/router with the
+ * `mountPath` option, by `router.use('/billing')`, by a router `prefix` (`sensitive: true`, as
+ * the README says), and by a prefix with a parameter (`/orgs/:org/billing`); and `area`, the
+ * README's first way: the guard app-wide with `area: '/billing'`, before a router with the
+ * prefix and @koa/router's defaults.
  */
-export type KoaMount = Mount | 'router' | 'router-prefix' | 'router-param';
+export type KoaMount = Mount | 'router' | 'router-prefix' | 'router-param' | 'area';
 
 /** How the app keeps sessions: koa-session with a store (the cookie holds an id), koa-session's cookie mode, or none. */
 export type Sessions = 'store' | 'cookie' | 'none';
@@ -30,11 +33,13 @@ export interface KoaAppOptions {
   store?: MemorySessionStore;
   /** Koa's `app.proxy`: trust X-Forwarded-For. */
   proxy?: boolean;
+  /** Rewrites `ctx.url` before anything else runs. */
+  rewrite?: (url: string) => string;
 }
 
 /** Where the protected pages live for a mount. */
 export function koaBase(mount: KoaMount): string {
-  return { billing: '/billing', root: '', router: '/billing', 'router-prefix': '/billing', 'router-param': '/orgs/acme/billing' }[mount];
+  return { billing: '/billing', root: '', router: '/billing', 'router-prefix': '/billing', 'router-param': '/orgs/acme/billing', area: '/billing' }[mount];
 }
 
 
@@ -98,6 +103,13 @@ export function koaApp(options: KoaAppOptions = {}): Koa {
   app.proxy = options.proxy ?? false;
   // The guard answers errors itself; anything reaching Koa's handler is the app's own 500, not noise.
   app.silent = true;
+  const { rewrite } = options;
+  if (rewrite) {
+    app.use((ctx, next) => {
+      ctx.url = rewrite(ctx.url);
+      return next();
+    });
+  }
 
   const sessions = options.sessions ?? 'store';
   if (sessions !== 'none') {
@@ -133,13 +145,19 @@ export function koaApp(options: KoaAppOptions = {}): Koa {
     ...(onRouter && options.guard?.mountPath === undefined
       ? { mountPath: mount === 'router-param' ? (ctx: Context) => `/orgs/${(ctx as { params?: { org?: string } }).params?.org ?? ''}/billing` : '/billing' }
       : {}),
+    ...(mount === 'area' && options.guard?.area === undefined ? { area: '/billing' } : {}),
   });
   if (mount === 'root') {
     app.use(guard);
     app.use(addPages(new Router(), '').routes());
+  } else if (mount === 'area') {
+    // The guard tells its requests itself, so the router behind it keeps @koa/router's defaults.
+    app.use(guard);
+    app.use(addPages(new Router({ prefix: '/billing' }), '').routes());
   } else if (mount === 'billing') {
     app.use(prefixMount('/billing', guard));
-    app.use(addPages(new Router(), '/billing').routes());
+    // koa-mount matches its prefix letter for letter: the routes behind it must too.
+    app.use(addPages(new Router({ sensitive: true }), '/billing').routes());
   } else if (mount === 'router') {
     // The README's way: the guard's own two URLs routed to it too, as @koa/router runs `use`
     // middleware only on paths it has a route for.
@@ -148,7 +166,9 @@ export function koaApp(options: KoaAppOptions = {}): Koa {
     router.all(['/billing/_otp/verify', '/billing/_otp/resend'], guard);
     app.use(addPages(router, '/billing').routes());
   } else {
-    const prefixed = new Router({ prefix: mount === 'router-param' ? '/orgs/:org/billing' : '/billing' });
+    // @koa/router matches a plain prefix's `use()` letter for letter but its routes in any case:
+    // `sensitive: true` makes the routes as strict as the guard's prefix.
+    const prefixed = new Router({ prefix: mount === 'router-param' ? '/orgs/:org/billing' : '/billing', sensitive: mount === 'router-prefix' });
     prefixed.use(guard);
     prefixed.all(['/_otp/verify', '/_otp/resend'], guard);
     app.use(addPages(prefixed, '').routes());
@@ -188,6 +208,7 @@ export const koaAdapter: Adapter = {
       parsers: options.parsers,
       sessions: options.session === false ? 'none' : 'store',
       proxy: options.trustProxy,
+      rewrite: options.rewrite,
     }).callback(),
   sessionCookie: koaSessionCookie,
   sessionId: koaSessionId,

@@ -57,7 +57,8 @@ function failureResponse(failure: AdminFailure, asPage: boolean): AdminResponse 
  * - Pages `/`, `/users`, `/resources`, `/events` and `/assets/panel.js|css`, under a strict CSP.
  *
  * Refusals are `{"error","message"}` (`field` too for bad input): 400 `invalid_input`, 403
- * `forbidden` (not authorized) or `csrf_failed`, 404 `not_found`/`not_assigned`, 405, 409
+ * `forbidden` (not authorized) or `csrf_failed`, 404 `not_found`/`not_assigned` (also any other
+ * spelling of the mount point, `otherSpelling`), 405, 409
  * `already_exists`, 503 `unavailable`. POST, PATCH and DELETE need `X-CSRF-Token` (the session's
  * token, `GET api/csrf`) and, where they take a body, `Content-Type: application/json`. Nothing
  * is read or changed for a request that is not authorized. Never throws.
@@ -66,6 +67,7 @@ export async function handleAdmin(pm: Protectimus, req: AdminRequest, options: A
   const method = req.method.toUpperCase();
   const isApi = /^\/*api(\/|$)/.test(req.path);
   try {
+    if (req.otherSpelling === true) throw routeNotFound();
     if (req.authorized !== true) throw forbidden();
     const segments = segmentsOf(req.path);
     if (isApi) return await apiResponse(pm, req, method, segments.slice(1));

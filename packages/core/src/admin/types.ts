@@ -27,6 +27,12 @@ export interface AdminRequest {
    * there is no open default.
    */
   authorized: boolean;
+  /**
+   * True when the request names the mount point under another spelling than the configured one
+   * (`/ADMIN/api/tokens`, `/%61dmin`), which a router may route here while a second factor mounted
+   * in front at the exact prefix never saw it: refused 404, whoever asks.
+   */
+  otherSpelling?: boolean;
 }
 
 /** What the adapter writes back, as is. */

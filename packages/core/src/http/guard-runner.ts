@@ -1,8 +1,11 @@
 import { defaultProtectimus, logGuardError, reportGuardError, unavailableResponse } from './adapter-kit';
 import type { GuardEngine } from './engine';
 import { DEFAULT_MAX_REQUESTS_PER_MINUTE, DEFAULT_VERIFIED_FOR, handleGuard, OWN_PREFIX } from './guard';
+import { checkArea, pathArea, pathOfTarget, type AreaPlace } from './path-area';
 import { verifiedEntry } from './session-state';
 import type { Grant, GuardOptions, GuardRequest, GuardResponse } from './types';
+
+const NEXT: GuardResponse = { action: 'next' };
 
 /** The options every adapter's `protectimusMail()` shares. */
 export interface CommonGuardOptions {
@@ -35,6 +38,16 @@ export interface CommonGuardOptions {
    * Default: one line on `console.error`, never a code.
    */
   onError?: (err: unknown) => void;
+  /**
+   * The guarded area, from the site root (`'/billing'`): the guard then tells its requests by the
+   * path itself and can be `app.use`d app-wide, before any router. It guards every spelling of a
+   * path under the area that a router might route there (any letter case, `%xx`, `//`, `.` and
+   * `..` segments, `;params`, `\`), answers its own URLs `<area>/_otp/verify` and
+   * `<area>/_otp/resend` (at that exact spelling only), and passes every other request on
+   * untouched. A URL that a middleware before the guard rewrote into the area is guarded too.
+   * Default: none, the guard guards whatever reaches it.
+   */
+  area?: string;
 }
 
 /** What an adapter knows of its own request type `R`; everything else is done here. */
@@ -47,8 +60,17 @@ export interface GuardBinding<R> {
   login(r: R): string | null | undefined;
   /** The URL as the client asked for it (path and query): cheap to read, for the fast path. */
   url(r: R): string;
-  /** The framework-neutral request for `handleGuard`. */
-  request(r: R, session: Record<string, unknown>, login: string | null): GuardRequest;
+  /**
+   * The URL from the site root as the routers after the guard will match it, when a middleware
+   * before the guard may have rewritten it (`req.baseUrl + req.url`, `ctx.url`). With `area`, a
+   * request is the guard's when either URL is in the area.
+   */
+  routedUrl?(r: R): string;
+  /**
+   * The framework-neutral request for `handleGuard`. With the `area` option, `where` is the mount
+   * and path found from the URL, to use instead of the framework's own.
+   */
+  request(r: R, session: Record<string, unknown>, login: string | null, where?: AreaPlace): GuardRequest;
   /** Regenerates the session id keeping its data, then applies the grant and saves. */
   grant(r: R, session: Record<string, unknown>, grant: Grant): Promise<void>;
 }
@@ -79,8 +101,25 @@ export function guardRunner<R>(options: CommonGuardOptions, binding: GuardBindin
   if (!(Number.isInteger(maxRequestsPerMinute) && maxRequestsPerMinute > 0)) throw new TypeError('protectimusMail: maxRequestsPerMinute must be a positive whole number');
   const onError = options.onError ?? logGuardError;
   const guardOptions: GuardOptions = { resource, verifiedFor, maxRequestsPerMinute, onError };
+  if (options.area !== undefined) checkArea(options.area);
+  const area = options.area === undefined ? null : pathArea(options.area);
+
+  /** A URL a middleware before the guard rewrote into the area, or null. */
+  const rewrittenInto = (r: R, url: string): string | null => {
+    const routed = binding.routedUrl?.(r);
+    return routed !== undefined && routed !== url && area !== null && area.contains(routed) ? routed : null;
+  };
 
   async function decide(r: R): Promise<GuardResponse> {
+    let where: AreaPlace | undefined;
+    if (area) {
+      const url = binding.url(r);
+      const routed = rewrittenInto(r, url);
+      // Rewritten into the area, it is a page there, whatever the client's URL was.
+      const found = area.locate(url) ?? (routed !== null ? { mountPath: area.path, path: pathOfTarget(routed), canonical: false } : null);
+      if (!found) return NEXT;
+      where = found;
+    }
     const session = binding.session(r);
     if (!session) {
       reportGuardError(onError, new Error(binding.noSession));
@@ -88,7 +127,7 @@ export function guardRunner<R>(options: CommonGuardOptions, binding: GuardBindin
     }
     const engine = options.protectimus ?? defaultProtectimus();
     const login = binding.login(r) || null;
-    const answer = await handleGuard(engine, guardOptions, binding.request(r, session, login));
+    const answer = await handleGuard(engine, guardOptions, binding.request(r, session, login, where));
     if (answer.action === 'respond' && answer.grant) await binding.grant(r, session, answer.grant);
     return answer;
   }
@@ -104,11 +143,17 @@ export function guardRunner<R>(options: CommonGuardOptions, binding: GuardBindin
 
   // The same answer `handleGuard` gives a verified session on a page, before the full request is
   // built (path parsing, proxy-aware ip, mount detection, content negotiation) or a promise made.
+  // Outside the area, the request is none of the guard's business. Inside it, only a URL with
+  // `/_otp/` written as is can be one of the guard's own (they answer at their exact spelling), so
+  // any other spelling (`/_OTP/verify`, `/_otp%2Fverify`) is a page: passed on here only for a
+  // verified session, as the full run would.
   const passes = (r: R): boolean => {
     try {
+      const url = binding.url(r);
+      if (area !== null && !area.contains(url) && rewrittenInto(r, url) === null) return true;
       const session = binding.session(r);
       const login = session && (binding.login(r) || null);
-      if (!session || !login || binding.url(r).includes(OWN_PREFIX)) return false;
+      if (!session || !login || url.includes(OWN_PREFIX)) return false;
       const engine = options.protectimus ?? defaultProtectimus();
       const entry = verifiedEntry(session, resource, login, engine.clock.now());
       // Still granted by the directory, as far as the engine knows without I/O; when it does not

@@ -13,3 +13,5 @@ export { PAGE_CSP } from './page-layout';
 export { loginOfUser, defaultProtectimus, describeError, logGuardError, reportGuardError, unavailableResponse } from './adapter-kit';
 export { guardRunner } from './guard-runner';
 export type { CommonGuardOptions, GuardBinding, GuardRun } from './guard-runner';
+export { pathArea } from './path-area';
+export type { PathArea, AreaPlace } from './path-area';
