@@ -1,5 +1,5 @@
 /**
- * The guard's status table (DESIGN.md, "The guard's HTTP protocol"), row by row, as JSON clients
+ * The guard's status table (docs/design.md, "The guard's HTTP protocol"), row by row, as JSON clients
  * get it, from both adapters: Express and Koa on real Redis and a real SMTP server.
  */
 import { adapters, agentOf, freshUser, http, nextCode, noMail, pageBody, signedIn, signIn, useWorld, wrongCode, type UserOptions } from './harness';

@@ -11,7 +11,7 @@ import { activeBlock, grantStamp, tokenView, userView, type ResourceRecord, type
 import { loginKey } from './validation';
 import type { Resolved } from './stores/store';
 
-/** The chain `prepare` and `authenticate` stand on, checked by rule 1 of DESIGN.md. */
+/** The chain `prepare` and `authenticate` stand on, checked by docs/design.md, "Rules" 1. */
 interface Route {
   resource: ResourceRecord;
   user: UserRecord;
@@ -65,7 +65,7 @@ function retryAfter(until: number | null, now: number): number | undefined {
   return until === null ? undefined : Math.max(1, Math.ceil((until - now) / 1000));
 }
 
-/** `prepare` and `authenticate`: the authentication rules of DESIGN.md, whatever the store. */
+/** `prepare` and `authenticate`: the rules of docs/design.md ("Rules"), whatever the store. */
 export class Challenges {
   private readonly allowLists = new Map<string, IpAllowList>();
   // A store that caches its answers hands back the same object each time: parse it once.
@@ -149,7 +149,7 @@ export class Challenges {
 
   /**
    * Makes sure the user has an open code: reuses the open one (sending nothing), or with
-   * `resend` replaces it, within the cooldown and hourly cap. Rules 1-3 of DESIGN.md.
+   * `resend` replaces it, within the cooldown and hourly cap. docs/design.md, "Rules" 1-3.
    */
   async prepare(input: PrepareInput): Promise<PrepareResult> {
     if (input.resend !== undefined && typeof input.resend !== 'boolean') throw invalidInput('resend', 'resend must be a boolean');

@@ -1,4 +1,4 @@
-/** The stable error codes of DESIGN.md; `ProtectimusError.code` is always one of these. */
+/** The stable error codes of docs/design.md ("Rules", the error table); `ProtectimusError.code` is always one of these. */
 export type ErrorCode =
   | 'INVALID_INPUT'
   | 'NOT_FOUND'

@@ -15,7 +15,7 @@ export function isValidPin(pin: string): boolean {
 }
 
 /**
- * Splits PIN+code typed as one string (DESIGN.md rule 4). Only surrounding whitespace is
+ * Splits PIN+code typed as one string (docs/design.md, "Rules" 4). Only surrounding whitespace is
  * forgiven; any other deviation from the exact shape returns null, which the caller counts as a
  * failed attempt. The code part must be ASCII digits: `\d` in some engines and `Number()` accept
  * other digits and signs, so neither is used.

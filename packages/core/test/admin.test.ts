@@ -70,7 +70,7 @@ describe.each(STORE_KINDS)('admin operations on %s store', (kind) => {
     expect(await snapshot(pm)).toBe(before);
   });
 
-  it('accepts the login characters of DESIGN.md and keeps logins unique', async () => {
+  it('accepts the login characters of docs/design.md and keeps logins unique', async () => {
     const u = await pm.users.create({ login: 'a_b-c@d!e#f%g+h.i$j', email: 'abc@example.com', firstName: 'Ann', secondName: 'Lee' });
     expect(u).toMatchObject({ login: 'a_b-c@d!e#f%g+h.i$j', firstName: 'Ann', secondName: 'Lee', blocked: null });
     expect((await refusal(pm.users.create({ login: 'A_B-C@D!E#F%G+H.I$J' }))).code).toBe('ALREADY_EXISTS');

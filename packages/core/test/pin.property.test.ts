@@ -1,5 +1,5 @@
 /**
- * Property tests of PIN+code parsing (DESIGN.md rule 4) with fast-check: any string in gives a
+ * Property tests of PIN+code parsing (docs/design.md, "Rules" 4) with fast-check: any string in gives a
  * parse result of the exact shape or null (a failed attempt), never an exception; and PIN and code
  * typed together, in either position and with surrounding whitespace, come back apart unchanged.
  */

@@ -25,7 +25,7 @@ function adminRequestOf(req: Request, session: Record<string, unknown>, authoriz
 }
 
 /**
- * The admin API and panel of DESIGN.md ("Admin") as Express middleware:
+ * The admin API and panel of docs/design.md ("Admin") as Express middleware:
  * `app.use('/admin', protectimusAdmin({ authorize: (req) => req.user?.role === 'admin' }))`.
  * Needs a session middleware (the CSRF token lives in the session) and, before it, whatever
  * tells who the user is. Throws at creation without `authorize`.

@@ -33,7 +33,7 @@ function adminRequestOf(ctx: Context, mountPath: MountPath | undefined, session:
 }
 
 /**
- * The admin API and panel of DESIGN.md ("Admin") as Koa middleware, answering exactly as the
+ * The admin API and panel of docs/design.md ("Admin") as Koa middleware, answering exactly as the
  * Express one: `app.use(mount('/admin', protectimusAdmin({ authorize })))`, or in a @koa/router
  * with `mountPath`. Needs koa-session (the CSRF token lives in the session) and, before it,
  * whatever tells who the user is. Throws at creation without `authorize`.

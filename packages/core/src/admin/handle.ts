@@ -40,7 +40,7 @@ function failureResponse(failure: AdminFailure, asPage: boolean): AdminResponse 
 }
 
 /**
- * The admin API and panel (DESIGN.md, "Admin") for one request, free of any framework: the
+ * The admin API and panel (docs/design.md, "Admin") for one request, free of any framework: the
  * adapter calls the app's `authorize`, turns its request into an `AdminRequest`, and writes the
  * answer back as is. Routes, relative to the mount point:
  *

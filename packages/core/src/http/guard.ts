@@ -168,7 +168,7 @@ async function resend(turn: Turn, login: string): Promise<GuardResponse> {
 }
 
 /**
- * The guard's protocol (DESIGN.md, "The guard's HTTP protocol") for one request, free of any
+ * The guard's protocol (docs/design.md, "The guard's HTTP protocol") for one request, free of any
  * framework: the adapter turns its request into a `GuardRequest` and writes back the answer.
  * Never throws and never passes on an error: anything unexpected is a 503 `unavailable`, reported
  * to `onError`.

@@ -31,7 +31,7 @@ export async function adminSnapshot(pm: Protectimus): Promise<string> {
 export const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 50));
 
 /**
- * The admin API's contract (DESIGN.md "Admin"), run the same over `handleAdmin` directly and
+ * The admin API's contract (docs/design.md "Admin"), run the same over `handleAdmin` directly and
  * over each adapter: every operation, every refusal, nothing stored changed by a refused
  * request, CSRF, the CSV import, the pages and their CSP.
  */
