@@ -14,7 +14,7 @@ const path = require('node:path');
 const { setTimeout: sleep } = require('node:timers/promises');
 
 const ROOT = path.join(__dirname, '..', '..');
-const SECRET = 'bench-secret-0123456789abcdef';
+const SECRET = 'htQvv9MaiUaBlnLU3ycEgCFt3e6Fq_YqQoPzZ41SXr8';
 
 /** A built package's entry (`core`, `express`, `koa`), or null when it has not been built. */
 function built(name) {

@@ -82,7 +82,7 @@ describe('an authentication journey on the Cluster', () => {
   let smtp: TestSmtp;
   let pm: Protectimus;
   const clock = new FakeClock();
-  const secret = 'cluster-secret-0123456789';
+  const secret = 'jLiWKR-20qigtCGeGmBNT6p-KKl6eMCeLEsm7NrHR8Q';
 
   beforeAll(async () => {
     smtp = await startSmtp();

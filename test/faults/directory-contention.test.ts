@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 it('provisions users and tokens from 4 concurrent writers without refusing any', async () => {
-  const pm = createProtectimus({ store: new RedisStore({ client: fx.client(), prefix: fx.prefix }), mail: { send: async () => undefined }, secret: 'contention-secret-0123456789' });
+  const pm = createProtectimus({ store: new RedisStore({ client: fx.client(), prefix: fx.prefix }), mail: { send: async () => undefined }, secret: 'Gcom5jTtbz7ou_yw4fIPbfZBALHqW7L--3IuNVytHW0' });
   const resource = await pm.resources.create({ name: 'signup' });
   const failures: unknown[] = [];
   await Promise.all(

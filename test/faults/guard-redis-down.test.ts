@@ -16,7 +16,7 @@ import { startRedisServer, waitFor, type RedisServer } from '../support/redis-se
 
 jest.setTimeout(60_000);
 
-const SECRET = 'fault-secret-0123456789abcdef';
+const SECRET = 'HFzm7aKYpbOYUnVnfFzeKsTImhgUGeirRLrW6JGHKdM';
 let redis: RedisServer;
 let smtp: TestSmtp;
 const instances: Protectimus[] = [];

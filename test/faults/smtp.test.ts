@@ -66,7 +66,7 @@ function instance(kind: Kind, opts: { pool?: boolean } = {}) {
       transport: { host: '127.0.0.1', port: gate.port, secure: false, ignoreTLS: true, pool: opts.pool ?? false, connectionTimeout: 1000, greetingTimeout: 800, socketTimeout: 1500 },
       from: 'Security <no-reply@example.com>',
     },
-    secret: 'smtp-fault-secret-0123456789',
+    secret: 'EQuQlskmLRhnsDag3JUjxyEcN1WcP2vTfdGsVttUVIg',
     clock,
   });
   instances.push(pm);
@@ -171,7 +171,7 @@ describe('a pooled transport', () => {
     await new Promise<void>((resolve) => quoting.listen(0, '127.0.0.1', () => resolve()));
     const port = (quoting.server.address() as AddressInfo).port;
     try {
-      const pm = createProtectimus({ store: new MemoryStore(), mail: { transport: `smtp://127.0.0.1:${port}`, from: 'a@example.com' }, secret: 'smtp-fault-secret-0123456789' });
+      const pm = createProtectimus({ store: new MemoryStore(), mail: { transport: `smtp://127.0.0.1:${port}`, from: 'a@example.com' }, secret: 'EQuQlskmLRhnsDag3JUjxyEcN1WcP2vTfdGsVttUVIg' });
       instances.push(pm);
       const u = await seedUser(pm, { login: 'quoted' });
       const err = (await pm.prepare({ resource: u.resource.name, login: u.login }).catch((e: unknown) => e)) as Error;

@@ -189,7 +189,7 @@ describe('with REDIS_URL', () => {
     expect(await redis.keys(`${redisPrefix}pm:*`)).not.toHaveLength(0);
 
     // A second start over the same data (another secret, as a dev restart would have) still works.
-    const second = await createSite(testConfig({ redisUrl, redisPrefix, protectimusSecret: 'another-secret-0123456789' }));
+    const second = await createSite(testConfig({ redisUrl, redisPrefix, protectimusSecret: 'aMQaxT6-K4YHbwfzG-h1dX2BLcCsExf4cJVRMzajX2Q' }));
     sites.push(second);
     const again = request.agent(second.handler);
     expect((await signIn(again, 'bob', 'bob-password')).status).toBe(303);

@@ -15,7 +15,7 @@ export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
  * change what is tested (memory store, dev inbox), any free port, a fixed secret.
  */
 export function testConfig(overrides: Partial<SiteConfig> = {}): SiteConfig {
-  return { ...configFromEnv({}), port: 0, protectimusSecret: 'site-test-secret-0123456789', ...overrides };
+  return { ...configFromEnv({}), port: 0, protectimusSecret: 'CejrH1RgtaWdqNtvi-4DxrtqncivCR8YDPbpDeFEqH4', ...overrides };
 }
 
 /** A Redis key prefix of its own for one test run, so runs never see each other's keys. */

@@ -20,7 +20,7 @@ export function capture(options: Partial<ProtectimusOptions> = {}): Capture {
   const pm = createProtectimus({
     store,
     mail: { send: async (m) => void codes.set(m.to, m.code) },
-    secret: 'property-secret-0123456789',
+    secret: 'n_O9QjmQ8MMIuVfDSNyIuwRMEuAUp-PeZ7il5sMS-3I',
     clock,
     ...options,
     otp: { maxSendsPerHour: 1000, ...options.otp },
