@@ -17,6 +17,8 @@ interface Route {
   user: UserRecord;
   token: TokenRecord;
   ip: string | undefined;
+  /** The parsed `resolve` answer the route came from (its stamp is kept there). */
+  chain: Chain;
 }
 
 const MAX_TYPED = 64;
@@ -59,6 +61,12 @@ function text(value: unknown, field: string, max: number): string {
 function codeScope(token: TokenRecord, resource: ResourceRecord): string {
   const epoch = token.epoch ?? 0;
   return epoch === 0 ? resource.id : `${resource.id}\0${epoch}`;
+}
+
+/** The chain's `grantStamp`, computed once per parsed answer; null when a link is missing. */
+function stampOf(chain: Chain): string | null {
+  if (chain.stamp === undefined) chain.stamp = chain.resource && chain.user && chain.token ? grantStamp(chain.resource, chain.user, chain.token) : null;
+  return chain.stamp;
 }
 
 function retryAfter(until: number | null, now: number): number | undefined {
@@ -134,7 +142,7 @@ export class Challenges {
     const ip = input.ip as string | undefined;
     const found = this.chain(await this.ctx.store.resolve(resource, loginKey(login)));
     if (!found.resource || !found.allow) throw new ProtectimusError('NOT_FOUND', 'resource not found');
-    const route: Partial<Route> & { login: string } = { resource: found.resource, ip, login };
+    const route: Partial<Route> & { login: string } = { resource: found.resource, ip, login, chain: found };
     if (!found.allow.allows(ip)) this.refuse(new ProtectimusError('ACCESS_RESTRICTED', 'access from this address is not allowed'), route);
     // An unknown login answers like a user without a token, so logins cannot be probed. Logins
     // are unique case-insensitively but found only as spelled: `KATE` is not `kate`.
@@ -285,7 +293,7 @@ export class Challenges {
       case 'ok':
         this.ctx.rekey.onUse(token, typed?.pin ?? null);
         this.event('otp.verified', route);
-        return { user: userView(route.user, now), token: tokenView(token, null), stamp: grantStamp(resource, route.user, token) };
+        return { user: userView(route.user, now), token: tokenView(token, null), stamp: stampOf(route.chain) ?? '' };
       case 'invalid':
         this.event('otp.failed', route, { code: 'INVALID_OTP', detail: { attemptsLeft: verdict.attemptsLeft } });
         throw new ProtectimusError('INVALID_OTP', 'the code is not right', { attemptsLeft: verdict.attemptsLeft });
@@ -313,14 +321,14 @@ export class Challenges {
    * Synchronous and, on a known answer, allocation-light: the guard asks on every request.
    */
   stillGranted(resource: string, login: string, stamp: string): boolean | undefined {
-    const found = this.ctx.store.resolveCached?.(resource, login.toLowerCase());
-    return found === undefined ? undefined : this.holds(found, stamp);
+    const found = this.ctx.store.resolveCached?.(resource, loginKey(login));
+    return found === undefined ? undefined : this.holds(found, login, stamp);
   }
 
   /** `stillGranted`, reading the directory when the store does not know; rejects when it is unreachable. */
   async confirmGrant(resource: string, login: string, stamp: string): Promise<boolean> {
     if (typeof resource !== 'string' || typeof login !== 'string' || typeof stamp !== 'string') return false;
-    return this.holds(await this.ctx.store.resolve(resource, login.toLowerCase()), stamp);
+    return this.holds(await this.ctx.store.resolve(resource, loginKey(login)), login, stamp);
   }
 
   /**
@@ -329,10 +337,12 @@ export class Challenges {
    * failed-attempt lock lives in the token's state, not its record, and does not count: it
    * would let whoever knows the password end the real user's session by typing wrong codes.
    */
-  private holds(found: Resolved, stamp: string): boolean {
+  private holds(found: Resolved, login: string, stamp: string): boolean {
     const chain = this.chain(found);
-    if (chain.stamp === undefined) chain.stamp = chain.resource && chain.user && chain.token ? grantStamp(chain.resource, chain.user, chain.token) : null;
-    if (chain.stamp === null || chain.stamp !== stamp) return false;
+    // Found as spelled only, as `route` finds a login (docs/design.md, "Login matching").
+    if (chain.user?.login !== login) return false;
+    const own = stampOf(chain);
+    if (own === null || own !== stamp) return false;
     // A block moves the user's epoch on anyway; this also covers one written some other way.
     const block = chain.user?.block ?? null;
     return block === null || activeBlock(block, this.ctx.clock.now()) === null;
