@@ -1,7 +1,7 @@
 /**
  * Concurrent admin writes (signups provisioning tokens in parallel, two administrators, an API
  * client working in parallel). Directory writes are optimistic transactions on one version
- * (packages/core/src/directory.ts `transact`); a conflict retries after a random, growing wait.
+ * (packages/core/src/directory/transaction.ts `transact`); a conflict retries after a random, growing wait.
  * Without that wait, writers kept colliding and ran out of retries: 8% of setups failed with 2
  * writers and 57% with 8, as STORE_UNAVAILABLE "the directory is too busy" with nothing down.
  */

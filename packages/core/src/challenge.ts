@@ -1,15 +1,85 @@
-import type { AuthenticateInput, AuthenticateResult, PrepareInput, PrepareResult } from './challenge-types';
-import type { Context } from './context';
+import type { EventType, ProtectimusEvent } from './audit';
+import { hotp } from './crypto';
 import { invalidInput, ProtectimusError } from './errors';
-import type { EventType, ProtectimusEvent } from './events';
-import { hotp } from './hotp';
-import { IpAllowList } from './ip';
-import { maskEmail } from './mail/mask';
-import type { Block } from './model';
-import { parseTyped } from './pin';
-import { activeBlock, grantStamp, tokenView, userView, type ResourceRecord, type TokenRecord, type UserRecord } from './records';
-import { loginKey } from './validation';
+import { maskEmail } from './mail';
+import { activeBlock, grantStamp, tokenView, userView, type Block, type MailToken, type PinPosition, type ResourceRecord, type TokenRecord, type User, type UserRecord } from './model';
+import type { Context } from './protectimus';
 import type { Resolved } from './stores/store';
+import { IpAllowList, isValidPin, loginKey } from './validation';
+
+/** Who asks for a code, where. */
+export interface PrepareInput {
+  /** Resource id or name. */
+  resource: string;
+  /** The user's login (first factor already passed). */
+  login: string;
+  /** Client address, checked against the resource's `allowedIps` and written to the audit log. */
+  ip?: string;
+  /** Send a new code that replaces the open one (rate limited). */
+  resend?: boolean;
+}
+
+/** What the user needs to know to type the code; nothing secret. */
+export interface PrepareResult {
+  tokenId: string;
+  tokenName: string;
+  /** The token's address, masked: `a***e@example.com`. */
+  sentTo: string;
+  otpLength: 6 | 8;
+  pin: PinPosition | null;
+  /** ISO time the code stops working. */
+  expiresAt: string;
+  /** ISO time a resend will be accepted. */
+  resendAfter: string;
+  /** False when an open code was reused and nothing was mailed. */
+  sent: boolean;
+}
+
+/** A typed code, checked against the open challenge. */
+export interface AuthenticateInput {
+  resource: string;
+  login: string;
+  /** PIN and code as one string, as typed (surrounding whitespace is trimmed). */
+  otp: unknown;
+  ip?: string;
+}
+
+/** Who passed. */
+export interface AuthenticateResult {
+  user: User;
+  token: MailToken;
+  /**
+   * What this success stood on (resource, user, token, and the admin state that ends a verified
+   * session), as an opaque string to keep with the session: `pm.stillGranted(resource, login,
+   * stamp)` tells on each later request whether it still holds.
+   */
+  stamp: string;
+}
+
+/** What a user typed, split into its PIN and code parts. */
+export interface TypedCredential {
+  pin: string | null;
+  otp: string;
+}
+
+const ASCII_DIGITS = /^[0-9]+$/;
+
+/**
+ * Splits PIN+code typed as one string (docs/design.md, "Rules" 4). Only surrounding whitespace is
+ * forgiven; any other deviation from the exact shape returns null, which the caller counts as a
+ * failed attempt. The code part must be ASCII digits: `\d` in some engines and `Number()` accept
+ * other digits and signs, so neither is used.
+ */
+export function parseTyped(typed: string, otpLength: number, pinPosition: PinPosition | null): TypedCredential | null {
+  const s = typed.trim();
+  if (pinPosition === null) {
+    return s.length === otpLength && ASCII_DIGITS.test(s) ? { pin: null, otp: s } : null;
+  }
+  if (s.length < otpLength + 4 || s.length > otpLength + 12) return null;
+  const otp = pinPosition === 'before' ? s.slice(s.length - otpLength) : s.slice(0, otpLength);
+  const pin = pinPosition === 'before' ? s.slice(0, s.length - otpLength) : s.slice(otpLength);
+  return ASCII_DIGITS.test(otp) && isValidPin(pin) ? { pin, otp } : null;
+}
 
 /** The chain `prepare` and `authenticate` stand on, checked by docs/design.md, "Rules" 1. */
 interface Route {

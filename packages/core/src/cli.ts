@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { protectimusFromEnv } from './env';
+import { protectimusFromEnv } from './protectimus';
 import { generateSecret } from './secrets';
 
 /** Where the command line writes, and what environment it reads; the bin passes the process's. */

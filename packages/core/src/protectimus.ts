@@ -1,22 +1,85 @@
 import { randomBytes } from 'node:crypto';
-import { Audit, type EventListener, type EventQuery } from './audit';
-import type { AuthenticateInput, AuthenticateResult, PrepareInput, PrepareResult } from './challenge-types';
-import { Challenges } from './challenge';
-import { systemClock, type Clock } from './clock';
-import type { CodeSender, Context, OtpSettings } from './context';
-import { invalidInput } from './errors';
-import type { EventType, ProtectimusEvent } from './events';
-import { failClosed } from './fail-closed';
-import { Keyring } from './keyring';
-import { Rekeyer } from './rekey';
-import { checkSecrets } from './secrets';
-import { Mailer, type MailOptions } from './mail/mailer';
-import { Resources } from './resources';
+import { Audit, type EventListener, type EventQuery, type EventType, type ProtectimusEvent } from './audit';
+import { Challenges, type AuthenticateInput, type AuthenticateResult, type PrepareInput, type PrepareResult } from './challenge';
+import { Keyring } from './crypto';
+import { Resources } from './directory/resources';
+import { Tokens } from './directory/tokens';
+import { Users } from './directory/users';
+import { invalidInput, ProtectimusError } from './errors';
+import { Mailer, type CodeSender, type MailOptions } from './mail';
+import { checkSecrets, Rekeyer, secretsFromEnv } from './secrets';
 import { MemoryStore } from './stores/memory';
+import { RedisStore } from './stores/redis';
 import type { Store } from './stores/store';
-import { Tokens } from './tokens';
-import { Users } from './users';
 import * as v from './validation';
+
+/** Where protectimus-mail reads the time; inject a fake one in tests instead of sleeping. */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+/** The wall clock. */
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** Limits of codes; all durations in seconds. */
+export interface OtpSettings {
+  /** How long a code works. Default 300. */
+  ttl: number;
+  /** Wrong tries a code allows before it is gone. Default 3. */
+  maxAttempts: number;
+  /** Minimum time between a token's last mail and a resend. Default 30. */
+  resendCooldown: number;
+  /** Mails per token per rolling hour. Default 10. */
+  maxSendsPerHour: number;
+  /**
+   * `prepare` calls per token per minute (each guard page load that is not verified, each
+   * resend), whatever their outcome; past it `RATE_LIMITED` before the store changes anything.
+   * Counted in the store, so it holds across sessions and processes.
+   * @default 60
+   */
+  maxPreparesPerMinute: number;
+}
+
+/** What the model and the rules share inside one `Protectimus`. */
+export interface Context {
+  store: Store;
+  keyring: Keyring;
+  /** Moves tokens used during a secret rotation to the first secret. */
+  rekey: Rekeyer;
+  clock: Clock;
+  audit: Audit;
+  otp: OtpSettings;
+  /** Consecutive failures that block a token until an admin unblocks it (NIST SP 800-63B 5.2.2). */
+  hardBlockAfter: number;
+  mailer: CodeSender;
+}
+
+/** Any failure that is not already a decision (a Redis error, a timeout) becomes STORE_UNAVAILABLE. */
+export function asDecision(err: unknown): ProtectimusError {
+  return err instanceof ProtectimusError ? err : new ProtectimusError('STORE_UNAVAILABLE', 'the store is unreachable', {}, { cause: err });
+}
+
+/**
+ * Wraps every method of `target` so that it fails closed with a `ProtectimusError`: callers
+ * (the guard, the admin API) then never see a raw backend error, and never mistake one for a pass.
+ */
+export function failClosed<T extends object>(target: T): T {
+  return new Proxy(target, {
+    get(obj, prop, receiver) {
+      const value: unknown = Reflect.get(obj, prop, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        try {
+          const out: unknown = value.apply(obj, args);
+          return out instanceof Promise ? out.catch((err: unknown) => Promise.reject(asDecision(err))) : out;
+        } catch (err) {
+          throw asDecision(err);
+        }
+      };
+    },
+  });
+}
 
 /** Options of `createProtectimus`. */
 export interface ProtectimusOptions {
@@ -197,4 +260,25 @@ export class Protectimus {
 /** Creates a protectimus-mail instance. */
 export function createProtectimus(options: ProtectimusOptions): Protectimus {
   return new Protectimus(options);
+}
+
+/**
+ * Builds an instance from the environment: `REDIS_URL` (else a MemoryStore), `SMTP_URL`
+ * (required), `MAIL_FROM` (default `protectimus-mail <no-reply@localhost>`), `PROTECTIMUS_SECRET`
+ * (one secret, or during a rotation a comma-separated list, newest first, no spaces).
+ * `REDIS_PREFIX` (default `pm:`) puts the keys of several apps apart in one Redis. `overrides` win
+ * over what the environment says.
+ */
+export function protectimusFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ProtectimusOptions> = {}): Protectimus {
+  const smtp = env.SMTP_URL;
+  if (!overrides.mail && !smtp) throw invalidInput('SMTP_URL', 'SMTP_URL is not set: protectimus-mail needs an SMTP server to mail codes');
+  const store = overrides.store ?? (env.REDIS_URL ? new RedisStore({ url: env.REDIS_URL, prefix: env.REDIS_PREFIX || undefined }) : undefined);
+  const pm = createProtectimus({
+    mail: { transport: smtp ?? '', from: env.MAIL_FROM || 'protectimus-mail <no-reply@localhost>' },
+    secret: secretsFromEnv(env.PROTECTIMUS_SECRET),
+    ...overrides,
+    store,
+  });
+  if (store && !overrides.store) pm.adopt(store);
+  return pm;
 }

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { handleAdmin } from '../src/admin/handle';
-import { eventLog, type ProtectimusEvent } from '../src/events';
+import { eventLog, type ProtectimusEvent } from '../src/audit';
 import type { Protectimus } from '../src/protectimus';
 import { seedUser, STORE_KINDS, startWorld, type World } from './support/protectimus';
 import { refusal } from './support/refusal';

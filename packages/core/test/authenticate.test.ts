@@ -1,5 +1,5 @@
 import type { ProtectimusError } from '../src/errors';
-import type { ProtectimusEvent } from '../src/events';
+import type { ProtectimusEvent } from '../src/audit';
 import type { Protectimus } from '../src/protectimus';
 import { seedUser, STORE_KINDS, startWorld, type World } from './support/protectimus';
 import { refusal } from './support/refusal';

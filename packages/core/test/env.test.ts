@@ -1,6 +1,5 @@
 import Redis from 'ioredis';
-import { protectimusFromEnv } from '../src/env';
-import { createProtectimus } from '../src/protectimus';
+import { protectimusFromEnv, createProtectimus } from '../src/protectimus';
 import { MemoryStore } from '../src/stores/memory';
 import { RedisStore } from '../src/stores/redis';
 import { deleteByPrefix, REDIS_URL, SECRET } from './support/protectimus';

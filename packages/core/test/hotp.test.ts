@@ -1,4 +1,4 @@
-import { hotp } from '../src/hotp';
+import { hotp } from '../src/crypto';
 
 describe('hotp', () => {
   it('matches the RFC 4226 appendix D test vectors', () => {

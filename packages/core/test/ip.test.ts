@@ -1,4 +1,4 @@
-import { IpAllowList, parseIpEntry } from '../src/ip';
+import { IpAllowList, parseIpEntry } from '../src/validation';
 
 describe('IpAllowList', () => {
   it('allows everyone when empty', () => {

@@ -1,5 +1,5 @@
 import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import { Keyring } from '../src/keyring';
+import { Keyring } from '../src/crypto';
 
 describe('Keyring', () => {
   const ring = new Keyring('a-test-secret-of-enough-length');

@@ -2,13 +2,9 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import nodemailer from 'nodemailer';
 import { escapeHtml } from '../src/html/escape';
-import { Mailer } from '../src/mail/mailer';
-import { maskEmail } from '../src/mail/mask';
-import { defaultTemplates, resolveTemplates } from '../src/mail/templates';
-import { SMTP_TIMEOUTS, openTransport } from '../src/mail/transport';
+import { Mailer, maskEmail, defaultTemplates, resolveTemplates, SMTP_TIMEOUTS, openTransport } from '../src/mail';
 import { refusal } from './support/refusal';
-import { startSmtp } from './support/smtp';
-import type { TestSmtp } from './support/smtp';
+import { startSmtp, type TestSmtp } from './support/smtp';
 
 const FROM = 'Security <no-reply@example.com>';
 const mail = (over: Partial<Parameters<Mailer['send']>[0]> = {}) => ({

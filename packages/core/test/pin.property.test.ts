@@ -4,7 +4,7 @@
  * typed together, in either position and with surrounding whitespace, come back apart unchanged.
  */
 import fc from 'fast-check';
-import { parseTyped } from '../src/pin';
+import { parseTyped } from '../src/challenge';
 
 const PIN_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 const DIGITS = '0123456789';

@@ -1,4 +1,4 @@
-import { parseTyped } from '../src/pin';
+import { parseTyped } from '../src/challenge';
 
 describe('parseTyped: PIN and code typed as one string', () => {
   it('takes exactly otpLength ASCII digits when the token has no PIN', () => {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { CodeMail } from '../src/mail/mailer';
+import type { CodeMail } from '../src/mail';
 import { createProtectimus, type Protectimus } from '../src/protectimus';
 import { RedisStore } from '../src/stores/redis';
 import { FakeClock } from './support/clock';

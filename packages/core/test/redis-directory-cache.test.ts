@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import type { CodeMail } from '../src/mail/mailer';
+import type { CodeMail } from '../src/mail';
 import { guardRunner } from '../src/http/guard-runner';
 import { applyGrant } from '../src/http/session-state';
 import { createProtectimus, type Protectimus, type ProtectimusOptions } from '../src/protectimus';

@@ -1,10 +1,10 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { Keyring } from '../src/keyring';
+import { Keyring } from '../src/crypto';
 import type { Protectimus } from '../src/protectimus';
-import type { TokenRecord } from '../src/records';
+import type { TokenRecord } from '../src/model';
 import { generateSecret } from '../src/secrets';
-import { dirKey } from '../src/stores/keys';
+import { dirKey } from '../src/stores/store';
 import { seedUser, STORE_KINDS, startWorld, type World } from './support/protectimus';
 import { refusal } from './support/refusal';
 

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { protectimusFromEnv } from '../src/env';
+import { protectimusFromEnv, createProtectimus } from '../src/protectimus';
 import { ProtectimusError } from '../src/errors';
-import { createProtectimus } from '../src/protectimus';
 import { generateSecret, MIN_DISTINCT_CHARS, MIN_ENTROPY_BITS, MIN_SECRET_BYTES, secretWeakness } from '../src/secrets';
 import { MemoryStore } from '../src/stores/memory';
 

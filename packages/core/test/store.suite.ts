@@ -1,6 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { dirKey } from '../src/stores/keys';
-import type { EventEntry, ReserveArgs, ReserveResult, Store, StoredEvent, VerifyArgs } from '../src/stores/store';
+import { dirKey, type EventEntry, type ReserveArgs, type ReserveResult, type Store, type StoredEvent, type VerifyArgs } from '../src/stores/store';
 import { FakeClock } from './support/clock';
 
 /** Options of {@link storeSuite}. */

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { WriteBatch } from '../src/stores/write-batch';
+import { WriteBatch } from '../src/stores/redis';
 
 /** A stream that records how its chunks reached it: one entry per write or writev call. */
 function recorder() {

@@ -1,4 +1,4 @@
-import type { CreateResourceInput, UpdateResourceInput } from '../resources';
+import type { CreateResourceInput, UpdateResourceInput } from '../directory/resources';
 import { fields } from '../validation';
 import { readJson } from './payload';
 import { listQuery } from './query';

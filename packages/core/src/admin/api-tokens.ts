@@ -1,6 +1,6 @@
 import { invalidInput } from '../errors';
-import type { CreateMailTokenInput, UpdateMailTokenInput } from '../tokens';
-import { filteredPage } from './filtered-page';
+import type { CreateMailTokenInput, UpdateMailTokenInput } from '../directory/tokens';
+import { filteredPage } from '../directory/paging';
 import { readJson } from './payload';
 import { choice, listQuery } from './query';
 import { json, noContent } from './responses';

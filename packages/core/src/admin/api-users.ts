@@ -1,9 +1,9 @@
 import { invalidInput } from '../errors';
 import type { User } from '../model';
-import type { CreateUserInput, UpdateUserInput } from '../users';
+import type { CreateUserInput, UpdateUserInput } from '../directory/users';
 import { mailTokenInput } from './api-tokens';
 import { blockOptions } from './block';
-import { filteredPage } from './filtered-page';
+import { filteredPage } from '../directory/paging';
 import { importUsers } from './import-users';
 import { readCsv, readJson } from './payload';
 import { choice, listQuery } from './query';

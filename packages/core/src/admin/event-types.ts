@@ -1,4 +1,4 @@
-import type { EventType } from '../events';
+import type { EventType } from '../audit';
 
 // Spelled as a record so the compiler insists every event type is listed.
 const ALL: Record<EventType, true> = {

@@ -1,5 +1,4 @@
-import { protectimusFromEnv } from '../env';
-import type { Protectimus } from '../protectimus';
+import { protectimusFromEnv, type Protectimus } from '../protectimus';
 import { jsonResponse } from './responses';
 import type { GuardResponse } from './types';
 

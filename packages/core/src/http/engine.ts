@@ -1,5 +1,5 @@
-import type { AuthenticateInput, AuthenticateResult, PrepareInput, PrepareResult } from '../challenge-types';
-import type { Clock } from '../clock';
+import type { AuthenticateInput, AuthenticateResult, PrepareInput, PrepareResult } from '../challenge';
+import type { Clock } from '../protectimus';
 
 /**
  * The part of `Protectimus` the guard uses. Kept structural and minimal so the protocol can be

@@ -1,4 +1,4 @@
-import type { PrepareResult } from '../challenge-types';
+import type { PrepareResult } from '../challenge';
 import { invalidInput } from '../errors';
 import { parseBody } from './body';
 import { checkCsrf, csrfToken } from './csrf';

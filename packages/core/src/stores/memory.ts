@@ -1,22 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { EventLog } from '../events';
+import type { EventLog } from '../audit';
 import type { Block } from '../model';
-import { dirKey } from './keys';
-import { CALL_WINDOW_MS, checkHash, SEND_WINDOW_MS, TTL_GRACE_MS } from './lua/common';
-import type {
-  DirOp,
-  DirRange,
-  DirRead,
-  EventCaps,
-  EventEntry,
-  ReserveArgs,
-  ReserveResult,
-  Resolved,
-  Store,
-  StoredEvent,
-  VerifyArgs,
-  VerifyResult,
-} from './store';
+import { dirKey, type DirOp, type DirRange, type DirRead, type EventCaps, type EventEntry, type ReserveArgs, type ReserveResult, type Resolved, type Store, type StoredEvent, type VerifyArgs, type VerifyResult } from './store';
+import { CALL_WINDOW_MS, checkHash, SEND_WINDOW_MS, TTL_GRACE_MS } from './lua';
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {

@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/clock';
+import type { Clock } from '../../src/protectimus';
 
 /** A clock the test moves by hand, so expiry and locks are tested without sleeping. */
 export class FakeClock implements Clock {

@@ -1,4 +1,4 @@
-import type { AuthenticateInput, AuthenticateResult, PrepareInput, PrepareResult } from '../../src/challenge-types';
+import type { AuthenticateInput, AuthenticateResult, PrepareInput, PrepareResult } from '../../src/challenge';
 import { ProtectimusError } from '../../src/errors';
 import type { GuardEngine } from '../../src/http/engine';
 import type { MailToken, User } from '../../src/model';

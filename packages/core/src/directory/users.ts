@@ -1,13 +1,12 @@
-import type { Context } from './context';
-import { DirTx, transact } from './directory';
-import { ProtectimusError } from './errors';
-import { newId } from './ids';
-import type { ListQuery, MailToken, Page, User } from './model';
+import type { Context } from '../protectimus';
+import { DirTx, transact } from './transaction';
+import { ProtectimusError } from '../errors';
+import { newId } from '../crypto';
+import { type ListQuery, type MailToken, type Page, type User, member, nextEpoch, tokenView, userView, type TokenRecord, type UserRecord } from '../model';
 import { listPage } from './paging';
-import { member, nextEpoch, tokenView, userView, type TokenRecord, type UserRecord } from './records';
-import { dirKey, dirList } from './stores/keys';
+import { dirKey, dirList } from '../stores/store';
 import { loadToken, notFound, stageDetach, stageNewToken, type CreateMailTokenInput, type Tokens } from './tokens';
-import * as v from './validation';
+import * as v from '../validation';
 
 /** A new user of the app. */
 export interface CreateUserInput {

@@ -1,13 +1,12 @@
-import type { Context } from './context';
-import { DirTx, transact } from './directory';
-import { invalidInput, ProtectimusError } from './errors';
-import { newId } from './ids';
-import type { Assignment, ListQuery, Page, Resource } from './model';
+import type { Context } from '../protectimus';
+import { DirTx, transact } from './transaction';
+import { invalidInput, ProtectimusError } from '../errors';
+import { newId } from '../crypto';
+import { type Assignment, type ListQuery, type Page, type Resource, member, resourceView, type ResourceRecord, type TokenRecord, type UserRecord } from '../model';
 import { listPage } from './paging';
-import { member, resourceView, type ResourceRecord, type TokenRecord, type UserRecord } from './records';
-import { dirKey, dirList } from './stores/keys';
+import { dirKey, dirList } from '../stores/store';
 import { loadToken, notFound } from './tokens';
-import * as v from './validation';
+import * as v from '../validation';
 
 /** A new protected area. */
 export interface CreateResourceInput {

@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import type { Context } from './context';
-import { DirTx, transact } from './directory';
-import { ProtectimusError } from './errors';
-import { newId } from './ids';
-import type { ListQuery, MailToken, OtpLength, Page, PinPosition } from './model';
+import type { Context } from '../protectimus';
+import { DirTx, transact } from './transaction';
+import { ProtectimusError } from '../errors';
+import { newId } from '../crypto';
+import { type ListQuery, type MailToken, type OtpLength, type Page, type PinPosition, member, nextEpoch, tokenView, type TokenRecord } from '../model';
 import { listPage } from './paging';
-import { member, nextEpoch, tokenView, type TokenRecord } from './records';
-import { resealAll, type ResealReport } from './rekey';
-import { dirKey, dirList } from './stores/keys';
-import * as v from './validation';
+import { resealAll, type ResealReport } from '../secrets';
+import { dirKey, dirList } from '../stores/store';
+import * as v from '../validation';
 
 /** A new mail token, as the "Add Token -> Software tokens -> Protectimus MAIL" form fills it. */
 export interface CreateMailTokenInput {

@@ -1,4 +1,7 @@
+import { generateSync } from '@otplib/hotp';
+import { NodeCryptoPlugin } from '@otplib/plugin-crypto-node';
 import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { OtpLength } from './model';
 
 /** Keys derived from one server secret. */
 interface Keys {
@@ -182,4 +185,16 @@ function pinDigest(tokenId: string, pin: string): Buffer {
 
 function legacyPinHash(keys: Keys, tokenId: string, pin: string): string {
   return createHmac('sha256', keys.pin).update(`${tokenId}\0${pin}`).digest('base64url');
+}
+
+const otplibCrypto = new NodeCryptoPlugin();
+
+/** RFC 4226 HOTP of `secret` at `counter`, `digits` long, zero-padded. */
+export function hotp(secret: Uint8Array, counter: number, digits: OtpLength): string {
+  return generateSync({ secret, counter, digits, crypto: otplibCrypto, algorithm: 'sha1' });
+}
+
+/** A new random id with a kind prefix (`tok_`, `usr_`, `res_`): unguessable, URL-safe, short. */
+export function newId(kind: 'tok' | 'usr' | 'res'): string {
+  return `${kind}_${randomBytes(9).toString('base64url')}`;
 }

@@ -1,5 +1,5 @@
-import { ProtectimusError } from './errors';
-import type { DirOp, Store } from './stores/store';
+import { ProtectimusError } from '../errors';
+import type { DirOp, Store } from '../stores/store';
 
 /** Thrown inside a transaction when a read sees the directory moved on; the transaction restarts. */
 class Moved extends Error {}

@@ -1,0 +1,219 @@
+import nodemailer from 'nodemailer';
+import type { TransportConfig, Transporter } from 'nodemailer';
+import { ProtectimusError, invalidInput } from './errors';
+import { escapeHtml } from './html/escape';
+
+/**
+ * An SMTP URL (`smtp://host:port`, `smtps://user:pass@host`), nodemailer transport options
+ * (SMTP, pooled SMTP, or another bundled transport), or a ready transporter.
+ */
+export type TransportSetting = string | TransportConfig | Transporter;
+
+/**
+ * nodemailer's own defaults wait minutes for a dead server (2 min to connect, 10 min idle), which
+ * would hang the user's request; these make a dead server fail within seconds. Values given in
+ * the options object or the URL's query win.
+ */
+export const SMTP_TIMEOUTS = {
+  connectionTimeout: 5_000,
+  greetingTimeout: 5_000,
+  socketTimeout: 15_000,
+  dnsTimeout: 5_000,
+} as const;
+
+/** A transporter to send with, and whether we made it (and so must close it). */
+export interface OpenedTransport {
+  transporter: Transporter;
+  owned: boolean;
+}
+
+function isTransporter(value: TransportSetting): value is Transporter {
+  return typeof value === 'object' && value !== null && typeof (value as Transporter).sendMail === 'function';
+}
+
+/** Builds a nodemailer transporter from the setting, or takes the given one as is. */
+export function openTransport(setting: TransportSetting): OpenedTransport {
+  if (isTransporter(setting)) return { transporter: setting, owned: false };
+  // nodemailer lets a URL's own settings win over the object's other keys, so `{ url, ...timeouts }`
+  // is the URL with our timeouts wherever it does not name its own.
+  const options = typeof setting === 'string' ? { ...SMTP_TIMEOUTS, url: setting } : { ...SMTP_TIMEOUTS, ...setting };
+  return { transporter: nodemailer.createTransport(options), owned: true };
+}
+
+/** What a template may show. The code is the only secret; it goes in the mail and nowhere else. */
+export interface MailTemplateContext {
+  code: string;
+  tokenName: string;
+  resourceName: string;
+  /** Whole minutes the code works. */
+  minutesValid: number;
+  /** The app's name, when the integrator gave one. */
+  appName?: string;
+}
+
+/** How a code mail reads: subject, plain text and HTML parts. */
+export interface MailTemplates {
+  subject(ctx: MailTemplateContext): string;
+  text(ctx: MailTemplateContext): string;
+  html(ctx: MailTemplateContext): string;
+}
+
+function minutes(n: number): string {
+  return n === 1 ? '1 minute' : `${n} minutes`;
+}
+
+/** The built-in wording: short and plain, with the code standing out. */
+export const defaultTemplates: MailTemplates = {
+  // The code leads the subject so phones can offer it from the notification.
+  subject: (ctx) => `${ctx.code} is your ${ctx.appName ? `${ctx.appName} ` : ''}code for ${ctx.resourceName}`,
+
+  text: (ctx) =>
+    [
+      `Your one-time code${ctx.appName ? ` for ${ctx.appName}` : ''} is:`,
+      '',
+      `    ${ctx.code}`,
+      '',
+      `Use it to open "${ctx.resourceName}". It is for your token "${ctx.tokenName}",`,
+      `works once, and expires in ${minutes(ctx.minutesValid)}.`,
+      '',
+      'If you did not just try to sign in, do not share this code; someone may know your password.',
+      '',
+    ].join('\n'),
+
+  html: (ctx) => {
+    const app = ctx.appName ? ` for ${escapeHtml(ctx.appName)}` : '';
+    return [
+      '<!doctype html>',
+      '<html><body style="font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:1.5;color:#1a1a1a">',
+      `<p>Your one-time code${app} is:</p>`,
+      `<p style="font-family:Consolas,Menlo,monospace;font-size:28px;font-weight:bold;letter-spacing:4px">${escapeHtml(ctx.code)}</p>`,
+      `<p>Use it to open &ldquo;${escapeHtml(ctx.resourceName)}&rdquo;. It is for your token &ldquo;${escapeHtml(ctx.tokenName)}&rdquo;, `,
+      `works once, and expires in ${escapeHtml(minutes(ctx.minutesValid))}.</p>`,
+      '<p style="color:#555">If you did not just try to sign in, do not share this code; someone may know your password.</p>',
+      '</body></html>',
+    ].join('\n');
+  },
+};
+
+/** The defaults with the given functions swapped in; a missing or undefined one keeps the default. */
+export function resolveTemplates(overrides: Partial<MailTemplates> = {}): MailTemplates {
+  return {
+    subject: overrides.subject ?? defaultTemplates.subject,
+    text: overrides.text ?? defaultTemplates.text,
+    html: overrides.html ?? defaultTemplates.html,
+  };
+}
+
+/**
+ * Hides most of a mail address's local part, so a page or API answer tells the user where the
+ * code went without handing the full address to whoever looks: `alice@example.com` becomes
+ * `a***e@example.com`; a local part of up to 3 characters keeps only its first one (`a***@x.org`),
+ * since showing two of three would show nearly all.
+ */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  if (at <= 0) return '***';
+  // Code points, not UTF-16 units, so an accented or emoji first letter is not split in half.
+  const local = Array.from(email.slice(0, at));
+  const domain = email.slice(at);
+  const first = local[0] ?? '';
+  const last = local[local.length - 1] ?? '';
+  return local.length <= 3 ? `${first}***${domain}` : `${first}***${last}${domain}`;
+}
+
+/** How protectimus-mail sends codes. */
+export interface MailOptions {
+  /** `smtp://127.0.0.1:1025`, nodemailer SMTP options, or a ready nodemailer transporter. */
+  transport: TransportSetting;
+  /** Sender, e.g. `Security <no-reply@example.com>`. */
+  from: string;
+  /** Replace some or all of the default wording. */
+  templates?: Partial<MailTemplates>;
+  /** Named in the default subject and text. */
+  appName?: string;
+}
+
+/** One code mail to send. */
+export interface CodeMail {
+  to: string;
+  code: string;
+  tokenName: string;
+  resourceName: string;
+  minutesValid: number;
+}
+
+/** What sends a code; `Mailer` is the nodemailer one. */
+export interface CodeSender {
+  send(message: CodeMail): Promise<void>;
+}
+
+const LINE_BREAK = /[\r\n]/;
+
+function checkHeaderValue(field: string, value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') throw invalidInput(field, `${field} must be a mail address`);
+  // A line break in an address would let its text start new headers (header injection).
+  if (LINE_BREAK.test(value)) throw invalidInput(field, `${field} must not contain line breaks`);
+  return value;
+}
+
+/** Says what went wrong in terms an operator can act on, with the code cut out wherever it shows. */
+function describeFailure(err: unknown, code: string): string {
+  const e = (err ?? {}) as { code?: unknown; responseCode?: unknown; message?: unknown };
+  const parts = [e.code, e.responseCode, e.message].filter((p) => typeof p === 'string' || typeof p === 'number');
+  const text = parts.map(String).join(' ') || 'unknown error';
+  return code === '' ? text : text.split(code).join('[code]');
+}
+
+/** Sends code mails through nodemailer; every failure becomes `DELIVERY_FAILED`. */
+export class Mailer {
+  private readonly transport: OpenedTransport;
+  private readonly templates: MailTemplates;
+  private readonly from: string;
+  private readonly appName: string | undefined;
+  private closed = false;
+
+  constructor(options: MailOptions) {
+    this.from = checkHeaderValue('from', options.from);
+    this.templates = resolveTemplates(options.templates);
+    this.appName = options.appName;
+    this.transport = openTransport(options.transport);
+  }
+
+  /** Mails the code; rejects with `INVALID_INPUT` for a bad address, `DELIVERY_FAILED` for the rest. */
+  async send(mail: CodeMail): Promise<void> {
+    const to = checkHeaderValue('to', mail.to);
+    const ctx = {
+      code: mail.code,
+      tokenName: mail.tokenName,
+      resourceName: mail.resourceName,
+      minutesValid: mail.minutesValid,
+      ...(this.appName !== undefined ? { appName: this.appName } : {}),
+    };
+    let info: { rejected?: unknown[] } | undefined;
+    try {
+      info = (await this.transport.transporter.sendMail({
+        from: this.from,
+        to,
+        // A custom template could put a line break in the subject; keep it one header line.
+        subject: this.templates.subject(ctx).replace(/[\r\n]+/g, ' '),
+        text: this.templates.text(ctx),
+        html: this.templates.html(ctx),
+        // Asks mail servers not to answer with out-of-office replies.
+        headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
+      })) as { rejected?: unknown[] } | undefined;
+    } catch (err) {
+      // The cause is left off on purpose: a server's reply may quote the message, code included.
+      throw new ProtectimusError('DELIVERY_FAILED', `The code mail could not be sent: ${describeFailure(err, mail.code)}`);
+    }
+    if (Array.isArray(info?.rejected) && info.rejected.length > 0) {
+      throw new ProtectimusError('DELIVERY_FAILED', 'The code mail could not be sent: the recipient was refused');
+    }
+  }
+
+  /** Closes the connection pool of a transporter this mailer built; a passed-in one is the caller's. */
+  close(): void {
+    if (this.closed || !this.transport.owned) return;
+    this.closed = true;
+    this.transport.transporter.close();
+  }
+}
