@@ -2,7 +2,7 @@
 /**
  * Open challenges written straight into Redis in the RedisStore's exact format, so a benchmark can
  * open thousands (or a million) without mailing anything. The format is the one `reserve` + `fill`
- * write (packages/core/src/stores/lua/reserve.ts and fill.ts):
+ * write (packages/core/src/stores/lua.ts, RESERVE_LUA and FILL_LUA):
  *   <prefix>{t:<tokenId>}:ch:<resourceId> = "<codeHash>|<attemptsLeft>|<expiresAt>|<sentAt>|<counter>"  PX ttl + grace
  *   <prefix>{t:<tokenId>}:ctr             = "<counter>"                                                (no TTL)
  *   <prefix>{t:<tokenId>}:sends           = zset { <counter>: <sentAt> }                                PX window + grace
@@ -11,8 +11,8 @@
 const { randomBytes } = require('node:crypto');
 const { coreModule } = require('./common');
 
-const { TTL_GRACE_MS, SEND_WINDOW_MS } = coreModule('stores/lua/common');
-const { Keyring } = coreModule('keyring');
+const { TTL_GRACE_MS, SEND_WINDOW_MS } = coreModule('stores/lua');
+const { Keyring } = coreModule('crypto');
 
 const TTL_MS = 300_000;
 

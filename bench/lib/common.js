@@ -22,7 +22,7 @@ function built(name) {
   return fs.existsSync(entry) ? require(entry) : null;
 }
 
-/** A module of the built core by its path under dist (`keyring`, `stores/lua/common`). */
+/** A module of the built core by its path under dist (`crypto`, `stores/lua`). */
 function coreModule(rel) {
   return require(path.join(ROOT, 'packages', 'core', 'dist', rel));
 }
