@@ -1,4 +1,3 @@
-import { Strategy as CustomStrategy } from 'passport-custom';
 import { ProtectimusError } from './errors';
 import { defaultProtectimus, logGuardError, loginOfUser, reportGuardError } from './http/adapter-kit';
 import type { GuardEngine } from './http/engine';
@@ -107,20 +106,21 @@ async function check(s: Settings, req: StrategyRequest): Promise<Outcome> {
   }
 }
 
-/** What Passport (and koa-passport) gives a strategy for one request. */
-interface PassportActions {
-  success(user: unknown, info?: unknown): void;
-  fail(challenge?: unknown, status?: number): void;
-  error(err: unknown): void;
+/**
+ * A Passport strategy as Passport and koa-passport use one: a `name`, and `authenticate(req)` per
+ * request, called on an object made from the strategy (`Object.create`) to which they add these
+ * actions. They are only declared here: nothing is needed of passport-strategy, whose typings pull
+ * in Express's.
+ */
+abstract class PassportStrategy {
+  abstract name: string;
+  declare success: (user: unknown, info?: unknown) => void;
+  declare fail: (challenge?: unknown, status?: number) => void;
+  declare error: (err: unknown) => void;
+  declare pass: () => void;
+  declare redirect: (url: string, status?: number) => void;
+  abstract authenticate(req: StrategyRequest, options?: unknown): void;
 }
-
-type Done = (err: unknown, user?: unknown, info?: unknown) => void;
-
-// passport-custom's typings pin `name` to 'custom' and leave out the actions Passport adds.
-const Base = CustomStrategy as unknown as new (verify: (req: StrategyRequest, done: Done) => void) => PassportActions & {
-  name: string;
-  authenticate(req: StrategyRequest, options?: unknown): void;
-};
 
 /**
  * A Passport strategy, `'protectimus-mail'`, that checks the mailed code posted in
@@ -131,10 +131,13 @@ const Base = CustomStrategy as unknown as new (verify: (req: StrategyRequest, do
  * before (the guard's page, or `pm.prepare`). Uses only `req.body`, `req.user` and `req.ip`, so
  * it also runs under koa-passport.
  */
-export class ProtectimusMailStrategy extends Base {
+export class ProtectimusMailStrategy extends PassportStrategy {
+  /** The name Passport knows it by: `passport.authenticate('protectimus-mail')`. */
+  name = 'protectimus-mail';
   private readonly verifyCode: (req: StrategyRequest) => Promise<Outcome>;
 
   constructor(options: ProtectimusMailStrategyOptions = {}) {
+    super();
     const settings: Settings = {
       engine: () => options.protectimus ?? defaultProtectimus(),
       resource: options.resource ?? 'default',
@@ -143,15 +146,7 @@ export class ProtectimusMailStrategy extends Base {
       loginOf: options.user ?? defaultLogin,
       onError: options.onError ?? logGuardError,
     };
-    const verifyCode = (req: StrategyRequest): Promise<Outcome> => check(settings, req);
-    // passport-custom's own path, kept truthful; it cannot carry a status, hence `authenticate` below.
-    super((req, done) => {
-      verifyCode(req)
-        .then((o) => (o.ok ? done(null, o.user, o.info) : done(null, false, o.challenge)))
-        .catch((err: unknown) => done(err));
-    });
-    this.name = 'protectimus-mail';
-    this.verifyCode = verifyCode;
+    this.verifyCode = (req) => check(settings, req);
   }
 
   /** Called by Passport per request; answers through `success`, `fail(body, status)` or `error`. */

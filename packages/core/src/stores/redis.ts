@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { Cluster, Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { EventLog } from '../audit';
 import type { Block, BlockReason } from '../model';
 import { DirectoryCache, type DirectoryCacheOptions } from './directory-cache';
@@ -19,6 +19,22 @@ import {
   TTL_GRACE_MS,
   VERIFY_LUA,
 } from './lua';
+
+/**
+ * ioredis, loaded only to open the store's own client (`url`): it is an optional peer dependency,
+ * so an app on MemoryStore, or one handing RedisStore its own `client`, never needs it installed.
+ */
+function loadIoredis(): typeof import('ioredis') {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('ioredis') as typeof import('ioredis');
+  } catch (err) {
+    // Only ioredis itself missing; a broken install under it keeps its own error.
+    const missing = (err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((err as Error).message).includes("'ioredis'");
+    if (!missing) throw err;
+    throw new Error('RedisStore with `url` needs the package ioredis (5.x), which is not installed: npm install ioredis', { cause: err });
+  }
+}
 
 /** Options of {@link RedisStore}: pass exactly one of `client` and `url`. */
 export interface RedisStoreOptions {
@@ -125,6 +141,7 @@ export class RedisStore implements Store {
       this.client = options.client;
       this.owned = false;
     } else {
+      const { Redis } = loadIoredis();
       this.client = new Redis(options.url as string, {
         // No socket until the first call: building a store must not need Redis to be up.
         lazyConnect: true,
