@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, posix } from 'node:path';
+import { dirname, join, posix, sep } from 'node:path';
 import { REDIS_URL, redisFixture } from '../../packages/core/test/support/redis';
 
 /**
@@ -39,7 +39,28 @@ interface Manifest {
 const packDir = mkdtempSync(join(tmpdir(), 'pm-pack-'));
 const packed = new Map<Pkg, PackResult>();
 
+/**
+ * Removes what `dist` holds for sources that no longer exist (a file moved or merged since the
+ * last build): `tsc -b` never deletes, and `npm publish` runs prepack (a clean build) anyway.
+ */
+function dropStaleOutputs(pkg: Pkg): void {
+  const dist = join(ROOT, 'packages', pkg, 'dist');
+  const walk = (dir: string): void => {
+    if (!existsSync(dir)) return;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else {
+        const source = path.replace(`${sep}dist${sep}`, `${sep}src${sep}`).replace(/(\.d)?\.(js|ts)(\.map)?$/, '.ts');
+        if (/\.(js|ts|map)$/.test(entry.name) && !existsSync(source)) rmSync(path);
+      }
+    }
+  };
+  walk(dist);
+}
+
 beforeAll(() => {
+  for (const pkg of PACKAGES) dropStaleOutputs(pkg);
   // npm pack lists what is on disk: build first (a no-op when `npm run build` already ran).
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b', ...PACKAGES.map((p) => `packages/${p}`)], { cwd: ROOT });
   for (const pkg of PACKAGES) {
