@@ -10,6 +10,8 @@ module.exports = {
     // Tests run from source, so a fresh clone needs no build first.
     '^@protectimus-mail/example-shared$': '<rootDir>/examples/shared/src',
   },
+  // The admin panel's browser files are built, not sources ts-jest could load: build them first.
+  globalSetup: '<rootDir>/packages/core/admin-browser/build.js',
   testTimeout: 30000,
   reporters: ['default', '<rootDir>/scripts/summary-reporter.js'],
 };

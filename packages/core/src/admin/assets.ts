@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
-import { PANEL_CSS } from './assets/panel-css';
-import { PANEL_JS } from './assets/panel-js';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** The panel's two files, built from `admin-browser/` by its build.js into `dist/admin-browser/`. */
+const TYPES = {
+  'panel.js': 'text/javascript; charset=utf-8',
+  'panel.css': 'text/css; charset=utf-8',
+} as const;
+
+/** The name of one of the panel's files. */
+export type AssetName = keyof typeof TYPES;
 
 interface Asset {
   type: string;
@@ -9,22 +18,45 @@ interface Asset {
   version: string;
 }
 
-function asset(type: string, text: string): Asset {
-  return { type, text, version: createHash('sha256').update(text).digest('base64url').slice(0, 12) };
+let loaded: Readonly<Record<AssetName, Asset>> | null = null;
+
+/** The package's root: the nearest folder with a package.json, the same from `src/` and `dist/`. */
+function packageRoot(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`protectimus-mail: no package.json above ${__dirname}`);
+  }
 }
 
-// The panel's files are TypeScript modules holding their text, so `tsc` alone builds the package.
-const ASSETS: Readonly<Record<string, Asset>> = {
-  'panel.js': asset('text/javascript; charset=utf-8', PANEL_JS),
-  'panel.css': asset('text/css; charset=utf-8', PANEL_CSS),
-};
+function read(dir: string, name: AssetName): Asset {
+  const file = path.join(dir, name);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new Error(`protectimus-mail: the admin panel's ${name} is not built (${file} is missing); run "npm run build"`);
+  }
+  return { type: TYPES[name], text, version: createHash('sha256').update(text).digest('base64url').slice(0, 12) };
+}
+
+/**
+ * The files, read once on first use and kept in memory: an app that does not mount the panel
+ * never reads them, and a served file always matches the version its URL names.
+ */
+function assets(): Readonly<Record<AssetName, Asset>> {
+  if (!loaded) {
+    const dir = path.join(packageRoot(), 'dist', 'admin-browser');
+    loaded = { 'panel.js': read(dir, 'panel.js'), 'panel.css': read(dir, 'panel.css') };
+  }
+  return loaded;
+}
 
 /** The versioned URL of one of the panel's files. */
-export function assetUrl(mount: string, name: 'panel.js' | 'panel.css'): string {
-  return `${mount}/assets/${name}?v=${ASSETS[name]?.version ?? ''}`;
+export function assetUrl(mount: string, name: AssetName): string {
+  return `${mount}/assets/${name}?v=${assets()[name].version}`;
 }
 
 /** One of the panel's files by name, or undefined; `version` is the `v` the URL asked for. */
 export function findAsset(name: string): Asset | undefined {
-  return Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
+  return Object.hasOwn(TYPES, name) ? assets()[name as AssetName] : undefined;
 }

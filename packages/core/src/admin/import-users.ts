@@ -1,8 +1,108 @@
+import { CsvError, parse } from 'csv-parse/sync';
 import { invalidInput, isProtectimusError, ProtectimusError } from '../errors';
 import type { MailToken, User } from '../model';
 import type { Protectimus } from '../protectimus';
-import { parseCsv, type CsvRecord } from './csv';
 import { adminFailure } from './failure';
+
+/** One CSV record: its cells and the line of the file it starts on (1-based). */
+export interface CsvRecord {
+  line: number;
+  cells: string[];
+}
+
+/** Where the text stopped being CSV (an unclosed quote, text after a closing quote). */
+export interface CsvSyntaxError {
+  line: number;
+  message: string;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const TAB = 0x09;
+const QUOTE = 0x22;
+
+/** `,`, unless the first line has more `;` than `,` outside quotes (as spreadsheets set to a decimal comma write). */
+function delimiterOf(text: string): ',' | ';' {
+  let commas = 0;
+  let semicolons = 0;
+  let quoted = false;
+  let started = false;
+  for (const ch of text) {
+    if (ch === '"') quoted = !quoted;
+    else if (quoted) continue;
+    else if (ch === '\n' || ch === '\r') {
+      // Blank lines before the first record do not count as its line.
+      if (started) break;
+      continue;
+    } else if (ch === ',') commas++;
+    else if (ch === ';') semicolons++;
+    if (ch !== ' ' && ch !== '\t' && ch !== '\uFEFF') started = true;
+  }
+  return semicolons > commas ? ';' : ',';
+}
+
+/**
+ * The 1-based line of each record start, from the byte offsets csv-parse reports at each record's
+ * end (its own line count counts a CRLF inside quotes twice). Offsets only grow, so one pass.
+ */
+function lineCounter(bytes: Buffer): (recordStart: number) => number {
+  let at = 0;
+  let line = 1;
+  return (recordStart) => {
+    // The record begins at its first byte that is not blank: skipped blank lines and trimmed space come first.
+    let start = recordStart;
+    while (start < bytes.length && (bytes[start] === LF || bytes[start] === CR || bytes[start] === SPACE || bytes[start] === TAB)) start++;
+    for (; at < start; at++) {
+      if (bytes[at] === LF || (bytes[at] === CR && bytes[at + 1] !== LF)) line++;
+    }
+    return line;
+  };
+}
+
+const SYNTAX: Readonly<Record<string, string>> = {
+  CSV_QUOTE_NOT_CLOSED: 'a quoted cell is not closed',
+  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'unexpected text after a quoted cell',
+  CSV_INVALID_CLOSING_QUOTE: 'unexpected text after a quoted cell',
+};
+
+/**
+ * Reads CSV as RFC 4180 writes it and spreadsheets export it: `,` or `;` between cells (whichever
+ * the first line uses), `"quoted"` cells with `""` for a quote and line breaks inside, CRLF, LF or
+ * CR, a UTF-8 BOM. Space around cells is trimmed. Blank lines (also lines of only delimiters) are
+ * skipped. Stops at the first syntax error, returning the records before it and the line of the
+ * record it could not read.
+ */
+export function parseCsv(text: string): { records: CsvRecord[]; error: CsvSyntaxError | null } {
+  const bytes = Buffer.from(text, 'utf8');
+  const lineAt = lineCounter(bytes);
+  const records: CsvRecord[] = [];
+  let end = 0;
+  try {
+    parse(bytes, {
+      bom: true,
+      delimiter: delimiterOf(text),
+      record_delimiter: ['\r\n', '\n', '\r'],
+      trim: true,
+      relax_quotes: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      // Collected here rather than returned, so the records before a syntax error are kept.
+      on_record: (record, info) => {
+        const line = lineAt(end);
+        const quoted = bytes.subarray(end, info.bytes).includes(QUOTE);
+        end = info.bytes;
+        // A quoted empty cell is a row (an error to report); a line of only delimiters is blank.
+        if (quoted || record.some((c) => c !== '')) records.push({ line, cells: record });
+        return null;
+      },
+    });
+  } catch (err) {
+    if (!(err instanceof CsvError)) throw err;
+    return { records, error: { line: lineAt(end), message: SYNTAX[err.code] ?? err.message } };
+  }
+  return { records, error: null };
+}
 
 /** A row that was not imported. */
 export interface ImportError {
