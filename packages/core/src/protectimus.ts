@@ -5,6 +5,7 @@ import { Challenges } from './challenge';
 import { systemClock, type Clock } from './clock';
 import type { CodeSender, Context, OtpSettings } from './context';
 import { invalidInput } from './errors';
+import { protectimusFromEnv } from './env';
 import type { EventType, ProtectimusEvent } from './events';
 import { failClosed } from './fail-closed';
 import { Keyring } from './keyring';
@@ -197,4 +198,18 @@ export class Protectimus {
 /** Creates a protectimus-mail instance. */
 export function createProtectimus(options: ProtectimusOptions): Protectimus {
   return new Protectimus(options);
+}
+
+let shared: Protectimus | undefined;
+
+/**
+ * The instance every guard, admin router and strategy made without a `protectimus` option uses,
+ * whatever the adapter: built by `protectimusFromEnv()` on first call, then the same one for the
+ * whole process (one Redis connection, one mail transport). Call it to administer that instance
+ * or `close()` it. Throws while the environment is incomplete (no `SMTP_URL`), and tries again on
+ * the next call.
+ */
+export function defaultProtectimus(): Protectimus {
+  shared ??= protectimusFromEnv();
+  return shared;
 }

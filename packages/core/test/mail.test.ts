@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import nodemailer from 'nodemailer';
-import { escapeHtml } from '../src/html/escape';
+import { escapeHtml } from '../src/web/html';
 import { Mailer } from '../src/mail/mailer';
 import { maskEmail } from '../src/mail/mask';
 import { defaultTemplates, resolveTemplates } from '../src/mail/templates';

@@ -1,8 +1,7 @@
-import { invalidInput, isProtectimusError, ProtectimusError } from '../errors';
+import { failureOf, invalidInput, isProtectimusError, ProtectimusError } from '../errors';
 import type { MailToken, User } from '../model';
 import type { Protectimus } from '../protectimus';
 import { parseCsv, type CsvRecord } from './csv';
-import { adminFailure } from './failure';
 
 /** A row that was not imported. */
 export interface ImportError {
@@ -125,8 +124,8 @@ async function importRow(pm: Protectimus, cells: readonly string[]): Promise<voi
 }
 
 function rowError(line: number, err: unknown): ImportError {
-  const f = adminFailure(err);
-  return { line, error: f.error, message: f.message, ...(f.field !== undefined ? { field: f.field } : {}) };
+  const f = failureOf(err, 'admin');
+  return { line, error: f.error, message: f.message ?? '', ...(f.field !== undefined ? { field: f.field } : {}) };
 }
 
 /**

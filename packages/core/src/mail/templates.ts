@@ -1,4 +1,4 @@
-import { escapeHtml } from '../html/escape';
+import { escapeHtml } from '../web/html';
 
 /** What a template may show. The code is the only secret; it goes in the mail and nowhere else. */
 export interface MailTemplateContext {
