@@ -7,6 +7,7 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }] },
   moduleNameMapper: {
     '^@protectimus-mail/(core|express|koa)$': '<rootDir>/packages/$1/src',
+    '^@protectimus-mail/core/adapter$': '<rootDir>/packages/core/src/adapter',
     // Tests run from source, so a fresh clone needs no build first.
     '^@protectimus-mail/example-shared$': '<rootDir>/examples/shared/src',
   },

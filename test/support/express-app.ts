@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import session from 'express-session';
-import type { GuardEngine } from '@protectimus-mail/core';
+import type { GuardEngine } from '@protectimus-mail/core/adapter';
 import { protectimusMail } from '@protectimus-mail/express';
 
 /** An Express app with a stand-in first factor and one guarded area, as a site would mount it. */

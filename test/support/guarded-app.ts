@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { GuardEngine } from '@protectimus-mail/core';
+import type { GuardEngine } from '@protectimus-mail/core/adapter';
 import { guardedExpressApp } from './express-app';
 import { guardedKoaApp } from './koa-app';
 

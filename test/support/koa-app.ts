@@ -1,6 +1,6 @@
 import Koa from 'koa';
 import session from 'koa-session';
-import type { GuardEngine } from '@protectimus-mail/core';
+import type { GuardEngine } from '@protectimus-mail/core/adapter';
 import { protectimusMail } from '@protectimus-mail/koa';
 import { MemorySessionStore } from './koa-session-store';
 

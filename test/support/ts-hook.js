@@ -13,6 +13,7 @@ const ts = require('typescript');
 const root = path.join(__dirname, '..', '..');
 const packages = {
   '@protectimus-mail/core': 'packages/core/src/index.ts',
+  '@protectimus-mail/core/adapter': 'packages/core/src/adapter.ts',
   '@protectimus-mail/express': 'packages/express/src/index.ts',
   '@protectimus-mail/koa': 'packages/koa/src/index.ts',
 };

@@ -12,21 +12,6 @@ export type ErrorCode =
   | 'DELIVERY_FAILED'
   | 'STORE_UNAVAILABLE';
 
-/** HTTP status for each code, shared by the guard and the admin API. */
-export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
-  INVALID_INPUT: 400,
-  NOT_FOUND: 404,
-  ALREADY_EXISTS: 409,
-  NOT_ASSIGNED: 403,
-  INVALID_OTP: 401,
-  OTP_EXPIRED: 401,
-  BLOCKED: 403,
-  RATE_LIMITED: 429,
-  ACCESS_RESTRICTED: 403,
-  DELIVERY_FAILED: 502,
-  STORE_UNAVAILABLE: 503,
-};
-
 /** Extra facts some codes carry; never a code, a PIN or a secret. */
 export interface ErrorDetails {
   /** `INVALID_OTP`: wrong tries left on the open code. */
@@ -49,7 +34,7 @@ export class ProtectimusError extends Error implements ErrorDetails {
   constructor(code: ErrorCode, message: string, details: ErrorDetails = {}, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
-    this.status = HTTP_STATUS[code];
+    this.status = ERRORS[code].status;
     if (details.attemptsLeft !== undefined) this.attemptsLeft = details.attemptsLeft;
     if (details.retryAfter !== undefined) this.retryAfter = details.retryAfter;
     if (details.field !== undefined) this.field = details.field;
@@ -64,4 +49,197 @@ export function isProtectimusError(err: unknown, code?: ErrorCode): err is Prote
 /** Shorthand for the most common refusal. */
 export function invalidInput(field: string, message: string): ProtectimusError {
   return new ProtectimusError('INVALID_INPUT', message, { field });
+}
+
+/**
+ * The refusals the web layer makes itself, never thrown by the model: nobody signed in, not
+ * authorized, a CSRF token missing, a method the address does not take, and a fault (anything
+ * that was not a decision).
+ */
+export type WebCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'CSRF_FAILED' | 'METHOD_NOT_ALLOWED' | 'FAULT';
+
+/** The stable `error` values of the guard's and the admin API's JSON answers. */
+export type WireCode =
+  | 'invalid_input'
+  | 'not_found'
+  | 'already_exists'
+  | 'not_assigned'
+  | 'invalid_otp'
+  | 'otp_expired'
+  | 'blocked'
+  | 'rate_limited'
+  | 'access_restricted'
+  | 'delivery_failed'
+  | 'unavailable'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'csrf_failed'
+  | 'method_not_allowed'
+  | 'internal_error';
+
+/** Who answers: the guard's protocol, or the admin API and panel. */
+export type Surface = 'guard' | 'admin';
+
+interface Wire {
+  status: number;
+  error: WireCode;
+  /** The message the admin API gives instead of the error's own. */
+  message?: string;
+}
+
+interface Row extends Wire {
+  guard?: Wire;
+  admin?: Wire;
+}
+
+/**
+ * The one table of refusals (docs/design.md, "Rules" and the protocol's status table): each code's
+ * HTTP status and wire code, and where the guard and the admin API answer differently, their own.
+ */
+const ERRORS: Readonly<Record<ErrorCode | WebCode, Row>> = {
+  INVALID_INPUT: { status: 400, error: 'invalid_input' },
+  // To the guard, an unknown user or resource answers like a missing assignment, so a client
+  // cannot probe which exist.
+  NOT_FOUND: { status: 404, error: 'not_found', guard: { status: 403, error: 'not_assigned' } },
+  // The guard never creates anything: a conflict there is a fault.
+  ALREADY_EXISTS: { status: 409, error: 'already_exists', guard: { status: 503, error: 'unavailable' } },
+  // The guard's 403 is about a user; in the admin API it is an assignment that does not exist.
+  NOT_ASSIGNED: { status: 403, error: 'not_assigned', admin: { status: 404, error: 'not_assigned' } },
+  INVALID_OTP: { status: 401, error: 'invalid_otp' },
+  OTP_EXPIRED: { status: 401, error: 'otp_expired' },
+  BLOCKED: { status: 403, error: 'blocked' },
+  RATE_LIMITED: { status: 429, error: 'rate_limited' },
+  ACCESS_RESTRICTED: { status: 403, error: 'access_restricted' },
+  DELIVERY_FAILED: { status: 502, error: 'delivery_failed' },
+  STORE_UNAVAILABLE: {
+    status: 503,
+    error: 'unavailable',
+    admin: { status: 503, error: 'unavailable', message: 'the store is unreachable; try again in a moment' },
+  },
+  UNAUTHENTICATED: { status: 401, error: 'unauthenticated' },
+  FORBIDDEN: { status: 403, error: 'forbidden', message: 'you are not allowed to administer protectimus-mail' },
+  CSRF_FAILED: { status: 403, error: 'csrf_failed', message: "the X-CSRF-Token header is missing or wrong; GET api/csrf gives the session's token" },
+  METHOD_NOT_ALLOWED: { status: 405, error: 'method_not_allowed' },
+  // Fails closed: the guard never opens and never shows a stack; the admin API says it broke.
+  FAULT: {
+    status: 500,
+    error: 'internal_error',
+    message: 'something went wrong; the server log has the details',
+    guard: { status: 503, error: 'unavailable' },
+  },
+};
+
+function wireOf(code: ErrorCode | WebCode, surface: Surface): Wire {
+  const row = ERRORS[code];
+  return row[surface] ?? row;
+}
+
+/** A refusal of the web layer itself (not of the model): its status and wire code come from the table. */
+export class WebRefusal extends Error {
+  override readonly name = 'WebRefusal';
+  constructor(
+    readonly code: WebCode | 'NOT_FOUND',
+    message: string = ERRORS[code].message ?? '',
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** A refusal as a surface answers it: status, stable code, and the facts the client may see. */
+export interface Failure {
+  status: number;
+  error: WireCode;
+  /** The guard's `invalid_otp`: wrong tries left on the open code. */
+  attemptsLeft?: number;
+  /** The guard's `blocked` (temporary) and `rate_limited`: whole seconds to wait. */
+  retryAfter?: number;
+  /** The admin API's: the model's message (written for people, never a secret) or the table's. */
+  message?: string;
+  /** The admin API's, for `invalid_input` and `already_exists`: the field at fault, so a form can point at it. */
+  field?: string;
+  /** The admin API's extra headers (`Allow`). */
+  headers?: Record<string, string>;
+}
+
+/** A refusal as the guard answers it: its status and the body of its JSON. */
+export type GuardFailure = Pick<Failure, 'status' | 'error' | 'attemptsLeft' | 'retryAfter'>;
+
+/** The failure for a refusal the caller decided itself, by its code in the table. */
+export function refusal(code: ErrorCode | WebCode, surface: Surface, facts: Pick<Failure, 'retryAfter'> = {}): Failure {
+  const wire = wireOf(code, surface);
+  return { status: wire.status, error: wire.error, ...(surface === 'admin' ? { message: wire.message ?? '' } : {}), ...facts };
+}
+
+/**
+ * Maps anything thrown to a surface's answer (the guard's by default), by the table. Anything
+ * that is neither a `ProtectimusError` nor a `WebRefusal` is a fault: 503 `unavailable` from the
+ * guard, 500 `internal_error` from the admin API, with no detail either way.
+ */
+export function failureOf(err: unknown, surface: Surface = 'guard'): Failure {
+  if (err instanceof WebRefusal) {
+    const wire = wireOf(err.code, surface);
+    return { status: wire.status, error: wire.error, message: err.message, headers: err.headers };
+  }
+  if (!isProtectimusError(err)) return refusal('FAULT', surface);
+  const wire = wireOf(err.code, surface);
+  const failure: Failure = { status: wire.status, error: wire.error };
+  if (surface === 'admin') {
+    failure.message = wire.message ?? err.message;
+    // A surface's own answer (an override) is about something else than the field at fault.
+    if (err.field !== undefined && ERRORS[err.code].admin === undefined) failure.field = err.field;
+    return failure;
+  }
+  if (wire.error === 'invalid_otp' && err.attemptsLeft !== undefined) failure.attemptsLeft = err.attemptsLeft;
+  if (wire.error === 'blocked' && err.retryAfter !== undefined) failure.retryAfter = err.retryAfter;
+  // The protocol promises a retryAfter; a second is the least wait that can be honest.
+  if (wire.error === 'rate_limited') failure.retryAfter = Math.max(1, Math.ceil(err.retryAfter ?? 1));
+  return failure;
+}
+
+/** True when the error was not a decision but a fault (a bug, a broken session object). */
+export function isFault(err: unknown): boolean {
+  return !isProtectimusError(err) && !(err instanceof WebRefusal);
+}
+
+/**
+ * Whether an error is news for the operator, not only an answer for the client: the store or the
+ * mail server failing, or anything the protocol did not expect. Wrong codes and blocks are not.
+ */
+export function isOutage(err: unknown): boolean {
+  return !isProtectimusError(err) || err.code === 'STORE_UNAVAILABLE' || err.code === 'DELIVERY_FAILED';
+}
+
+/** The admin API's 403 for a request `authorize` did not allow. */
+export const forbidden = (): WebRefusal => new WebRefusal('FORBIDDEN');
+/** The admin API's 403 for a change without the session's `X-CSRF-Token`. */
+export const csrfFailed = (): WebRefusal => new WebRefusal('CSRF_FAILED');
+/** The admin API's 404 for an address it does not have. */
+export const routeNotFound = (): WebRefusal => new WebRefusal('NOT_FOUND', 'no such address in the admin API');
+/** The admin API's 405, with the methods the address takes. */
+export const methodNotAllowed = (allow: string[]): WebRefusal =>
+  new WebRefusal('METHOD_NOT_ALLOWED', `use ${allow.join(', ')} here`, { Allow: allow.join(', ') });
+
+/** An error as one log line: its name and the first line of its message, capped. */
+export function describeError(err: unknown): string {
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  const line = text.split(/\r?\n/, 1)[0] ?? '';
+  return line.length > 300 ? `${line.slice(0, 300)}...` : line;
+}
+
+/**
+ * The default `onError` of guards and admin routers: one line on stderr. Core errors never carry
+ * a code or a PIN, and this line has no stack and no request data, so it is safe for any log.
+ */
+export function logGuardError(err: unknown): void {
+  console.error(`protectimus-mail: ${describeError(err)}`);
+}
+
+/** Calls the app's `onError`; a failing logger must not change the answer. */
+export function reportGuardError(onError: ((err: unknown) => void) | undefined, err: unknown): void {
+  try {
+    onError?.(err);
+  } catch {
+    // Nothing better to do with it.
+  }
 }

@@ -2,35 +2,75 @@
  * @protectimus-mail/core: a second factor by one-time passwords mailed to a user's mail token,
  * with the Protectimus administration model (Tokens, Users, Resources), Redis and memory stores,
  * and the framework-neutral HTTP protocol that the Express and Koa adapters bind.
+ *
+ * This is what an app uses; what only a framework binding needs is in
+ * `@protectimus-mail/core/adapter`. Every name here is described in the package's README.
  */
+
+// The instance.
+/** `createProtectimus(options)`: the model, the rules, the store and the mail, as one `Protectimus`. */
 export { createProtectimus, Protectimus } from './protectimus';
+/** The options of `createProtectimus`: store, mail, secret, otp settings, log sizes, clock. */
 export type { ProtectimusOptions } from './protectimus';
+/** `protectimusFromEnv()`: an instance from `REDIS_URL`, `SMTP_URL`, `MAIL_FROM`, `PROTECTIMUS_SECRET`, `REDIS_PREFIX`. */
 export { protectimusFromEnv } from './protectimus';
-export { ProtectimusError, isProtectimusError, HTTP_STATUS } from './errors';
-export type { ErrorCode, ErrorDetails } from './errors';
+/** `defaultProtectimus()`: the one instance every guard, admin router and strategy left without `protectimus` shares. */
+export { defaultProtectimus } from './protectimus';
+/** The time source (`{ now() }`, epoch ms) an instance may be given, and the code settings (`ttl`, `maxAttempts`, ...). */
 export type { Clock } from './protectimus';
-export { systemClock } from './protectimus';
 export type { OtpSettings } from './protectimus';
 export type { CodeSender } from './mail';
+
+// Errors.
+/** Every refusal: a stable `code`, an HTTP `status`, a message, and `attemptsLeft`, `retryAfter` or `field` where they apply. */
+export { ProtectimusError, isProtectimusError } from './errors';
+export type { ErrorCode, ErrorDetails } from './errors';
+
+// Rules and model.
+/** The input and result of `prepare` (mail a code) and `authenticate` (check one). */
 export type { PrepareInput, PrepareResult, AuthenticateInput, AuthenticateResult } from './challenge';
+/** What the model's operations take and give. */
 export type { MailToken, User, Resource, Assignment, Block, BlockReason, PinPosition, OtpLength, Page, ListQuery } from './model';
 export type { CreateMailTokenInput, UpdateMailTokenInput } from './directory/tokens';
-export type { ResealReport } from './secrets';
 export type { CreateUserInput, UpdateUserInput } from './directory/users';
 export type { CreateResourceInput, UpdateResourceInput, AssignmentView } from './directory/resources';
-export type { EventType, ProtectimusEvent, EventLog } from './audit';
-export { eventLog } from './audit';
+/** What `pm.tokens.reseal()` reports while the server secret rotates. */
+export type { ResealReport } from './secrets';
+
+// Audit.
+/** The audit events, as `pm.on(type, listener)` hears them and `pm.events.list(query)` reads them. */
+export type { EventType, ProtectimusEvent } from './audit';
 export type { EventListener, EventQuery } from './audit';
-export { parseTyped } from './challenge';
-export { escapeHtml } from './html/escape';
-export { ProtectimusMailStrategy } from './strategy';
-export type { ProtectimusMailStrategyOptions, ProtectimusMailAuthInfo, ProtectimusMailChallenge, StrategyRequest, StrategyLoginOf } from './strategy';
+
+// Stores.
+/** `MemoryStore`: one process, the default. `RedisStore`: ioredis 5, standalone or Cluster. */
 export { MemoryStore } from './stores/memory';
 export type { MemoryStoreOptions } from './stores/memory';
 export { RedisStore } from './stores/redis';
 export type { RedisStoreOptions } from './stores/redis';
+/** The contract a store keeps, for one of your own. */
 export type { Store } from './stores/store';
-export { Mailer, defaultTemplates, resolveTemplates, maskEmail, SMTP_TIMEOUTS } from './mail';
-export type { MailOptions, CodeMail, MailTemplates, MailTemplateContext, TransportSetting } from './mail';
-export * from './http';
-export * from './admin';
+
+// Mail.
+/** `mail` of `createProtectimus`: the nodemailer transport, `from`, and templates to override. */
+export type { MailOptions } from './mail';
+export type { TransportSetting } from './mail';
+/** The default subject, text and HTML of the code mail, to reuse parts of. */
+export { defaultTemplates } from './mail';
+export type { MailTemplates, MailTemplateContext } from './mail';
+
+// Passport.
+/** The strategy `'protectimus-mail'`: a mailed code as a Passport (or koa-passport) strategy. */
+export { ProtectimusMailStrategy } from './strategy';
+export type { ProtectimusMailStrategyOptions, ProtectimusMailAuthInfo, ProtectimusMailChallenge, StrategyRequest, StrategyLoginOf } from './strategy';
+
+// Web helpers an app's own pages use as the guard does.
+/** Seconds a guard's verification lasts by default (8 hours), for an app's own session lifetime. */
+export { DEFAULT_VERIFIED_FOR } from './guard/protocol';
+/** `pathArea('/billing')`: which request targets are in a guarded area, under every spelling. */
+export { pathArea } from './guard/path-area';
+export type { PathArea } from './guard/path-area';
+/** `safeReturnTo(url)`: a path on this site to send a user back to, or null. `prefersHtml(accept)`: a page rather than JSON. */
+export { safeReturnTo, prefersHtml } from './web/request';
+/** `escapeHtml(value)`, and the tagged template `html` that escapes every value but `SafeHtml`. */
+export { escapeHtml, html, SafeHtml } from './web/html';

@@ -1,7 +1,7 @@
 import nodemailer from 'nodemailer';
 import type { TransportConfig, Transporter } from 'nodemailer';
 import { ProtectimusError, invalidInput } from './errors';
-import { escapeHtml } from './html/escape';
+import { escapeHtml } from './web/html';
 
 /**
  * An SMTP URL (`smtp://host:port`, `smtps://user:pass@host`), nodemailer transport options

@@ -282,3 +282,17 @@ export function protectimusFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
   if (store && !overrides.store) pm.adopt(store);
   return pm;
 }
+
+let shared: Protectimus | undefined;
+
+/**
+ * The instance every guard, admin router and strategy made without a `protectimus` option uses,
+ * whatever the adapter: built by `protectimusFromEnv()` on first call, then the same one for the
+ * whole process (one Redis connection, one mail transport). Call it to administer that instance
+ * or `close()` it. Throws while the environment is incomplete (no `SMTP_URL`), and tries again on
+ * the next call.
+ */
+export function defaultProtectimus(): Protectimus {
+  shared ??= protectimusFromEnv();
+  return shared;
+}

@@ -1,7 +1,7 @@
-import { ProtectimusError } from './errors';
-import { defaultProtectimus, logGuardError, loginOfUser, reportGuardError } from './http/adapter-kit';
-import type { GuardEngine } from './http/engine';
-import { failureOf, isOutage, type GuardFailure } from './http/failure';
+import { failureOf, isOutage, logGuardError, ProtectimusError, reportGuardError, type GuardFailure } from './errors';
+import type { GuardEngine } from './guard/protocol';
+import { loginOfUser } from './guard/runner';
+import { defaultProtectimus } from './protectimus';
 import type { MailToken, User } from './model';
 
 /**

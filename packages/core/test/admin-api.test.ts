@@ -1,6 +1,6 @@
 import { handleAdmin } from '../src/admin/handle';
 import { ProtectimusError } from '../src/errors';
-import { csrfToken } from '../src/http/csrf';
+import { csrfToken } from '../src/web/request';
 import type { Protectimus } from '../src/protectimus';
 import { MemoryStore } from '../src/stores/memory';
 import type { Store } from '../src/stores/store';

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ProtectimusError } from '../src/errors';
-import { parseBody, readBody } from '../src/http/body';
+import { parseBody, readBody } from '../src/web/request';
 
 describe('readBody', () => {
   let server: http.Server;

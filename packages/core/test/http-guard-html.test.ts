@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { ProtectimusError } from '../src/errors';
 import type { ErrorCode } from '../src/errors';
-import { csrfToken } from '../src/http/csrf';
-import { applyGrant, guardState } from '../src/http/session-state';
+import { csrfToken } from '../src/web/request';
+import { applyGrant, guardState } from '../src/guard/session';
 import { FAKE_STAMP, FakeEngine } from './support/fake-engine';
 import { BROWSER_ACCEPT } from './support/guard-request';
 import { answer } from './support/guard-run';

@@ -9,9 +9,9 @@
 import fc from 'fast-check';
 import { capture } from './support/capture';
 import { ProtectimusError } from '../src/errors';
-import { handleGuard } from '../src/http/guard';
-import { applyGrant } from '../src/http/session-state';
-import type { GuardRequest } from '../src/http/types';
+import { handleGuard } from '../src/guard/protocol';
+import { applyGrant } from '../src/guard/session';
+import type { GuardRequest } from '../src/guard/protocol';
 
 const RESOURCE = 'area';
 const PIN = 'Pin7';

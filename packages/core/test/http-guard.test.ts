@@ -1,8 +1,8 @@
 import { ProtectimusError } from '../src/errors';
 import type { ErrorCode } from '../src/errors';
-import { csrfToken } from '../src/http/csrf';
-import { handleGuard } from '../src/http/guard';
-import { applyGrant, guardState } from '../src/http/session-state';
+import { csrfToken } from '../src/web/request';
+import { handleGuard } from '../src/guard/protocol';
+import { applyGrant, guardState } from '../src/guard/session';
 import { FAKE_STAMP, FakeEngine } from './support/fake-engine';
 import { guardRequest } from './support/guard-request';
 import { answer, bodyOf } from './support/guard-run';

@@ -1,4 +1,4 @@
-import { prefersHtml, prefersJson } from '../src/http/negotiate';
+import { prefersHtml, prefersJson } from '../src/web/request';
 import { BROWSER_ACCEPT } from './support/guard-request';
 
 describe('prefersHtml', () => {

@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { pathToRegexp } from 'path-to-regexp';
-import { checkArea, pathArea, pathOfTarget, readingsOf } from '../src/http/path-area';
+import { checkArea, pathArea, pathOfTarget, readingsOf } from '../src/guard/path-area';
 
 const billing = pathArea('/billing');
 

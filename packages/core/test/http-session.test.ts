@@ -1,7 +1,7 @@
-import { checkCsrf, csrfToken } from '../src/http/csrf';
-import { safeReturnTo } from '../src/http/return-to';
-import { carrySession } from '../src/http/session-carry';
-import { applyGrant, guardState, verifiedEntry } from '../src/http/session-state';
+import { checkCsrf, csrfToken } from '../src/web/request';
+import { safeReturnTo } from '../src/web/request';
+import { carrySession } from '../src/guard/session';
+import { applyGrant, guardState, verifiedEntry } from '../src/guard/session';
 
 describe('safeReturnTo', () => {
   it.each(['/', '/billing', '/billing/x?y=1', '/billing/x?next=%2F%2Fevil#frag', '/a/b/../c', '/%E2%82%AC'])('keeps %j', (url) => {

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import nodemailer from 'nodemailer';
-import { escapeHtml } from '../src/html/escape';
+import { escapeHtml } from '../src/web/html';
 import { Mailer, maskEmail, defaultTemplates, resolveTemplates, SMTP_TIMEOUTS, openTransport } from '../src/mail';
 import { refusal } from './support/refusal';
 import { startSmtp, type TestSmtp } from './support/smtp';

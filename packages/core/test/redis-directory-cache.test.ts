@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { CodeMail } from '../src/mail';
-import { guardRunner } from '../src/http/guard-runner';
-import { applyGrant } from '../src/http/session-state';
+import { guardRunner } from '../src/guard/runner';
+import { applyGrant } from '../src/guard/session';
 import { createProtectimus, type Protectimus, type ProtectimusOptions } from '../src/protectimus';
 import { RedisStore, type RedisStoreOptions } from '../src/stores/redis';
 import { guardRequest } from './support/guard-request';

@@ -1,4 +1,4 @@
-import { adminRunner, flatQuery, readBody, type AdminRequest, type CommonAdminOptions } from '@protectimus-mail/core';
+import { adminRunner, flatQuery, readBody, type AdminRequest, type CommonAdminOptions } from '@protectimus-mail/core/adapter';
 import type { Request, RequestHandler } from 'express';
 import { parsedBody } from './request';
 import { writeAnswer } from './response';

@@ -1,4 +1,4 @@
-import { guardRunner, type CommonGuardOptions } from '@protectimus-mail/core';
+import { guardRunner, type CommonGuardOptions } from '@protectimus-mail/core/adapter';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { defaultLogin, type LoginOf } from './login';
 import { guardRequestOf } from './request';

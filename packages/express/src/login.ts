@@ -1,4 +1,4 @@
-import { loginOfUser } from '@protectimus-mail/core';
+import { loginOfUser } from '@protectimus-mail/core/adapter';
 import type { Request } from 'express';
 
 /** Reads the login of the user who passed the first factor, or null/undefined for nobody. */

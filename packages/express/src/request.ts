@@ -1,4 +1,4 @@
-import { readBody, type AreaPlace, type GuardRequest } from '@protectimus-mail/core';
+import { readBody, type AreaPlace, type GuardRequest } from '@protectimus-mail/core/adapter';
 import type { Request } from 'express';
 
 /**

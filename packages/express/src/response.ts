@@ -1,11 +1,5 @@
+import type { Answer } from '@protectimus-mail/core/adapter';
 import type { Response } from 'express';
-
-/** An answer of the guard or the admin router: status, headers, body. */
-interface Answer {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
 
 /** Writes an answer as is: `end` rather than `send`, so no ETag and no 304 for a no-store answer. */
 export function writeAnswer(res: Response, answer: Answer): void {

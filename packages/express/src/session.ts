@@ -1,4 +1,4 @@
-import { applyGrant, carrySession, type Grant } from '@protectimus-mail/core';
+import { applyGrant, carrySession, type Grant } from '@protectimus-mail/core/adapter';
 import type { Request } from 'express';
 
 type Callback = (err?: unknown) => void;

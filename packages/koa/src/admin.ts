@@ -1,4 +1,4 @@
-import { adminRunner, flatQuery, readBody, type AdminRequest, type CommonAdminOptions } from '@protectimus-mail/core';
+import { adminRunner, flatQuery, readBody, type AdminRequest, type CommonAdminOptions } from '@protectimus-mail/core/adapter';
 import type { Context, Middleware } from 'koa';
 import { checkMountPath, locate, type MountPath } from './mount';
 import { header, parsedBody } from './request';

@@ -1,4 +1,4 @@
-import { guardRunner, loginOfUser, type CommonGuardOptions } from '@protectimus-mail/core';
+import { guardRunner, loginOfUser, type CommonGuardOptions } from '@protectimus-mail/core/adapter';
 import type { Context, Middleware, Next } from 'koa';
 import { checkMountPath, locate, type MountPath } from './mount';
 import { guardRequestOf } from './request';

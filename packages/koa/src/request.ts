@@ -1,4 +1,4 @@
-import { readBody, type GuardRequest } from '@protectimus-mail/core';
+import { readBody, type GuardRequest } from '@protectimus-mail/core/adapter';
 import type { Context } from 'koa';
 import type { Location } from './mount';
 

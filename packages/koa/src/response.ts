@@ -1,11 +1,5 @@
+import type { Answer } from '@protectimus-mail/core/adapter';
 import type { Context } from 'koa';
-
-/** An answer of the guard or the admin router: status, headers, body. */
-interface Answer {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
 
 /** Writes an answer; `vary` keeps what other middleware added (compression's Accept-Encoding). */
 export function writeAnswer(ctx: Context, answer: Answer): void {

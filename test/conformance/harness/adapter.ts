@@ -1,6 +1,6 @@
 import type { RequestListener } from 'node:http';
 import type { Agent, Response } from 'supertest';
-import type { CommonGuardOptions } from '../../../packages/core/src/http';
+import type { CommonGuardOptions } from '../../../packages/core/src/guard/runner';
 
 /**
  * Where the guard is mounted: `app.use('/billing', guard)` (Express) or koa-mount's prefix

@@ -1,6 +1,6 @@
-import { csrfToken } from '../http/csrf';
+import { csrfToken } from '../web/request';
 import { eventQuery } from './query';
-import { json } from './responses';
+import { json } from '../web/answer';
 import type { ApiRoute } from './routes';
 import { hourlyStats } from './stats';
 

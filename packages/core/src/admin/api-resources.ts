@@ -2,7 +2,7 @@ import type { CreateResourceInput, UpdateResourceInput } from '../directory/reso
 import { fields } from '../validation';
 import { readJson } from './payload';
 import { listQuery } from './query';
-import { json, noContent } from './responses';
+import { json, noContent } from '../web/answer';
 import type { ApiRoute } from './routes';
 
 /** The Resources page's API, with "Assign -> Token with User". `:id` may be the id or the name. */

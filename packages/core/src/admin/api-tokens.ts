@@ -3,7 +3,7 @@ import type { CreateMailTokenInput, UpdateMailTokenInput } from '../directory/to
 import { filteredPage } from '../directory/paging';
 import { readJson } from './payload';
 import { choice, listQuery } from './query';
-import { json, noContent } from './responses';
+import { json, noContent } from '../web/answer';
 import type { ApiRoute } from './routes';
 import { blockOptions } from './block';
 import { adminToken, adminTokens } from './views';

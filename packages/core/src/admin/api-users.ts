@@ -7,7 +7,7 @@ import { filteredPage } from '../directory/paging';
 import { importUsers } from './import-users';
 import { readCsv, readJson } from './payload';
 import { choice, listQuery } from './query';
-import { json, noContent } from './responses';
+import { json, noContent } from '../web/answer';
 import type { ApiRoute } from './routes';
 import { adminToken, adminTokens, adminUser, adminUsers } from './views';
 

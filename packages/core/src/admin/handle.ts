@@ -1,25 +1,22 @@
-import { reportGuardError } from '../http/adapter-kit';
-import { checkCsrf } from '../http/csrf';
-import { prefersHtml } from '../http/negotiate';
-import { PAGE_CSP } from '../http/page-layout';
-import { renderMessagePage } from '../http/pages';
+import { csrfFailed, failureOf, forbidden, isFault, methodNotAllowed, reportGuardError, routeNotFound, type Failure } from '../errors';
+import { renderMessagePage } from '../guard/pages';
 import type { Protectimus } from '../protectimus';
+import { json, page, PAGE_CSP, type Answer } from '../web/answer';
+import { checkCsrf, prefersHtml } from '../web/request';
 import { eventRoutes } from './api-events';
 import { resourceRoutes } from './api-resources';
 import { tokenRoutes } from './api-tokens';
 import { userRoutes } from './api-users';
-import { adminFailure, csrfFailed, forbidden, isFault, methodNotAllowed, routeNotFound, type AdminFailure } from './failure';
 import { panelResponse } from './panel';
-import { json, page } from './responses';
 import { matchRoute, segmentsOf, type ApiRoute } from './routes';
-import type { AdminOptions, AdminRequest, AdminResponse } from './types';
+import type { AdminOptions, AdminRequest } from './types';
 
 const API_ROUTES: readonly ApiRoute[] = [...tokenRoutes, ...userRoutes, ...resourceRoutes, ...eventRoutes];
 
 /** Methods that change something: each must carry the session's CSRF token. */
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-async function apiResponse(pm: Protectimus, req: AdminRequest, method: string, segments: readonly string[]): Promise<AdminResponse> {
+async function apiResponse(pm: Protectimus, req: AdminRequest, method: string, segments: readonly string[]): Promise<Answer> {
   // HEAD is a GET whose body the server drops.
   const match = matchRoute(API_ROUTES, method === 'HEAD' ? 'GET' : method, segments);
   if (!match) throw routeNotFound();
@@ -30,12 +27,13 @@ async function apiResponse(pm: Protectimus, req: AdminRequest, method: string, s
 
 const TITLES: Readonly<Record<number, string>> = { 403: 'Forbidden', 404: 'Not found', 405: 'Not allowed', 503: 'Service unavailable' };
 
-function failureResponse(failure: AdminFailure, asPage: boolean): AdminResponse {
+function failureResponse(failure: Failure, asPage: boolean): Answer {
+  const message = failure.message ?? '';
   if (asPage) {
-    const res = page(failure.status, renderMessagePage(TITLES[failure.status] ?? 'Something went wrong', failure.message), PAGE_CSP);
-    return { ...res, headers: { ...res.headers, ...failure.headers } };
+    // A refusal seen in a browser: the guard's message page, under its CSP, not the panel.
+    return page(failure.status, renderMessagePage(TITLES[failure.status] ?? 'Something went wrong', message), { csp: PAGE_CSP, headers: failure.headers ?? {} });
   }
-  const body = { error: failure.error, message: failure.message, ...(failure.field !== undefined ? { field: failure.field } : {}) };
+  const body = { error: failure.error, message, ...(failure.field !== undefined ? { field: failure.field } : {}) };
   return json(failure.status, body, failure.headers);
 }
 
@@ -63,7 +61,7 @@ function failureResponse(failure: AdminFailure, asPage: boolean): AdminResponse 
  * token, `GET api/csrf`) and, where they take a body, `Content-Type: application/json`. Nothing
  * is read or changed for a request that is not authorized. Never throws.
  */
-export async function handleAdmin(pm: Protectimus, req: AdminRequest, options: AdminOptions = {}): Promise<AdminResponse> {
+export async function handleAdmin(pm: Protectimus, req: AdminRequest, options: AdminOptions = {}): Promise<Answer> {
   const method = req.method.toUpperCase();
   const isApi = /^\/*api(\/|$)/.test(req.path);
   try {
@@ -73,7 +71,7 @@ export async function handleAdmin(pm: Protectimus, req: AdminRequest, options: A
     if (isApi) return await apiResponse(pm, req, method, segments.slice(1));
     return panelResponse(req, method, req.mountPath.replace(/\/+$/, ''), segments);
   } catch (err) {
-    if (isFault(err) && options.onError) reportGuardError(options.onError, err);
-    return failureResponse(adminFailure(err), !isApi && prefersHtml(req.headers.accept));
+    if (isFault(err)) reportGuardError(options.onError, err);
+    return failureResponse(failureOf(err, 'admin'), !isApi && prefersHtml(req.headers.accept));
   }
 }

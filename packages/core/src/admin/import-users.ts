@@ -1,8 +1,7 @@
 import { CsvError, parse } from 'csv-parse/sync';
-import { invalidInput, isProtectimusError, ProtectimusError } from '../errors';
+import { failureOf, invalidInput, isProtectimusError, ProtectimusError } from '../errors';
 import type { MailToken, User } from '../model';
 import type { Protectimus } from '../protectimus';
-import { adminFailure } from './failure';
 
 /** One CSV record: its cells and the line of the file it starts on (1-based). */
 export interface CsvRecord {
@@ -225,8 +224,8 @@ async function importRow(pm: Protectimus, cells: readonly string[]): Promise<voi
 }
 
 function rowError(line: number, err: unknown): ImportError {
-  const f = adminFailure(err);
-  return { line, error: f.error, message: f.message, ...(f.field !== undefined ? { field: f.field } : {}) };
+  const f = failureOf(err, 'admin');
+  return { line, error: f.error, message: f.message ?? '', ...(f.field !== undefined ? { field: f.field } : {}) };
 }
 
 /**

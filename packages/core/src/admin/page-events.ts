@@ -1,4 +1,4 @@
-import { escapeHtml } from '../html/escape';
+import { escapeHtml } from '../web/html';
 import { EVENT_TYPES } from './event-types';
 import { panelLayout, type PageContext } from './page-layout';
 

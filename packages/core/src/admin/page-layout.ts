@@ -1,4 +1,4 @@
-import { escapeHtml } from '../html/escape';
+import { escapeHtml, pageShell, SafeHtml } from '../web/html';
 import { assetUrl } from './assets';
 
 /** The panel's pages, in the order of its navigation. */
@@ -33,31 +33,30 @@ export function panelLayout(page: PanelPage, title: string, ctx: PageContext, ma
   const nav = NAV.map(
     (n) => `<li><a href="${escapeHtml(ctx.mount + n.path)}"${n.page === page ? ' aria-current="page"' : ''}>${escapeHtml(n.label)}</a></li>`,
   ).join('');
-  return [
-    '<!doctype html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    '<meta name="robots" content="noindex">',
-    `<title>${escapeHtml(title)} · protectimus-mail admin</title>`,
-    `<link rel="stylesheet" href="${escapeHtml(assetUrl(ctx.mount, 'panel.css'))}">`,
-    `<script src="${escapeHtml(assetUrl(ctx.mount, 'panel.js'))}" defer></script>`,
-    '</head>',
-    `<body data-page="${escapeHtml(page)}" data-base="${escapeHtml(ctx.mount)}" data-csrf="${escapeHtml(ctx.csrf)}">`,
-    '<a class="skip" href="#main">Skip to the content</a>',
-    '<header class="top">',
-    '<span class="brand">protectimus-mail <span class="brand-sub">admin</span></span>',
-    `<nav aria-label="Admin pages"><ul>${nav}</ul></nav>`,
-    '</header>',
-    '<main id="main" tabindex="-1">',
-    mainHtml,
-    '<noscript><p class="alert">This panel needs JavaScript: its own script, from this server only.</p></noscript>',
-    '</main>',
-    dialogsHtml,
-    '</body>',
-    '</html>',
-  ].join('\n');
+  return pageShell({
+    title: `${title} · protectimus-mail admin`,
+    head: new SafeHtml(
+      [
+        `<link rel="stylesheet" href="${escapeHtml(assetUrl(ctx.mount, 'panel.css'))}">`,
+        `<script src="${escapeHtml(assetUrl(ctx.mount, 'panel.js'))}" defer></script>`,
+      ].join('\n'),
+    ),
+    bodyAttributes: new SafeHtml(` data-page="${escapeHtml(page)}" data-base="${escapeHtml(ctx.mount)}" data-csrf="${escapeHtml(ctx.csrf)}"`),
+    body: new SafeHtml(
+      [
+        '<a class="skip" href="#main">Skip to the content</a>',
+        '<header class="top">',
+        '<span class="brand">protectimus-mail <span class="brand-sub">admin</span></span>',
+        `<nav aria-label="Admin pages"><ul>${nav}</ul></nav>`,
+        '</header>',
+        '<main id="main" tabindex="-1">',
+        mainHtml,
+        '<noscript><p class="alert">This panel needs JavaScript: its own script, from this server only.</p></noscript>',
+        '</main>',
+        dialogsHtml,
+      ].join('\n'),
+    ),
+  });
 }
 
 /** The heading row of a list page with its main button. */

@@ -1,4 +1,4 @@
-import { escapeHtml } from '../html/escape';
+import { escapeHtml } from '../web/html';
 
 /** A dialog with its title and close button; `bodyHtml` is already escaped. */
 export function dialog(id: string, title: string, bodyHtml: string): string {

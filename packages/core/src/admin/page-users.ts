@@ -1,4 +1,4 @@
-import { escapeHtml } from '../html/escape';
+import { escapeHtml } from '../web/html';
 import { blockDialog, confirmDialog, dialog, formEnd, mailTokenFields, textField } from './page-parts';
 import { listSection, pageHead, panelLayout, type PageContext } from './page-layout';
 

@@ -1,13 +1,13 @@
-import { csrfToken } from '../http/csrf';
+import { csrfToken } from '../web/request';
 import { findAsset } from './assets';
-import { methodNotAllowed, routeNotFound } from './failure';
+import { methodNotAllowed, routeNotFound } from '../errors';
 import { eventsPage } from './page-events';
 import type { PageContext } from './page-layout';
 import { resourcesPage } from './page-resources';
 import { tokensPage } from './page-tokens';
 import { usersPage } from './page-users';
-import { asset, page } from './responses';
-import type { AdminRequest, AdminResponse } from './types';
+import { asset, page, type Answer as AdminResponse } from '../web/answer';
+import type { AdminRequest } from './types';
 
 const PAGES: Readonly<Record<string, (ctx: PageContext) => string>> = {
   '': tokensPage,

@@ -1,6 +1,5 @@
 import { invalidInput } from '../errors';
-import { parseBody } from '../http/body';
-import { mediaType } from '../http/media-type';
+import { mediaType, parseBody } from '../web/request';
 import type { AdminRequest } from './types';
 
 /** JSON bodies of the admin API are small objects; this is far above any of them. */

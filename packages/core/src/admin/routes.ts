@@ -1,6 +1,7 @@
 import { invalidInput } from '../errors';
 import type { Protectimus } from '../protectimus';
-import type { AdminRequest, AdminResponse } from './types';
+import type { Answer } from '../web/answer';
+import type { AdminRequest } from './types';
 
 /** One API request, matched to its route. */
 export interface ApiCall {
@@ -16,7 +17,7 @@ export type ApiMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 export interface ApiRoute {
   method: ApiMethod;
   path: string;
-  run(call: ApiCall): Promise<AdminResponse>;
+  run(call: ApiCall): Promise<Answer>;
 }
 
 export type RouteMatch = { route: ApiRoute; params: Record<string, string> } | { allow: ApiMethod[] } | null;

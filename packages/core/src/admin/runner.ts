@@ -1,8 +1,25 @@
-import { defaultProtectimus, logGuardError, reportGuardError } from '../http/adapter-kit';
-import type { Protectimus } from '../protectimus';
-import { ADMIN_NO_SESSION, adminInternalError, assertAuthorize } from './adapter';
+import { logGuardError, refusal, reportGuardError } from '../errors';
+import { defaultProtectimus, type Protectimus } from '../protectimus';
+import { json, type Answer } from '../web/answer';
 import { handleAdmin } from './handle';
-import type { AdminRequest, AdminResponse } from './types';
+import type { AdminRequest } from './types';
+
+/** Throws when the app gave no `authorize`: the admin router has no open default. */
+function assertAuthorize(options: unknown, name = 'protectimusAdmin'): void {
+  const authorize = typeof options === 'object' && options !== null ? (options as { authorize?: unknown }).authorize : undefined;
+  if (typeof authorize !== 'function') {
+    throw new TypeError(`${name}: authorize(req) is required, there is no open default; e.g. authorize: (req) => req.user?.role === 'admin'`);
+  }
+}
+
+/** Logged when a binding runs without a session: the CSRF token needs one. */
+const ADMIN_NO_SESSION = 'protectimusAdmin needs a session middleware (express-session, koa-session) before it, for its CSRF token';
+
+/** The answer for what fails around `handleAdmin` (no session, `authorize` or the instance throwing). */
+function adminInternalError(message?: string): Answer {
+  const { status, error, message: told } = refusal('FAULT', 'admin');
+  return json(status, { error, message: message ?? told });
+}
 
 /** The options every adapter's `protectimusAdmin()` takes, for its own request type `R`. */
 export interface CommonAdminOptions<R> {
@@ -30,11 +47,11 @@ export interface AdminBinding<R> {
  * `authorize`, then per request checks the session, asks `authorize`, and answers through
  * `handleAdmin`. Never rejects: `authorize` or the default instance failing is a 500.
  */
-export function adminRunner<R>(options: CommonAdminOptions<R>, binding: AdminBinding<R>): (r: R) => Promise<AdminResponse> {
+export function adminRunner<R>(options: CommonAdminOptions<R>, binding: AdminBinding<R>): (r: R) => Promise<Answer> {
   assertAuthorize(options);
   const onError = options.onError ?? logGuardError;
 
-  async function decide(r: R): Promise<AdminResponse> {
+  async function decide(r: R): Promise<Answer> {
     const session = binding.session(r);
     if (!session) {
       reportGuardError(onError, new Error(ADMIN_NO_SESSION));

@@ -35,14 +35,6 @@ export interface AdminRequest {
   otherSpelling?: boolean;
 }
 
-/** What the adapter writes back, as is. */
-export interface AdminResponse {
-  status: number;
-  headers: Record<string, string>;
-  /** Empty for 204. */
-  body: string;
-}
-
 /** Settings of `handleAdmin`. */
 export interface AdminOptions {
   /**

@@ -1,4 +1,4 @@
-import { ADMIN_CSP } from '../../src/admin/responses';
+import { ADMIN_CSP } from '../../src/web/answer';
 import type { Protectimus } from '../../src/protectimus';
 import type { AdminAnswer, AdminHttp, AdminInit } from './admin-http';
 

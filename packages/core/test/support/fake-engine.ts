@@ -1,6 +1,6 @@
 import type { AuthenticateInput, AuthenticateResult, PrepareInput, PrepareResult } from '../../src/challenge';
 import { ProtectimusError } from '../../src/errors';
-import type { GuardEngine } from '../../src/http/engine';
+import type { GuardEngine } from '../../src/guard/protocol';
 import type { MailToken, User } from '../../src/model';
 import { FakeClock } from './clock';
 

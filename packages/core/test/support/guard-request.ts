@@ -1,4 +1,4 @@
-import type { GuardRequest } from '../../src/http/types';
+import type { GuardRequest } from '../../src/guard/protocol';
 
 /** A browser's Accept header for a page load. */
 export const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';

@@ -1,5 +1,5 @@
-import { handleGuard } from '../../src/http/guard';
-import type { GuardOptions, GuardRequest, GuardResponse } from '../../src/http/types';
+import { handleGuard } from '../../src/guard/protocol';
+import type { GuardOptions, GuardRequest, GuardResponse } from '../../src/guard/protocol';
 import type { FakeEngine } from './fake-engine';
 import { guardRequest } from './guard-request';
 

@@ -1,18 +1,116 @@
-import type { PrepareResult } from '../challenge';
-import { invalidInput } from '../errors';
-import { parseBody } from './body';
-import { checkCsrf, csrfToken } from './csrf';
-import type { GuardEngine } from './engine';
-import { failureOf, isOutage } from './failure';
-import { failureResponse } from './guard-failure';
-import { isFormType, mediaType } from './media-type';
-import { prefersHtml, prefersJson } from './negotiate';
-import { renderCodePage, renderRedirectPage } from './pages';
-import { htmlResponse, jsonResponse } from './responses';
-import { safeReturnTo } from './return-to';
-import { countRequest, dropVerified, guardState, ownEntry, setEntry, verifiedEntry, type VerifiedEntry } from './session-state';
-import type { GuardRoute, Turn } from './turn';
-import type { Grant, GuardOptions, GuardRequest, GuardResponse } from './types';
+import type { AuthenticateInput, AuthenticateResult, PrepareInput, PrepareResult } from '../challenge';
+import type { Clock } from '../protectimus';
+import { failureOf, invalidInput, isOutage, refusal, reportGuardError } from '../errors';
+import type { Answer } from '../web/answer';
+import { checkCsrf, csrfToken, isFormType, mediaType, parseBody, prefersHtml, prefersJson, safeReturnTo } from '../web/request';
+import { failureResponse, guardJson, guardPage, renderCodePage, renderRedirectPage, unavailableResponse } from './pages';
+import { countRequest, dropVerified, guardState, ownEntry, setEntry, verifiedEntry, type VerifiedEntry } from './session';
+
+/**
+ * The part of `Protectimus` the guard uses. Kept structural and minimal so the protocol can be
+ * driven by a fake in tests and by the real class in apps, with no import cycle between them.
+ */
+export interface GuardEngine {
+  /** Opens (or reuses) a challenge and mails the code; throws `ProtectimusError`. */
+  prepare(input: PrepareInput): Promise<PrepareResult>;
+  /** Checks a typed code; throws `ProtectimusError`. */
+  authenticate(input: AuthenticateInput): Promise<AuthenticateResult>;
+  /**
+   * Whether the success stamped `stamp` still holds, known without I/O; undefined when only a
+   * store read can tell. Called on every request of a verified session: synchronous and cheap.
+   */
+  stillGranted(resource: string, login: string, stamp: string): boolean | undefined;
+  /** The same, reading the store when needed; throws `ProtectimusError` (the store is down). */
+  confirmGrant(resource: string, login: string, stamp: string): Promise<boolean>;
+  /** The engine's time, so session expiry and lock times agree with it. */
+  clock: Clock;
+}
+
+/** The request headers the guard reads, lower-cased names already picked out by the adapter. */
+export interface GuardHeaders {
+  accept?: string;
+  contentType?: string;
+  /** Not used for decisions: form posts carry a CSRF token and JSON posts need a preflight. */
+  origin?: string;
+}
+
+/** One request, as an adapter hands it to `handleGuard`. */
+export interface GuardRequest {
+  method: string;
+  /** Path below the mount point, without the query: `/`, `/invoices`, `/_otp/verify`. */
+  path: string;
+  /** Where the guard is mounted: `''` or `/billing`. */
+  mountPath: string;
+  /** Path and query as the client asked (`/billing/x?y=1`); where to return after verification. */
+  originalUrl: string;
+  headers: GuardHeaders;
+  /** The body an app's own parser produced, or undefined when it had none. */
+  body: unknown;
+  /**
+   * Reads the raw body when `body` is undefined (typically `() => readBody(req)`). Called only
+   * for posts to the guard's own URLs, so the app's other requests keep their stream unread.
+   */
+  readRawBody?: () => Promise<string>;
+  /** The live session object; the guard keeps its state under `session.protectimus`. */
+  session: Record<string, unknown>;
+  /** The first-factor user's login, or null when nobody is signed in. */
+  login: string | null;
+  ip?: string;
+}
+
+/** A verification to write into the session once its id has been regenerated. */
+export interface Grant {
+  resource: string;
+  login: string;
+  /** Epoch ms the verification ends. */
+  until: number;
+  /** `AuthenticateResult.stamp`: checked against the directory on every later request. */
+  stamp: string;
+}
+
+/**
+ * What the adapter does next: call the app, or send this answer. With `grant`, it must first
+ * regenerate the session id (keeping the other session data), then `applyGrant(session, grant)`,
+ * then send.
+ */
+export type GuardResponse = { action: 'next' } | ({ action: 'respond'; grant?: Grant } & Answer);
+
+/** A guard's settings. */
+export interface GuardOptions {
+  /** Resource id or name this guard protects. */
+  resource: string;
+  /** Seconds a verification lasts in the session; default 28800 (8 hours). */
+  verifiedFor?: number;
+  /**
+   * Guard requests one session may make per minute while not verified (page loads that ask for
+   * a code, code and resend posts); more are answered 429 `rate_limited` with `Retry-After`.
+   * @default 30
+   */
+  maxRequestsPerMinute?: number;
+  /**
+   * Told of outages (`STORE_UNAVAILABLE`, `DELIVERY_FAILED`) and of errors the protocol did not
+   * expect (answered 503 `unavailable`), so the adapter can log them; refusals like a wrong code
+   * are answers, not errors, and are not reported.
+   */
+  onError?: (err: unknown) => void;
+}
+
+/** Which of the guard's endpoints a request is for. */
+export type GuardRoute = 'page' | 'verify' | 'resend';
+
+/** One request's facts, worked out once and shared by the steps that answer it. */
+export interface Turn {
+  engine: GuardEngine;
+  req: GuardRequest;
+  resource: string;
+  route: GuardRoute;
+  /** `''` or `/billing`, never with a trailing slash. */
+  mount: string;
+  verifyUrl: string;
+  resendUrl: string;
+  /** Answer with a page rather than JSON. */
+  html: boolean;
+}
 
 /** The guard's own URLs below its mount point: `<mount>/_otp/verify` and `<mount>/_otp/resend`. */
 export const OWN_PREFIX = '/_otp/';
@@ -86,14 +184,14 @@ function backTo(turn: Turn): string {
 }
 
 function seeOther(location: string, grant?: Grant): GuardResponse {
-  return htmlResponse(303, renderRedirectPage(location), { Location: location }, grant);
+  return guardPage(303, renderRedirectPage(location), { Location: location }, grant);
 }
 
 async function askForCode(turn: Turn, login: string): Promise<GuardResponse> {
   const { req } = turn;
   const result = await turn.engine.prepare({ resource: turn.resource, login, ip: req.ip });
   rememberChallenge(turn, login, result);
-  if (!turn.html) return jsonResponse(401, { error: 'otp_required', ...challengeFields(turn, result) });
+  if (!turn.html) return guardJson(401, { error: 'otp_required', ...challengeFields(turn, result) });
 
   const state = guardState(req.session);
   if (req.method === 'GET' || req.method === 'HEAD') {
@@ -111,7 +209,7 @@ async function askForCode(turn: Turn, login: string): Promise<GuardResponse> {
     now: turn.engine.clock.now(),
     ...(notice === 'sent' ? { notice: 'A new code is on its way.' } : {}),
   });
-  return htmlResponse(401, page);
+  return guardPage(401, page);
 }
 
 /**
@@ -132,7 +230,7 @@ async function stillVerified(turn: Turn, login: string): Promise<VerifiedEntry |
 async function verify(turn: Turn, login: string, verifiedFor: number): Promise<GuardResponse> {
   const { req, engine } = turn;
   const fields = await readFields(req);
-  if (!csrfSatisfied(req, fields)) return failureResponse(turn, { status: 403, error: 'csrf_failed' });
+  if (!csrfSatisfied(req, fields)) return failureResponse(turn, refusal('CSRF_FAILED', 'guard'));
   const otp = fields.otp;
   if (typeof otp !== 'string' || otp.length > MAX_OTP_CHARS) throw invalidInput('otp', 'otp must be a string of at most 64 characters');
 
@@ -149,7 +247,7 @@ async function verify(turn: Turn, login: string, verifiedFor: number): Promise<G
   }
 
   if (!turn.html) {
-    return jsonResponse(200, { ok: true, resource: turn.resource, verifiedUntil: new Date(until).toISOString() }, {}, grant);
+    return guardJson(200, { ok: true, resource: turn.resource, verifiedUntil: new Date(until).toISOString() }, {}, grant);
   }
   const location = backTo(turn);
   delete guardState(req.session).returnTo[turn.resource];
@@ -159,10 +257,10 @@ async function verify(turn: Turn, login: string, verifiedFor: number): Promise<G
 async function resend(turn: Turn, login: string): Promise<GuardResponse> {
   const { req } = turn;
   const fields = await readFields(req);
-  if (!csrfSatisfied(req, fields)) return failureResponse(turn, { status: 403, error: 'csrf_failed' });
+  if (!csrfSatisfied(req, fields)) return failureResponse(turn, refusal('CSRF_FAILED', 'guard'));
   const result = await turn.engine.prepare({ resource: turn.resource, login, ip: req.ip, resend: true });
   rememberChallenge(turn, login, result);
-  if (!turn.html) return jsonResponse(202, { status: 'otp_sent', ...challengeFields(turn, result) });
+  if (!turn.html) return guardJson(202, { status: 'otp_sent', ...challengeFields(turn, result) });
   setEntry(guardState(req.session).notice, turn.resource, 'sent');
   return seeOther(backTo(turn));
 }
@@ -181,7 +279,10 @@ export async function handleGuard(
   const mount = normalizeMount(req.mountPath);
   const route = routeOf(req.path);
   const method = req.method.toUpperCase();
-  if (route !== 'page' && method !== 'POST') return jsonResponse(405, { error: 'method_not_allowed' }, { Allow: 'POST' });
+  if (route !== 'page' && method !== 'POST') {
+    const { status, error } = refusal('METHOD_NOT_ALLOWED', 'guard');
+    return guardJson(status, { error }, { Allow: 'POST' });
+  }
 
   const turn: Turn = {
     engine,
@@ -200,31 +301,23 @@ export async function handleGuard(
     const maxRequests = options.maxRequestsPerMinute ?? DEFAULT_MAX_REQUESTS_PER_MINUTE;
     if (!(Number.isInteger(maxRequests) && maxRequests > 0)) throw new Error('maxRequestsPerMinute must be a positive whole number');
     const login = req.login || null;
-    if (login === null) return failureResponse(turn, { status: 401, error: 'unauthenticated' });
+    if (login === null) return failureResponse(turn, refusal('UNAUTHENTICATED', 'guard'));
 
     if (route === 'page' && (await stillVerified(turn, login))) return NEXT;
     // Everything past here may cost the store a write: a flood from one session stops here first.
     const wait = countRequest(req.session, engine.clock.now(), maxRequests);
-    if (wait > 0) return failureResponse(turn, { status: 429, error: 'rate_limited', retryAfter: wait });
+    if (wait > 0) return failureResponse(turn, refusal('RATE_LIMITED', 'guard', { retryAfter: wait }));
     if (route === 'verify') return await verify(turn, login, verifiedFor);
     if (route === 'resend') return await resend(turn, login);
     return await askForCode(turn, login);
   } catch (err) {
-    if (isOutage(err)) report(options.onError, err);
+    if (isOutage(err)) reportGuardError(options.onError, err);
     try {
-      return failureResponse(turn, failureOf(err));
+      return failureResponse(turn, failureOf(err, 'guard'));
     } catch (again) {
       // Even the error page failed (a broken session object, a clock that throws): still closed.
-      report(options.onError, again);
-      return jsonResponse(503, { error: 'unavailable' });
+      reportGuardError(options.onError, again);
+      return unavailableResponse();
     }
-  }
-}
-
-function report(hook: GuardOptions['onError'], err: unknown): void {
-  try {
-    hook?.(err);
-  } catch {
-    // A failing logger must not change the answer.
   }
 }

@@ -1,5 +1,5 @@
 import type { PinPosition } from '../model';
-import type { Grant } from './types';
+import type { Grant } from './protocol';
 
 /** A verification held in the session. */
 export interface VerifiedEntry {
@@ -124,4 +124,17 @@ export function countRequest(session: Record<string, unknown>, now: number, limi
   if (window.count >= limit) return Math.max(1, Math.ceil((window.since + REQUEST_WINDOW_MS - now) / 1000));
   state.requests = { since: window.since, count: window.count + 1 };
   return 0;
+}
+
+/**
+ * Copies a session's data into a regenerated one, for adapters whose `regenerate` empties it
+ * (express-session). Everything is kept (Passport's login, the app's own keys, the guard's state)
+ * except `cookie`, which belongs to the new session.
+ */
+export function carrySession(oldData: Record<string, unknown>, newSession: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(oldData)) {
+    // Assigning `__proto__` would swap the session's prototype instead of copying a value.
+    if (key === 'cookie' || key === '__proto__') continue;
+    newSession[key] = value;
+  }
 }

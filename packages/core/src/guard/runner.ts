@@ -1,9 +1,36 @@
-import { defaultProtectimus, logGuardError, reportGuardError, unavailableResponse } from './adapter-kit';
-import type { GuardEngine } from './engine';
-import { DEFAULT_MAX_REQUESTS_PER_MINUTE, DEFAULT_VERIFIED_FOR, handleGuard, OWN_PREFIX } from './guard';
+import { logGuardError, reportGuardError } from '../errors';
+import { defaultProtectimus } from '../protectimus';
+import { unavailableResponse } from './pages';
 import { checkArea, pathArea, pathOfTarget, type AreaPlace } from './path-area';
-import { verifiedEntry } from './session-state';
-import type { Grant, GuardOptions, GuardRequest, GuardResponse } from './types';
+import {
+  DEFAULT_MAX_REQUESTS_PER_MINUTE,
+  DEFAULT_VERIFIED_FOR,
+  handleGuard,
+  OWN_PREFIX,
+  type Grant,
+  type GuardEngine,
+  type GuardOptions,
+  type GuardRequest,
+  type GuardResponse,
+} from './protocol';
+import { verifiedEntry } from './session';
+
+/**
+ * The login of a first-factor user as Passport (`req.user`) or koa-passport (`ctx.state.user`)
+ * leaves it: its `login`, else `username`, else `id`, as a string. Null for no user, or for one
+ * with none of them: an unnamed user must not pass as somebody.
+ */
+export function loginOfUser(user: unknown): string | null {
+  if (typeof user !== 'object' || user === null) return null;
+  const fields = user as Record<string, unknown>;
+  for (const key of ['login', 'username', 'id']) {
+    const value = fields[key];
+    if (typeof value === 'string' && value !== '') return value;
+    if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+    if (typeof value === 'bigint') return String(value);
+  }
+  return null;
+}
 
 const NEXT: GuardResponse = { action: 'next' };
 
@@ -75,11 +102,6 @@ export interface GuardBinding<R> {
   grant(r: R, session: Record<string, unknown>, grant: Grant): Promise<void>;
 }
 
-/**
- * The guard's run for one request, whatever the framework: checks the options once, then for each
- * request finds the session and the login, runs the protocol and grants in a new session. Never
- * rejects: whatever fails (the environment, the app's `user`, the session store) is a 503.
- */
 /** The guard's run for one request, plus its synchronous fast path. */
 export interface GuardRun<R> {
   (r: R): Promise<GuardResponse>;
@@ -92,6 +114,11 @@ export interface GuardRun<R> {
   passes(r: R): boolean;
 }
 
+/**
+ * The guard's run for one request, whatever the framework: checks the options once, then for each
+ * request finds the session and the login, runs the protocol and grants in a new session. Never
+ * rejects: whatever fails (the environment, the app's `user`, the session store) is a 503.
+ */
 export function guardRunner<R>(options: CommonGuardOptions, binding: GuardBinding<R>): GuardRun<R> {
   const resource = options.resource ?? 'default';
   if (typeof resource !== 'string' || resource === '') throw new TypeError('protectimusMail: resource must be a non-empty string');
