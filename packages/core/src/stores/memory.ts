@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { EventLog } from '../audit';
 import type { Block } from '../model';
-import { dirKey, type DirOp, type DirRange, type DirRead, type EventCaps, type EventEntry, type ReserveArgs, type ReserveResult, type Resolved, type Store, type StoredEvent, type VerifyArgs, type VerifyResult } from './store';
+import { dirKey, mergeNewestFirst, type DirOp, type DirRange, type DirRead, type EventCaps, type EventEntry, type ReserveArgs, type ReserveResult, type Resolved, type Store, type StoredEvent, type VerifyArgs, type VerifyResult } from './store';
 import { CALL_WINDOW_MS, checkHash, SEND_WINDOW_MS, TTL_GRACE_MS } from './lua';
 
 /** Options of {@link MemoryStore}. */
@@ -348,22 +348,8 @@ export class MemoryStore implements Store {
     const key = before === undefined ? Infinity : Number(before);
     const sec = log === 'activity' ? [] : this.logs.security.before(key, n);
     const act = log === 'security' ? [] : this.logs.activity.before(key, n);
-    // Both are newest first: merge them, taking the higher id each time.
-    const out: StoredEvent[] = [];
-    let i = 0;
-    let j = 0;
-    while (out.length < n && (i < sec.length || j < act.length)) {
-      const x = sec[i];
-      const y = act[j];
-      if (x !== undefined && (y === undefined || x.id > y.id)) {
-        out.push(x);
-        i++;
-      } else if (y !== undefined) {
-        out.push(y);
-        j++;
-      }
-    }
-    return out;
+    // Ids are zero-padded, so they compare as strings.
+    return mergeNewestFirst(sec, act, n, (x, y) => x.id > y.id);
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { EventLog } from '../audit';
 import type { Block, BlockReason } from '../model';
 import { DirectoryCache, type DirectoryCacheOptions } from './directory-cache';
-import { dirKey, type DirOp, type DirRange, type DirRead, type EventCaps, type EventEntry, type ReserveArgs, type ReserveResult, type Resolved, type Store, type StoredEvent, type VerifyArgs, type VerifyResult } from './store';
+import { dirKey, mergeNewestFirst, type DirOp, type DirRange, type DirRead, type EventCaps, type EventEntry, type ReserveArgs, type ReserveResult, type Resolved, type Store, type StoredEvent, type VerifyArgs, type VerifyResult } from './store';
 import {
   APPEND_EVENTS_LUA,
   CALL_WINDOW_MS,
@@ -424,6 +424,7 @@ export class RedisStore implements Store {
       security.map(([id, fields]) => ({ id, log: 'security' as const, data: fieldValue(fields, 'd') })),
       activity.map(([id, fields]) => ({ id, log: 'activity' as const, data: fieldValue(fields, 'd') })),
       n,
+      (x, y) => compareStreamIds(x.id, y.id) > 0,
     );
   }
 
@@ -460,25 +461,6 @@ function compareStreamIds(a: string, b: string): number {
   const [am = 0, as = 0] = a.split('-').map(Number);
   const [bm = 0, bs = 0] = b.split('-').map(Number);
   return am - bm || as - bs;
-}
-
-/** The newest `n` of two newest-first lists of entries. */
-function mergeNewestFirst(a: StoredEvent[], b: StoredEvent[], n: number): StoredEvent[] {
-  const out: StoredEvent[] = [];
-  let i = 0;
-  let j = 0;
-  while (out.length < n && (i < a.length || j < b.length)) {
-    const x = a[i];
-    const y = b[j];
-    if (x !== undefined && (y === undefined || compareStreamIds(x.id, y.id) > 0)) {
-      out.push(x);
-      i++;
-    } else if (y !== undefined) {
-      out.push(y);
-      j++;
-    }
-  }
-  return out;
 }
 
 function fieldValue(fields: string[], name: string): string {

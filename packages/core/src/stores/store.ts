@@ -224,3 +224,25 @@ export interface Store {
   /** Releases timers and connections the store owns (not a client that was passed in). */
   close(): Promise<void>;
 }
+
+/**
+ * The newest `n` of two newest-first lists of audit entries (the security and the activity log),
+ * taking the newer head each time; `newer(x, y)` compares ids in the store's own id format.
+ */
+export function mergeNewestFirst(a: readonly StoredEvent[], b: readonly StoredEvent[], n: number, newer: (x: StoredEvent, y: StoredEvent) => boolean): StoredEvent[] {
+  const out: StoredEvent[] = [];
+  let i = 0;
+  let j = 0;
+  while (out.length < n && (i < a.length || j < b.length)) {
+    const x = a[i];
+    const y = b[j];
+    if (x !== undefined && (y === undefined || newer(x, y))) {
+      out.push(x);
+      i++;
+    } else if (y !== undefined) {
+      out.push(y);
+      j++;
+    }
+  }
+  return out;
+}
