@@ -32,6 +32,8 @@ export type { AdminRequest, AdminHeaders, AdminOptions } from './admin/types';
 // The web toolkit both use.
 /** What the guard and the admin router answer: status, headers, body, written back as is. */
 export type { Answer } from './web/answer';
+/** Sets an answer's headers through the framework's calls, merging `Vary`. */
+export { setHeaders } from './web/answer';
 /** The CSPs of the guard's pages and of the panel. */
 export { PAGE_CSP, ADMIN_CSP } from './web/answer';
 /** Reading a body the app's parser left alone, a query as one string per name, the session's CSRF token. */

@@ -1,8 +1,6 @@
 import { adminRunner, flatQuery, readBody, type AdminRequest, type CommonAdminOptions } from '@protectimus-mail/core/adapter';
 import type { Request, RequestHandler } from 'express';
-import { parsedBody } from './request';
-import { writeAnswer } from './response';
-import { sessionOf } from './session';
+import { parsedBody, writeAnswer, sessionOf } from './binding';
 
 /**
  * Options of {@link protectimusAdmin}: `protectimus` (default: the shared `defaultProtectimus()`),

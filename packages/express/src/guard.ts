@@ -1,9 +1,6 @@
 import { guardRunner, type CommonGuardOptions } from '@protectimus-mail/core/adapter';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { defaultLogin, type LoginOf } from './login';
-import { guardRequestOf } from './request';
-import { writeAnswer } from './response';
-import { grantInNewSession, sessionOf } from './session';
+import { defaultLogin, type LoginOf, guardRequestOf, writeAnswer, grantInNewSession, sessionOf } from './binding';
 
 /** Options of {@link protectimusMail}: those of every adapter (`protectimus`, `resource`, `verifiedFor`, `onError`, `area`) and `user`. */
 export interface ProtectimusMailOptions extends CommonGuardOptions {

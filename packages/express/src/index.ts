@@ -11,7 +11,7 @@ export type { ProtectimusAdminOptions } from './admin';
 // adapters hand it out.
 export { ProtectimusMailStrategy, defaultProtectimus } from '@protectimus-mail/core';
 export type { ProtectimusMailStrategyOptions, ProtectimusMailAuthInfo, ProtectimusMailChallenge } from '@protectimus-mail/core';
-export type { LoginOf } from './login';
+export type { LoginOf } from './binding';
 // The guard's own test of which requests are in an area, for gates of the app's own in front of it.
 export { pathArea } from '@protectimus-mail/core';
 export type { PathArea } from '@protectimus-mail/core';

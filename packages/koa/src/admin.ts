@@ -1,9 +1,7 @@
 import { adminRunner, flatQuery, readBody, type AdminRequest, type CommonAdminOptions } from '@protectimus-mail/core/adapter';
 import type { Context, Middleware } from 'koa';
 import { checkMountPath, locate, type MountPath } from './mount';
-import { header, parsedBody } from './request';
-import { writeAnswer } from './response';
-import { sessionOf } from './session';
+import { header, parsedBody, writeAnswer, sessionOf } from './binding';
 
 /**
  * Options of {@link protectimusAdmin}: `protectimus` (default: the shared `defaultProtectimus()`),

@@ -1,9 +1,7 @@
 import { guardRunner, loginOfUser, type CommonGuardOptions } from '@protectimus-mail/core/adapter';
 import type { Context, Middleware, Next } from 'koa';
 import { checkMountPath, locate, type MountPath } from './mount';
-import { guardRequestOf } from './request';
-import { writeAnswer } from './response';
-import { grantInNewSession, sessionOf } from './session';
+import { guardRequestOf, writeAnswer, grantInNewSession, sessionOf } from './binding';
 
 /** Reads the login of the user who passed the first factor, or null/undefined for nobody. */
 export type LoginOf = (ctx: Context) => string | null | undefined;

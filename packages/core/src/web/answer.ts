@@ -93,3 +93,14 @@ export function asset(type: string, text: string, immutable: boolean): Answer {
     body: text,
   };
 }
+
+/**
+ * Sets an answer's headers through a framework's own calls. `Vary` goes through `vary`, which
+ * merges, so what other middleware added there (compression's Accept-Encoding) stays.
+ */
+export function setHeaders(answer: Answer, set: (name: string, value: string) => void, vary: (value: string) => void): void {
+  for (const [name, value] of Object.entries(answer.headers)) {
+    if (name.toLowerCase() === 'vary') vary(value);
+    else set(name, value);
+  }
+}

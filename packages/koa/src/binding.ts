@@ -1,5 +1,40 @@
-import { applyGrant, carrySession, type Grant } from '@protectimus-mail/core/adapter';
+import { applyGrant, carrySession, readBody, setHeaders, type Answer, type Grant, type GuardRequest } from '@protectimus-mail/core/adapter';
 import type { Context } from 'koa';
+import type { Location } from './mount';
+
+// What the guard and the admin router read of a Koa context and write to it: its body and headers,
+// its session (and a grant in a new one), the answer.
+
+/**
+ * The body the app's parser produced, or undefined. @koa/bodyparser sets `{}` without reading
+ * for types it skips: only a body whose stream was read to its end was parsed, else the guard
+ * reads the stream itself (as the Express adapter decides).
+ */
+export function parsedBody(ctx: Context): unknown {
+  const body = (ctx.request as { body?: unknown }).body;
+  return body !== undefined && ctx.req.readableEnded ? body : undefined;
+}
+
+/** A request header, or undefined when absent. */
+export function header(ctx: Context, name: string): string | undefined {
+  return ctx.get(name) || undefined;
+}
+
+/** The framework-neutral view of a Koa request, for `handleGuard`. */
+export function guardRequestOf(ctx: Context, where: Location, session: Record<string, unknown>, login: string | null): GuardRequest {
+  return {
+    method: ctx.method,
+    path: where.path,
+    mountPath: where.mountPath,
+    originalUrl: ctx.originalUrl,
+    headers: { accept: header(ctx, 'accept'), contentType: header(ctx, 'content-type'), origin: header(ctx, 'origin') },
+    body: parsedBody(ctx),
+    readRawBody: () => readBody(ctx.req),
+    session,
+    login,
+    ip: ctx.ip,
+  };
+}
 
 type Callback = (err?: unknown) => void;
 
@@ -41,4 +76,18 @@ export async function grantInNewSession(ctx: Context, old: KoaSession, grant: Gr
   if (!fresh) throw new Error('protectimusMail: the session was gone after regenerating it');
   if (fresh !== old) carrySession(old, fresh);
   applyGrant(fresh, grant);
+}
+
+/** Writes an answer; `vary` keeps what other middleware added (compression's Accept-Encoding). */
+export function writeAnswer(ctx: Context, answer: Answer): void {
+  // A failure after the app began answering (none is expected) must not corrupt that answer.
+  if (ctx.headerSent) return;
+  ctx.status = answer.status;
+  setHeaders(
+    answer,
+    (name, value) => ctx.set(name, value),
+    (value) => ctx.vary(value),
+  );
+  // Koa would turn an empty string into a 200 with a body; a 204 has none.
+  ctx.body = answer.status === 204 ? null : answer.body;
 }

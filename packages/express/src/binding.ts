@@ -1,5 +1,42 @@
-import { applyGrant, carrySession, type Grant } from '@protectimus-mail/core/adapter';
-import type { Request } from 'express';
+import { applyGrant, carrySession, loginOfUser, readBody, setHeaders, type Answer, type AreaPlace, type Grant, type GuardRequest } from '@protectimus-mail/core/adapter';
+import type { Request, Response } from 'express';
+
+// What the guard and the admin router read of an Express request and write to it: its body, its
+// session (and a grant in a new one), the login of its user, the answer.
+
+/**
+ * The body the app's parser produced, or undefined. Express 5's parsers leave `req.body`
+ * undefined when they skip a request, but other middleware may set `{}` without reading: only a
+ * body whose stream has been read to its end was parsed, else the guard reads the stream itself.
+ */
+export function parsedBody(req: Request): unknown {
+  const body: unknown = req.body;
+  return body !== undefined && req.readableEnded ? body : undefined;
+}
+
+/**
+ * The framework-neutral view of an Express request, for `handleGuard`; `where`, the place the
+ * `area` option found, replaces Express's mount point.
+ */
+export function guardRequestOf(req: Request, session: Record<string, unknown>, login: string | null, where?: AreaPlace): GuardRequest {
+  return {
+    method: req.method,
+    // Relative to where the guard is mounted (app.use('/billing'), a Router, or the root).
+    path: where ? where.path : req.path,
+    mountPath: where ? where.mountPath : req.baseUrl,
+    originalUrl: req.originalUrl,
+    headers: {
+      accept: req.headers.accept,
+      contentType: req.headers['content-type'],
+      origin: req.headers.origin,
+    },
+    body: parsedBody(req),
+    readRawBody: () => readBody(req),
+    session,
+    login,
+    ip: req.ip,
+  };
+}
 
 type Callback = (err?: unknown) => void;
 
@@ -53,4 +90,28 @@ export async function grantInNewSession(req: Request, grant: Grant): Promise<voi
   }
   applyGrant(fresh, grant);
   await call(fresh, 'save');
+}
+
+/** Writes an answer as is: `end` rather than `send`, so no ETag and no 304 for a no-store answer. */
+export function writeAnswer(res: Response, answer: Answer): void {
+  // A failure after the app began answering (none is expected) must not corrupt that answer.
+  if (res.headersSent) return;
+  res.status(answer.status);
+  setHeaders(
+    answer,
+    (name, value) => res.setHeader(name, value),
+    (value) => res.vary(value),
+  );
+  res.end(answer.body);
+}
+
+/** Reads the login of the user who passed the first factor, or null/undefined for nobody. */
+export type LoginOf = (req: Request) => string | null | undefined;
+
+/**
+ * The default `user`: `req.user.login`, else `username`, else `id`, as a string. Only reads
+ * `req.user`, so it also works on koa-passport's request.
+ */
+export function defaultLogin(req: Request): string | null {
+  return loginOfUser((req as { user?: unknown }).user);
 }
