@@ -6,13 +6,13 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }] },
   moduleNameMapper: {
-    '^@protectimus-mail/(core|express|koa)$': '<rootDir>/packages/$1/src',
+    '^@protectimus-mail/(core|admin|express|koa)$': '<rootDir>/packages/$1/src',
     '^@protectimus-mail/core/adapter$': '<rootDir>/packages/core/src/adapter',
     // Tests run from source, so a fresh clone needs no build first.
     '^@protectimus-mail/example-shared$': '<rootDir>/examples/shared/src',
   },
   // The admin panel's browser files are built, not sources ts-jest could load: build them first.
-  globalSetup: '<rootDir>/packages/core/admin-browser/build.js',
+  globalSetup: '<rootDir>/packages/admin/browser/build.js',
   testTimeout: 30000,
   reporters: ['default', '<rootDir>/scripts/summary-reporter.js'],
 };

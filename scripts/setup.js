@@ -14,9 +14,9 @@ if (stale) {
   execSync('npm ci --no-audit --no-fund', { cwd: root, stdio: 'inherit' });
 }
 
-// The admin panel's browser files are built apart from `tsc -b` (see packages/core/admin-browser/build.js).
+// The admin panel's browser files are built apart from `tsc -b` (see packages/admin/browser/build.js).
 try {
-  require('../packages/core/admin-browser/build.js').buildPanel();
+  require('../packages/admin/browser/build.js').buildPanel();
 } catch (err) {
   console.error(`protectimus-mail: ${err.message}`);
   process.exit(1);

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import type { Protectimus } from '../../packages/core/src/protectimus';
-import { adminConformance, adminSnapshot } from '../../packages/core/test/support/admin-conformance';
+import { adminConformance, adminSnapshot } from '../../packages/admin/test/support/admin-conformance';
 import { STORE_KINDS, startWorld } from '../../packages/core/test/support/protectimus';
 import { adminAdapters, signedInAdmin } from './harness/admin';
 

@@ -14,7 +14,7 @@ const ROOT = join(__dirname, '..', '..');
 const REPO = 'https://github.com/protectimus-mail/protectimus-mail';
 const BLOB = `${REPO}/blob/main/`;
 const RAW = 'https://raw.githubusercontent.com/protectimus-mail/protectimus-mail/main/';
-const PACKAGES = ['core', 'express', 'koa'] as const;
+const PACKAGES = ['core', 'admin', 'express', 'koa'] as const;
 type Pkg = (typeof PACKAGES)[number];
 
 interface PackResult {
@@ -49,9 +49,9 @@ function dropStaleOutputs(pkg: Pkg): void {
     if (!existsSync(dir)) return;
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
-      // The admin panel's browser bundle is built from admin-browser/, not src/.
+      // The admin panel's browser bundle (admin's dist/browser/) is built from browser/, not src/.
       if (entry.isDirectory()) {
-        if (entry.name !== 'admin-browser') walk(path);
+        if (!(pkg === 'admin' && path === join(dist, 'browser'))) walk(path);
       }
       else {
         const source = path.replace(`${sep}dist${sep}`, `${sep}src${sep}`).replace(/(\.d)?\.(js|ts)(\.map)?$/, '.ts');
@@ -103,7 +103,8 @@ describe.each(PACKAGES)('@protectimus-mail/%s as packed', (pkg) => {
   it('holds only compiled code, declarations, source maps, README, LICENSE and package.json', () => {
     const files = filesOf(pkg);
     // The admin panel's stylesheet is the one built file that is not JavaScript.
-    const allowed = (f: string) => /^dist\/.+\.(js|d\.ts|js\.map)$/.test(f) || f === 'dist/admin-browser/panel.css' || ['README.md', 'LICENSE', 'package.json'].includes(f);
+    const allowed = (f: string) =>
+      /^dist\/.+\.(js|d\.ts|js\.map)$/.test(f) || (pkg === 'admin' && f === 'dist/browser/panel.css') || ['README.md', 'LICENSE', 'package.json'].includes(f);
     expect(files.filter((f) => !allowed(f))).toEqual([]);
     expect(files).toEqual(expect.arrayContaining(['README.md', 'LICENSE', 'package.json', 'dist/index.js', 'dist/index.d.ts']));
     expect(files.filter((f) => /tsbuildinfo|(^|\/)test\/|\.test\.|^src\/|\.d\.ts\.map$/.test(f))).toEqual([]);
@@ -187,12 +188,13 @@ function installedWith(pkg: Pkg): Set<string> {
 }
 
 describe('what installing a package brings along', () => {
-  it('core and koa bring no Express, no Express types and no ioredis (an optional peer)', () => {
-    for (const pkg of ['core', 'koa'] as const) {
+  it('core, admin and koa bring no Express, no Express types and no ioredis (an optional peer)', () => {
+    for (const pkg of ['core', 'admin', 'koa'] as const) {
       const names = [...installedWith(pkg)];
       expect({ pkg, unwanted: names.filter((n) => /^(express|@types\/express.*|ioredis|passport.*)$/.test(n)) }).toEqual({ pkg, unwanted: [] });
     }
-    expect([...installedWith('koa')]).toContain('@protectimus-mail/core');
+    expect([...installedWith('koa')]).toEqual(expect.arrayContaining(['@protectimus-mail/core', '@protectimus-mail/admin']));
+    expect([...installedWith('admin')]).toEqual(expect.arrayContaining(['@protectimus-mail/core', 'csv-parse']));
   });
 
   it('express brings Express only as the peer the app already has', () => {
@@ -201,10 +203,10 @@ describe('what installing a package brings along', () => {
 });
 
 /**
- * The three tarballs unpacked into an app of their own, with core's dependencies but without
- * ioredis, Express or Koa: each loads, and core runs a whole prepare/authenticate round on a
- * MemoryStore and on a RedisStore handed a client by the app; only a RedisStore given a `url`
- * needs ioredis, and says so.
+ * The four tarballs unpacked into an app of their own, with core's and admin's dependencies but
+ * without ioredis, Express or Koa: each loads, core runs a whole prepare/authenticate round on a
+ * MemoryStore and on a RedisStore handed a client by the app (only a RedisStore given a `url`
+ * needs ioredis, and says so), and admin serves its panel from the files it ships.
  */
 describe('the packed packages installed without ioredis', () => {
   const app = mkdtempSync(join(tmpdir(), 'pm-app-'));
@@ -216,7 +218,8 @@ describe('the packed packages installed without ioredis', () => {
       mkdirSync(dir, { recursive: true });
       execFileSync('tar', ['-xzf', join(packDir, packed.get(pkg)?.filename ?? ''), '-C', dir, '--strip-components=1']);
     }
-    const deps = Object.keys((JSON.parse(readFileSync(join(ROOT, 'packages/core/package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
+    const depsOf = (pkg: Pkg) => Object.keys((JSON.parse(readFileSync(join(ROOT, 'packages', pkg, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
+    const deps = new Set([...depsOf('core'), ...depsOf('admin')].filter((dep) => !dep.startsWith('@protectimus-mail/')));
     for (const dep of deps) {
       mkdirSync(dirname(join(app, 'node_modules', dep)), { recursive: true });
       symlinkSync(join(ROOT, 'node_modules', dep), join(app, 'node_modules', dep), 'dir');
@@ -243,6 +246,7 @@ describe('the packed packages installed without ioredis', () => {
       ioredisLoadedByCore: false,
       redisWithClient: 'alice',
       urlError: expect.stringMatching(/RedisStore with `url` needs the package ioredis .*npm install ioredis/),
+      panel: [200, 200, 'text/css; charset=utf-8', 200, 'text/javascript; charset=utf-8'],
     });
   }, 60_000);
 });
@@ -281,6 +285,16 @@ async function round(store) {
     client.disconnect();
   }
   try { new core.RedisStore({ url: process.env.REDIS_URL }); } catch (err) { report.urlError = err.message; }
+  const { handleAdmin } = require('@protectimus-mail/admin');
+  const pm = core.createProtectimus({ store: new core.MemoryStore(), secret: randomBytes(32).toString('base64url'), mail: { send: async () => {} } });
+  const ask = (path) => handleAdmin(pm, { method: 'GET', path, mountPath: '/admin', query: {}, headers: { accept: 'text/html' }, session: {}, authorized: true });
+  const page = await ask('/');
+  report.panel = [page.status];
+  for (const name of ['panel.css', 'panel.js']) {
+    const file = await ask('/assets/' + name);
+    report.panel.push(file.status, file.headers['Content-Type']);
+  }
+  await pm.close();
   process.stdout.write(JSON.stringify(report) + '\\n');
 })().catch((err) => { console.error(err); process.exit(1); });
 `;

@@ -14,6 +14,7 @@ const root = path.join(__dirname, '..', '..');
 const packages = {
   '@protectimus-mail/core': 'packages/core/src/index.ts',
   '@protectimus-mail/core/adapter': 'packages/core/src/adapter.ts',
+  '@protectimus-mail/admin': 'packages/admin/src/index.ts',
   '@protectimus-mail/express': 'packages/express/src/index.ts',
   '@protectimus-mail/koa': 'packages/koa/src/index.ts',
 };

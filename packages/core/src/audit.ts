@@ -91,6 +91,14 @@ export function eventLog(type: EventType): EventLog {
   return Object.hasOwn(LOG_OF, type) ? LOG_OF[type] : 'activity';
 }
 
+/** Every audit event type, in the order of the table above (the admin event log's filter lists them so). */
+export const EVENT_TYPES: readonly EventType[] = Object.keys(LOG_OF) as EventType[];
+
+/** Whether a string (a query parameter) names an audit event type. */
+export function isEventType(value: string): value is EventType {
+  return Object.hasOwn(LOG_OF, value);
+}
+
 /** A listener of audit events. */
 export type EventListener = (event: ProtectimusEvent) => void;
 

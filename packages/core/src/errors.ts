@@ -210,16 +210,6 @@ export function isOutage(err: unknown): boolean {
   return !isProtectimusError(err) || err.code === 'STORE_UNAVAILABLE' || err.code === 'DELIVERY_FAILED';
 }
 
-/** The admin API's 403 for a request `authorize` did not allow. */
-export const forbidden = (): WebRefusal => new WebRefusal('FORBIDDEN');
-/** The admin API's 403 for a change without the session's `X-CSRF-Token`. */
-export const csrfFailed = (): WebRefusal => new WebRefusal('CSRF_FAILED');
-/** The admin API's 404 for an address it does not have. */
-export const routeNotFound = (): WebRefusal => new WebRefusal('NOT_FOUND', 'no such address in the admin API');
-/** The admin API's 405, with the methods the address takes. */
-export const methodNotAllowed = (allow: string[]): WebRefusal =>
-  new WebRefusal('METHOD_NOT_ALLOWED', `use ${allow.join(', ')} here`, { Allow: allow.join(', ') });
-
 /** An error as one log line: its name and the first line of its message, capped. */
 export function describeError(err: unknown): string {
   const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);

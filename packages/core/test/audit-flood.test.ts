@@ -5,7 +5,7 @@
  * admin reads the log.
  */
 import { randomBytes } from 'node:crypto';
-import { handleAdmin } from '../src/admin/handle';
+import { handleAdmin } from '@protectimus-mail/admin';
 import { eventLog, type ProtectimusEvent } from '../src/audit';
 import type { Protectimus } from '../src/protectimus';
 import { seedUser, STORE_KINDS, startWorld, type World } from './support/protectimus';

@@ -1,4 +1,4 @@
-import { importUsers } from '../src/admin/import-users';
+import { importUsers } from '../../admin/src/import';
 import { refusal } from './support/refusal';
 import { seedUser, startWorld, STORE_KINDS, type World } from './support/protectimus';
 

@@ -51,10 +51,17 @@ describe('the public face of @protectimus-mail/core', () => {
   });
 
   it('keeps binding-only names behind the adapter subpath', () => {
-    const bindingOnly = ['guardRunner', 'adminRunner', 'handleGuard', 'handleAdmin', 'applyGrant', 'carrySession', 'readBody', 'failureOf', 'reportGuardError', 'unavailableResponse', 'PAGE_CSP', 'SESSION_KEY'];
+    const bindingOnly = ['guardRunner', 'handleGuard', 'applyGrant', 'carrySession', 'readBody', 'failureOf', 'reportGuardError', 'unavailableResponse', 'PAGE_CSP', 'SESSION_KEY'];
     for (const name of bindingOnly) {
       expect(main).not.toContain(name);
       expect(adapter).toContain(name);
+    }
+  });
+
+  it('leaves the admin router to @protectimus-mail/admin', () => {
+    for (const name of ['adminRunner', 'handleAdmin']) {
+      expect(main).not.toContain(name);
+      expect(adapter).not.toContain(name);
     }
   });
 

@@ -1,4 +1,5 @@
-import { adminRunner, flatQuery, readBody, type AdminRequest, type CommonAdminOptions } from '@protectimus-mail/core/adapter';
+import { adminRunner, type AdminRequest, type CommonAdminOptions } from '@protectimus-mail/admin';
+import { flatQuery, readBody } from '@protectimus-mail/core/adapter';
 import type { Request, RequestHandler } from 'express';
 import { parsedBody, writeAnswer, sessionOf } from './binding';
 

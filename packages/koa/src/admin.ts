@@ -1,4 +1,5 @@
-import { adminRunner, flatQuery, readBody, type AdminRequest, type CommonAdminOptions } from '@protectimus-mail/core/adapter';
+import { adminRunner, type AdminRequest, type CommonAdminOptions } from '@protectimus-mail/admin';
+import { flatQuery, readBody } from '@protectimus-mail/core/adapter';
 import type { Context, Middleware } from 'koa';
 import { checkMountPath, locate, type MountPath } from './mount';
 import { header, parsedBody, writeAnswer, sessionOf } from './binding';

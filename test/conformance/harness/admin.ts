@@ -7,7 +7,7 @@ import Koa, { type Context, type Middleware } from 'koa';
 import koaSession from 'koa-session';
 import request from 'supertest';
 import type { Protectimus } from '../../../packages/core/src/protectimus';
-import { answerOf, payloadOf, type AdminHttp } from '../../../packages/core/test/support/admin-http';
+import { answerOf, payloadOf, type AdminHttp } from '../../../packages/admin/test/support/admin-http';
 import { protectimusAdmin as expressAdmin, type ProtectimusAdminOptions as ExpressAdminOptions } from '../../../packages/express/src';
 import { protectimusAdmin as koaAdmin, type ProtectimusAdminOptions as KoaAdminOptions } from '../../../packages/koa/src';
 import { MemorySessionStore, prefixMount } from './koa';

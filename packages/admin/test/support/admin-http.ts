@@ -1,7 +1,6 @@
-import { invalidInput } from '../../src/errors';
-import { handleAdmin } from '../../src/admin/handle';
-import type { AdminOptions } from '../../src/admin/types';
-import type { Protectimus } from '../../src/protectimus';
+import type { Protectimus } from '@protectimus-mail/core';
+import { invalidInput } from '@protectimus-mail/core/adapter';
+import { handleAdmin, type AdminOptions } from '../../src/runner';
 
 /** How a test sends one request to the admin router. */
 export interface AdminInit {

@@ -1,5 +1,5 @@
-import { ADMIN_CSP } from '../../src/web/answer';
-import type { Protectimus } from '../../src/protectimus';
+import type { Protectimus } from '@protectimus-mail/core';
+import { ADMIN_CSP } from '@protectimus-mail/core/adapter';
 import type { AdminAnswer, AdminHttp, AdminInit } from './admin-http';
 
 /** What the shared admin suite runs against: an instance, two clients, and every answer's text. */

@@ -1,12 +1,9 @@
-import { handleAdmin } from '../src/admin/handle';
-import { ProtectimusError } from '../src/errors';
-import { csrfToken } from '../src/web/request';
-import type { Protectimus } from '../src/protectimus';
-import { MemoryStore } from '../src/stores/memory';
-import type { Store } from '../src/stores/store';
+import { MemoryStore, ProtectimusError, type Protectimus, type Store } from '@protectimus-mail/core';
+import { csrfToken } from '@protectimus-mail/core/adapter';
+import { seedUser, STORE_KINDS, startWorld, type World } from '../../core/test/support/protectimus';
+import { handleAdmin } from '../src/runner';
 import { adminConformance, settle } from './support/admin-conformance';
 import { directHttp } from './support/admin-http';
-import { seedUser, STORE_KINDS, startWorld, type World } from './support/protectimus';
 
 // The admin API's contract through `handleAdmin` itself, on both stores (Redis is a real server).
 describe.each(STORE_KINDS)('admin API through handleAdmin, %s store', (kind) => {

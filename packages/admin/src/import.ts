@@ -1,7 +1,6 @@
 import { CsvError, parse } from 'csv-parse/sync';
-import { failureOf, invalidInput, isProtectimusError, ProtectimusError } from '../errors';
-import type { MailToken, User } from '../model';
-import type { Protectimus } from '../protectimus';
+import { isProtectimusError, ProtectimusError, type MailToken, type Protectimus, type User } from '@protectimus-mail/core';
+import { failureOf, invalidInput } from '@protectimus-mail/core/adapter';
 
 /** One CSV record: its cells and the line of the file it starts on (1-based). */
 export interface CsvRecord {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Builds the admin panel's browser files into the package's `dist/admin-browser/`: `panel.js`,
+ * Builds the admin panel's browser files into the admin package's `dist/browser/`: `panel.js`,
  * the TypeScript here checked against the DOM and its parts joined in the order of tsconfig's
  * "files" inside one strict-mode function (so nothing leaks into the page's globals), and
  * `panel.css`. TypeScript's own single-file output (`outFile`, `module: none`) is deprecated, so
@@ -13,7 +13,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const HERE = __dirname;
-const OUT = path.join(HERE, '..', 'dist', 'admin-browser');
+const OUT = path.join(HERE, '..', 'dist', 'browser');
 const CONFIG = path.join(HERE, 'tsconfig.json');
 const CSS = path.join(HERE, 'panel.css');
 

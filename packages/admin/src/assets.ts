@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** The panel's two files, built from `admin-browser/` by its build.js into `dist/admin-browser/`. */
+/** The panel's two files, built from `browser/` by its build.js into `dist/browser/`. */
 const TYPES = {
   'panel.js': 'text/javascript; charset=utf-8',
   'panel.css': 'text/css; charset=utf-8',
@@ -20,7 +20,7 @@ interface Asset {
 
 let loaded: Readonly<Record<AssetName, Asset>> | null = null;
 
-/** The package's root: the nearest folder with a package.json, the same from `src/` and `dist/`. */
+/** The admin package's root: the nearest folder with a package.json, the same from `src/` and `dist/`. */
 function packageRoot(): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
     if (existsSync(path.join(dir, 'package.json'))) return dir;
@@ -45,7 +45,7 @@ function read(dir: string, name: AssetName): Asset {
  */
 function assets(): Readonly<Record<AssetName, Asset>> {
   if (!loaded) {
-    const dir = path.join(packageRoot(), 'dist', 'admin-browser');
+    const dir = path.join(packageRoot(), 'dist', 'browser');
     loaded = { 'panel.js': read(dir, 'panel.js'), 'panel.css': read(dir, 'panel.css') };
   }
   return loaded;

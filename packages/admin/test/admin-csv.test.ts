@@ -1,6 +1,6 @@
-import { importUsers, parseCsv } from '../src/admin/import-users';
-import type { Protectimus } from '../src/protectimus';
-import { STORE_KINDS, startWorld, type World } from './support/protectimus';
+import type { Protectimus } from '@protectimus-mail/core';
+import { STORE_KINDS, startWorld, type World } from '../../core/test/support/protectimus';
+import { importUsers, parseCsv } from '../src/import';
 
 describe('admin CSV reading', () => {
   it('reads plain, quoted and padded cells, CRLF or LF, with a BOM', () => {

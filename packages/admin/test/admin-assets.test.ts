@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { handleAdmin as HandleAdmin } from '../src/admin/handle';
-import { startWorld, type World } from './support/protectimus';
+import { startWorld, type World } from '../../core/test/support/protectimus';
+import type { handleAdmin as HandleAdmin } from '../src/runner';
 
-// jest's global setup builds these from packages/core/admin-browser, as `npm run build` does.
-const BUILT = path.join(__dirname, '..', 'dist', 'admin-browser');
+// jest's global setup builds these from packages/admin/browser, as `npm run build` does.
+const BUILT = path.join(__dirname, '..', 'dist', 'browser');
 
 type Request = Parameters<typeof HandleAdmin>[1];
 
@@ -26,7 +26,7 @@ describe('the admin panel files', () => {
     try {
       // A fresh copy of the admin modules, as in an app that just started.
       await jest.isolateModulesAsync(async () => {
-        const { handleAdmin } = jest.requireActual<{ handleAdmin: typeof HandleAdmin }>('../src/admin/handle');
+        const { handleAdmin } = jest.requireActual<{ handleAdmin: typeof HandleAdmin }>('../src/runner');
         const pm = world.make({}, true);
         const csrf = await handleAdmin(pm, request({ path: '/api/csrf', headers: { accept: 'application/json' } }));
         expect(csrf.status).toBe(200);
