@@ -20,10 +20,13 @@ export interface StrategyRequest {
   user?: unknown;
   ip?: string;
   session?: unknown;
-  logIn?: (user: unknown, options?: unknown, done?: Done) => void;
-  login?: (user: unknown, options?: unknown, done?: Done) => void;
+  /** Passport's `req.logIn(user, options?, done)`; `unknown` so every framework's typing fits. */
+  logIn?: unknown;
+  login?: unknown;
   authInfo?: unknown;
 }
+
+type LogIn = (this: unknown, user: unknown, options?: unknown, done?: Done) => void;
 
 /** Reads the login of the user who passed the first factor, or null/undefined for nobody. */
 export type StrategyLoginOf = (req: StrategyRequest) => string | null | undefined;
@@ -198,8 +201,8 @@ function saveSession(session: Record<string, unknown>): Promise<void> {
  * request to write the grant into the new session and save it once Passport has.
  */
 function grantAcrossLogIn(req: StrategyRequest, grant: Grant): void {
-  const logIn = req.logIn;
-  if (typeof logIn !== 'function') return;
+  if (typeof req.logIn !== 'function') return;
+  const logIn = req.logIn as LogIn;
   const wrapped = (user: unknown, options?: unknown, done?: Done): void => {
     const callback = typeof options === 'function' ? (options as Done) : done;
     const opts = typeof options === 'function' ? {} : options;
