@@ -62,7 +62,7 @@ export type { MailTemplates, MailTemplateContext } from './mail';
 // Passport.
 /** The strategy `'protectimus-mail'`: a mailed code as a Passport (or koa-passport) strategy. */
 export { ProtectimusMailStrategy } from './strategy';
-export type { ProtectimusMailStrategyOptions, ProtectimusMailAuthInfo, ProtectimusMailChallenge, StrategyRequest, StrategyLoginOf } from './strategy';
+export type { ProtectimusMailStrategyOptions, ProtectimusMailVerify, ProtectimusMailAuthInfo, ProtectimusMailChallenge, ProtectimusMailOtpRequired, StrategyRequest, StrategyLoginOf } from './strategy';
 
 // Web helpers an app's own pages use as the guard does.
 /** Seconds a guard's verification lasts by default (8 hours), for an app's own session lifetime. */

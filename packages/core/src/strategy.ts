@@ -1,29 +1,50 @@
+import type { PrepareResult } from './challenge';
 import { failureOf, isOutage, logGuardError, ProtectimusError, reportGuardError, type GuardFailure } from './errors';
-import type { GuardEngine } from './guard/protocol';
+import { DEFAULT_VERIFIED_FOR, type Grant, type GuardEngine } from './guard/protocol';
 import { loginOfUser } from './guard/runner';
+import { applyGrant, ownEntry } from './guard/session';
 import { defaultProtectimus } from './protectimus';
-import type { MailToken, User } from './model';
+import type { MailToken, PinPosition, User } from './model';
+
+type Done = (err?: unknown) => void;
 
 /**
  * What the strategy reads of a request: the same under Passport (Express) and koa-passport, whose
- * strategies see a request with `body`, `user` and `ip`.
+ * strategies see a request with `body`, `user`, `ip` and `session` (koa-passport's stand-in hands
+ * on `ctx.request.body`, `ctx.state.user`, `ctx.ip` and `ctx.session`). `logIn` and `authInfo`
+ * are Passport's own: the strategy carries its verification through `logIn`'s new session, and
+ * leaves a refusal's body in `authInfo` (koa-passport: `ctx.state.authInfo`).
  */
 export interface StrategyRequest {
   body?: unknown;
   user?: unknown;
   ip?: string;
+  session?: unknown;
+  /** Passport's `req.logIn(user, options?, done)`; `unknown` so every framework's typing fits. */
+  logIn?: unknown;
+  login?: unknown;
+  authInfo?: unknown;
 }
+
+type LogIn = (this: unknown, user: unknown, options?: unknown, done?: Done) => void;
 
 /** Reads the login of the user who passed the first factor, or null/undefined for nobody. */
 export type StrategyLoginOf = (req: StrategyRequest) => string | null | undefined;
+
+/**
+ * Maps the protectimus-mail `User` whose code was right to the user Passport signs in, the way
+ * passport-local's verify callback does: `done(null, user, info?)` signs `user` in,
+ * `done(null, false, info?)` refuses (`info` is then the challenge, 401), `done(err)` errs.
+ */
+export type ProtectimusMailVerify = (req: StrategyRequest, user: User, done: (err: unknown, user?: unknown, info?: unknown) => void) => void;
 
 const defaultLogin: StrategyLoginOf = (req) => loginOfUser(req.user);
 
 /** Options of {@link ProtectimusMailStrategy}. */
 export interface ProtectimusMailStrategyOptions {
   /** The protectimus-mail instance. Default: the shared `defaultProtectimus()` (from the environment). */
-  protectimus?: Pick<GuardEngine, 'authenticate'>;
-  /** Resource id or name the code is checked on. Default `'default'`. */
+  protectimus?: Pick<GuardEngine, 'authenticate' | 'prepare' | 'clock'>;
+  /** Resource id or name the code is checked on, and the session is verified for. Default `'default'`. */
   resource?: string;
   /** Body field holding PIN and code as typed. Default `'otp'`. */
   otpField?: string;
@@ -31,6 +52,13 @@ export interface ProtectimusMailStrategyOptions {
   loginField?: string;
   /** The signed-in user's login, like the guard's `user`. Default: `req.user` `login`, `username` or `id`. */
   user?: StrategyLoginOf;
+  /**
+   * Maps the protectimus-mail `User` to the user to sign in. Default: the signed-in `req.user` as
+   * it is; with nobody signed in (a posted login), the protectimus-mail `User`.
+   */
+  verify?: ProtectimusMailVerify;
+  /** Seconds the session stays verified for the resource, as the guard's `verifiedFor`. Default `28800`. */
+  verifiedFor?: number;
   /** Told of outages and unexpected failures (answered 503 or 502, as the guard does). Default: one line on `console.error`. */
   onError?: (err: unknown) => void;
 }
@@ -42,24 +70,42 @@ export interface ProtectimusMailAuthInfo {
   token: MailToken;
 }
 
+/** The answer to a request with no code: one was mailed (or is still open), as the guard's JSON says. */
+export interface ProtectimusMailOtpRequired {
+  error: 'otp_required';
+  resource: string;
+  /** The token's address, masked. */
+  sentTo: string;
+  otpLength: 6 | 8;
+  pin: PinPosition | null;
+  expiresAt: string;
+  resendAfter: string;
+}
+
 /** A refusal as the guard answers it: the same JSON body, sent as Passport's challenge. */
-export type ProtectimusMailChallenge = Omit<GuardFailure, 'status'>;
+export type ProtectimusMailChallenge = Omit<GuardFailure, 'status'> | ProtectimusMailOtpRequired;
 
 type Outcome =
-  | { ok: true; user: User; info: ProtectimusMailAuthInfo }
+  | { ok: true; user: User; info: ProtectimusMailAuthInfo; login: string; proven: boolean; stamp: string }
   | { ok: false; status: number; challenge: ProtectimusMailChallenge };
 
 interface Settings {
-  engine: () => Pick<GuardEngine, 'authenticate'>;
+  engine: () => Pick<GuardEngine, 'authenticate' | 'prepare' | 'clock'>;
   resource: string;
   otpField: string;
   loginField: string;
   loginOf: StrategyLoginOf;
+  verify: ProtectimusMailVerify | undefined;
+  verifiedFor: number;
   onError: (err: unknown) => void;
 }
 
 function fieldsOf(body: unknown): Record<string, unknown> {
   return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Whose code is checked: the signed-in user's login, or one posted by a client not yet known. */
@@ -89,21 +135,92 @@ function claimantOf(s: Settings, req: StrategyRequest, fields: Record<string, un
 const TELLING = new Set(['NOT_ASSIGNED', 'BLOCKED', 'OTP_EXPIRED']);
 const UNTOLD = new ProtectimusError('OTP_EXPIRED', 'no code is open: it expired, was used, or was never sent');
 
-/** Checks the posted code; never rejects: every failure is an outcome with the guard's status and body. */
+function otpRequired(resource: string, result: PrepareResult): ProtectimusMailOtpRequired {
+  const { sentTo, otpLength, pin, expiresAt, resendAfter } = result;
+  return { error: 'otp_required', resource, sentTo, otpLength, pin, expiresAt, resendAfter };
+}
+
+/**
+ * Checks the posted code, or, for a signed-in user who posted none, has one mailed (an open one
+ * is reused, as the guard's page does). Never rejects: every failure is an outcome with the
+ * guard's status and body.
+ */
 async function check(s: Settings, req: StrategyRequest): Promise<Outcome> {
   let claimant: Claimant | null = null;
   try {
     const fields = fieldsOf(req.body);
     claimant = claimantOf(s, req, fields);
     if (claimant === null) return { ok: false, status: 401, challenge: { error: 'unauthenticated' } };
-    const { user, token } = await s.engine().authenticate({ resource: s.resource, login: claimant.login, otp: fields[s.otpField], ip: req.ip });
-    return { ok: true, user, info: { resource: s.resource, token } };
+    const otp = fields[s.otpField];
+    // Only a user who passed the first factor may have a code mailed: a posted login would let
+    // anyone mail codes to any address. A posted login without a code is refused by `authenticate`
+    // as `invalid_input`, before any lookup, so it tells nothing either.
+    if (claimant.proven && (otp === undefined || otp === null || otp === '')) {
+      const result = await s.engine().prepare({ resource: s.resource, login: claimant.login, ip: req.ip });
+      return { ok: false, status: 401, challenge: otpRequired(s.resource, result) };
+    }
+    const { user, token, stamp } = await s.engine().authenticate({ resource: s.resource, login: claimant.login, otp, ip: req.ip });
+    // The guard grants the login it read of the request; a posted login is granted as stored, the
+    // spelling the guard will read of the `User` once it is signed in.
+    return { ok: true, user, info: { resource: s.resource, token }, login: claimant.proven ? claimant.login : user.login, proven: claimant.proven, stamp };
   } catch (err) {
     if (isOutage(err)) reportGuardError(s.onError, err);
     const told = claimant?.proven === false && err instanceof ProtectimusError && TELLING.has(err.code) ? UNTOLD : err;
     const { status, ...challenge } = failureOf(told);
     return { ok: false, status, challenge };
   }
+}
+
+/** The session the app's session middleware gave the request, or null (`session: false` apps). */
+function sessionOf(req: StrategyRequest): Record<string, unknown> | null {
+  return isRecord(req.session) ? req.session : null;
+}
+
+/** Whether the session already holds this very grant (koa-session keeps the data on `regenerate`). */
+function holdsGrant(session: Record<string, unknown>, grant: Grant): boolean {
+  const state = session.protectimus;
+  const verified = isRecord(state) && isRecord(state.verified) ? ownEntry(state.verified, grant.resource) : undefined;
+  return isRecord(verified) && verified.stamp === grant.stamp && verified.login === grant.login && verified.until === grant.until;
+}
+
+/** Saves a session whose `save` takes a callback, returns a promise (koa-session 7), or both. */
+function saveSession(session: Record<string, unknown>): Promise<void> {
+  const save = session.save;
+  if (typeof save !== 'function') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const done = (err?: unknown): void => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve());
+    const returned: unknown = (save as (cb: Done) => unknown).call(session, done);
+    if (returned instanceof Promise) returned.then(() => resolve(), reject);
+  });
+}
+
+/**
+ * Passport 0.6+'s `req.logIn` regenerates the session, and express-session's new one is empty
+ * unless the app passed `keepSessionInfo`: the verification written before `success` would be
+ * lost. So `logIn` (the one `success` calls, or the app's own in a callback) is wrapped for this
+ * request to write the grant into the new session and save it once Passport has.
+ */
+function grantAcrossLogIn(req: StrategyRequest, grant: Grant): void {
+  if (typeof req.logIn !== 'function') return;
+  const logIn = req.logIn as LogIn;
+  const wrapped = (user: unknown, options?: unknown, done?: Done): void => {
+    const callback = typeof options === 'function' ? (options as Done) : done;
+    const opts = typeof options === 'function' ? {} : options;
+    // Without a callback Passport logs in without a session (or throws): nothing to carry.
+    if (typeof callback !== 'function') return logIn.call(req, user, opts, done);
+    logIn.call(req, user, opts, (err?: unknown) => {
+      const session = sessionOf(req);
+      if (err || session === null || holdsGrant(session, grant)) return callback(err);
+      try {
+        applyGrant(session, grant);
+      } catch (failed) {
+        return callback(failed);
+      }
+      saveSession(session).then(() => callback(), callback);
+    });
+  };
+  req.logIn = wrapped;
+  if (req.login === logIn) req.login = wrapped;
 }
 
 /**
@@ -125,34 +242,80 @@ abstract class PassportStrategy {
 /**
  * A Passport strategy, `'protectimus-mail'`, that checks the mailed code posted in
  * `req.body[otpField]`: as a second factor for `req.user`, or, with nobody signed in, with
- * `req.body[loginField]` as the login (PIN+code as the credential). Success hands Passport the
- * protectimus-mail `User`; a refusal calls `fail(body, status)` with the guard's JSON body and
- * status (`{error:'invalid_otp', attemptsLeft}` and 401, ...). The code must have been mailed
- * before (the guard's page, or `pm.prepare`). Uses only `req.body`, `req.user` and `req.ip`, so
- * it also runs under koa-passport.
+ * `req.body[loginField]` as the login (PIN+code as the credential). See docs/design.md, "The
+ * Passport strategy".
+ *
+ * - Success keeps the app's `req.user` (or what `verify` maps to; with a posted login and no
+ *   `verify`, the protectimus-mail `User`) and marks the session verified for the resource as
+ *   the guard does, so the guard on that resource passes at once.
+ * - A signed-in user who posts no code has one mailed (an open one is reused) and is refused
+ *   401 with the guard's `otp_required` body, without its URLs: the client posts the code back to
+ *   the route it called.
+ * - A refusal calls `fail(body, status)` with the guard's JSON body and status and leaves the body
+ *   in `req.authInfo` (koa-passport: `ctx.state.authInfo`), for a `failWithError` handler.
+ *
+ * Uses only `req.body`, `req.user`, `req.ip`, `req.session` and Passport's `req.logIn`, so it
+ * also runs under koa-passport.
  */
 export class ProtectimusMailStrategy extends PassportStrategy {
   /** The name Passport knows it by: `passport.authenticate('protectimus-mail')`. */
   name = 'protectimus-mail';
-  private readonly verifyCode: (req: StrategyRequest) => Promise<Outcome>;
+  private readonly settings: Settings;
 
   constructor(options: ProtectimusMailStrategyOptions = {}) {
     super();
-    const settings: Settings = {
+    const verifiedFor = options.verifiedFor ?? DEFAULT_VERIFIED_FOR;
+    if (!(Number.isFinite(verifiedFor) && verifiedFor > 0)) throw new TypeError('ProtectimusMailStrategy: verifiedFor must be a positive number of seconds');
+    if (options.verify !== undefined && typeof options.verify !== 'function') throw new TypeError('ProtectimusMailStrategy: verify must be a function');
+    this.settings = {
       engine: () => options.protectimus ?? defaultProtectimus(),
       resource: options.resource ?? 'default',
       otpField: options.otpField ?? 'otp',
       loginField: options.loginField ?? 'login',
       loginOf: options.user ?? defaultLogin,
+      verify: options.verify,
+      verifiedFor,
       onError: options.onError ?? logGuardError,
     };
-    this.verifyCode = (req) => check(settings, req);
   }
 
   /** Called by Passport per request; answers through `success`, `fail(body, status)` or `error`. */
   override authenticate(req: StrategyRequest): void {
-    this.verifyCode(req)
-      .then((o) => (o.ok ? this.success(o.user, o.info) : this.fail(o.challenge, o.status)))
+    check(this.settings, req)
+      .then((outcome) => {
+        if (!outcome.ok) return this.refuse(req, outcome.challenge, outcome.status);
+        const { verify } = this.settings;
+        // Signed in already: that user stays who Passport signs in (its `serializeUser` sees it).
+        if (!verify) return this.admit(req, outcome, outcome.proven ? req.user : outcome.user, outcome.info);
+        verify(req, outcome.user, (err, user, info) => {
+          if (err) return this.error(err);
+          if (!user) return this.refuse(req, isRecord(info) ? info : { error: 'unauthenticated' }, 401);
+          this.admit(req, outcome, user, info ?? outcome.info);
+        });
+      })
       .catch((err: unknown) => this.error(err));
+  }
+
+  private refuse(req: StrategyRequest, challenge: unknown, status: number): void {
+    // Passport's `failWithError` hands the app only the status: the body waits here for its handler.
+    req.authInfo = challenge;
+    this.fail(challenge, status);
+  }
+
+  /** Marks the session verified, as the guard's grant does, then hands Passport the user. */
+  private admit(req: StrategyRequest, outcome: Extract<Outcome, { ok: true }>, user: unknown, info: unknown): void {
+    const { settings } = this;
+    const grant: Grant = {
+      resource: settings.resource,
+      login: outcome.login,
+      until: settings.engine().clock.now() + settings.verifiedFor * 1000,
+      stamp: outcome.stamp,
+    };
+    const session = sessionOf(req);
+    if (session !== null) {
+      applyGrant(session, grant);
+      grantAcrossLogIn(req, grant);
+    }
+    this.success(user, info);
   }
 }

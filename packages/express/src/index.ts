@@ -10,7 +10,7 @@ export type { ProtectimusAdminOptions } from './admin';
 // The strategy is framework-free (it reads only body, user and ip), so it lives in core and both
 // adapters hand it out.
 export { ProtectimusMailStrategy, defaultProtectimus } from '@protectimus-mail/core';
-export type { ProtectimusMailStrategyOptions, ProtectimusMailAuthInfo, ProtectimusMailChallenge } from '@protectimus-mail/core';
+export type { ProtectimusMailStrategyOptions, ProtectimusMailVerify, ProtectimusMailAuthInfo, ProtectimusMailChallenge, ProtectimusMailOtpRequired } from '@protectimus-mail/core';
 export type { LoginOf } from './binding';
 // The guard's own test of which requests are in an area, for gates of the app's own in front of it.
 export { pathArea } from '@protectimus-mail/core';

@@ -11,7 +11,7 @@ export { protectimusAdmin } from './admin';
 export type { ProtectimusAdminOptions } from './admin';
 // The Passport strategy is core's: koa-passport runs it unchanged.
 export { ProtectimusMailStrategy, defaultProtectimus } from '@protectimus-mail/core';
-export type { ProtectimusMailStrategyOptions, ProtectimusMailAuthInfo, ProtectimusMailChallenge } from '@protectimus-mail/core';
+export type { ProtectimusMailStrategyOptions, ProtectimusMailVerify, ProtectimusMailAuthInfo, ProtectimusMailChallenge, ProtectimusMailOtpRequired } from '@protectimus-mail/core';
 // The guard's own test of which requests are in an area, for gates of the app's own in front of it.
 export { pathArea } from '@protectimus-mail/core';
 export type { PathArea } from '@protectimus-mail/core';
