@@ -17,6 +17,8 @@ const ALL: Record<EventType, true> = {
   'token.created': true,
   'token.updated': true,
   'token.removed': true,
+  'token.enrolled': true,
+  'token.confirmed': true,
   'user.created': true,
   'user.updated': true,
   'user.removed': true,
