@@ -108,6 +108,10 @@ describe.each(adapters)('$name: enrollment of the app\'s users', (adapter) => {
     expect((await held(login, email)).users).toEqual([expect.objectContaining({ firstName: 'From Header', email })]);
   });
 
+  it('throws when the guard is made with an enroll option that is neither a boolean nor a function', () => {
+    expect(() => adapter.makeApp({ guard: { protectimus: env.pm, enroll: 'yes' as never } })).toThrow(TypeError);
+  });
+
   it('makes one user and one token for concurrent first requests of one login', async () => {
     const resource = await allowed();
     const app = adapter.makeApp({ guard: { protectimus: env.pm, resource: resource.name, enroll: true } });
