@@ -1,6 +1,5 @@
-import { logGuardError, reportGuardError } from '../errors';
 import type { Enrollee } from '../directory/enrollment';
-import { isProtectimusError } from '../errors';
+import { isProtectimusError, logGuardError, reportGuardError } from '../errors';
 import { defaultProtectimus, type Protectimus } from '../protectimus';
 import { unavailableResponse } from './pages';
 import { checkArea, pathArea, pathOfTarget, type AreaPlace } from './path-area';
