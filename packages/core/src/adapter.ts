@@ -10,8 +10,8 @@
 
 // The guard.
 /** The guard's run for one request and its synchronous fast path `passes()`; the options every adapter shares. */
-export { guardRunner, loginOfUser } from './guard/runner';
-export type { CommonGuardOptions, GuardBinding, GuardRun } from './guard/runner';
+export { guardRunner, loginOfUser, enrolleeOfUser } from './guard/runner';
+export type { CommonGuardOptions, GuardBinding, GuardRun, EnrolleeOf } from './guard/runner';
 /** The guard's protocol for one framework-neutral request. */
 export { handleGuard, DEFAULT_MAX_REQUESTS_PER_MINUTE } from './guard/protocol';
 export type { GuardEngine, GuardRequest, GuardHeaders, GuardOptions, GuardResponse, Grant } from './guard/protocol';

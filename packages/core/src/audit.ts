@@ -19,6 +19,8 @@ export type EventType =
   | 'token.created'
   | 'token.updated'
   | 'token.removed'
+  | 'token.enrolled'
+  | 'token.confirmed'
   | 'user.created'
   | 'user.updated'
   | 'user.removed'
@@ -75,6 +77,8 @@ const LOG_OF: Readonly<Record<EventType, EventLog>> = {
   'token.created': 'security',
   'token.updated': 'security',
   'token.removed': 'security',
+  'token.enrolled': 'security',
+  'token.confirmed': 'security',
   'user.created': 'security',
   'user.updated': 'security',
   'user.removed': 'security',

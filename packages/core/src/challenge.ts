@@ -2,7 +2,8 @@ import type { EventType, ProtectimusEvent } from './audit';
 import { hotp } from './crypto';
 import { invalidInput, ProtectimusError } from './errors';
 import { maskEmail } from './mail';
-import { activeBlock, grantStamp, tokenView, userView, type Block, type MailToken, type PinPosition, type ResourceRecord, type TokenRecord, type User, type UserRecord } from './model';
+import { activeBlock, grantStamp, isPending, tokenView, userView, type Block, type MailToken, type PinPosition, type ResourceRecord, type TokenRecord, type User, type UserRecord } from './model';
+import { confirmToken, enroll, type Enrollee } from './directory/enrollment';
 import type { Context } from './protectimus';
 import type { Resolved } from './stores/store';
 import { IpAllowList, isValidPin, loginKey } from './validation';
@@ -17,6 +18,13 @@ export interface PrepareInput {
   ip?: string;
   /** Send a new code that replaces the open one (rate limited). */
   resend?: boolean;
+  /**
+   * What the app knows of the user, to enroll them when they have no token on the resource and
+   * the resource allows enrollment (docs/design.md, "Enrollment"): a user, a pending mail token
+   * at `email` and the assignment are made, and the code mailed to it confirms the address. Any
+   * refusal is `NOT_ASSIGNED`, with nothing made and nothing mailed.
+   */
+  enroll?: Enrollee | null;
 }
 
 /** What the user needs to know to type the code; nothing secret. */
@@ -105,6 +113,13 @@ const COUNTERS_PER_MS = 1000;
 /** The least counter a code reserved at `now` (epoch ms) may take. */
 export function leastCounter(now: number): number {
   return Math.floor(now) * COUNTERS_PER_MS;
+}
+
+/** What `route` reads of a `prepare` or `authenticate` input. */
+interface RouteInput {
+  resource: unknown;
+  login: unknown;
+  ip?: unknown;
 }
 
 /** A `resolve` answer parsed, with its resource's allow-list. */
@@ -204,8 +219,13 @@ export class Challenges {
     return chain;
   }
 
-  /** Rule 1: resource -> user -> the user's token there, refusing blocks, addresses and strangers. */
-  private async route(input: { resource: unknown; login: unknown; ip?: unknown }): Promise<Route> {
+  /**
+   * Rule 1: resource -> user -> the user's token there, refusing blocks, addresses and strangers;
+   * with `enrolling`, a stranger (an unknown login, a user without a token there) is null instead.
+   */
+  private async route(input: RouteInput, enrolling: true): Promise<Route | null>;
+  private async route(input: RouteInput): Promise<Route>;
+  private async route(input: RouteInput, enrolling = false): Promise<Route | null> {
     const resource = text(input.resource, 'resource', 64);
     const login = text(input.login, 'login', 64);
     if (input.ip !== undefined && typeof input.ip !== 'string') throw invalidInput('ip', 'ip must be a string');
@@ -216,10 +236,14 @@ export class Challenges {
     if (!found.allow.allows(ip)) this.refuse(new ProtectimusError('ACCESS_RESTRICTED', 'access from this address is not allowed'), route);
     // An unknown login answers like a user without a token, so logins cannot be probed. Logins
     // are unique case-insensitively but found only as spelled: `KATE` is not `kate`.
-    if (!found.user || found.user.login !== login) this.refuse(new ProtectimusError('NOT_ASSIGNED', 'no token is assigned to this user on this resource'), route);
+    if (!found.user || found.user.login !== login) {
+      if (enrolling) return null;
+      this.refuse(new ProtectimusError('NOT_ASSIGNED', 'no token is assigned to this user on this resource'), route);
+    }
     route.user = found.user;
     const userBlock = activeBlock(route.user.block, this.ctx.clock.now());
     if (userBlock) this.refuse(this.blocked(userBlock, 'user'), route);
+    if (!found.token && enrolling) return null;
     if (!found.token) this.refuse(new ProtectimusError('NOT_ASSIGNED', 'no token is assigned to this user on this resource'), route);
     route.token = found.token;
     return route as Route;
@@ -231,7 +255,9 @@ export class Challenges {
    */
   async prepare(input: PrepareInput): Promise<PrepareResult> {
     if (input.resend !== undefined && typeof input.resend !== 'boolean') throw invalidInput('resend', 'resend must be a boolean');
-    const route = await this.route(input);
+    const enrollee = input.enroll ?? null;
+    if (enrollee !== null && (typeof enrollee !== 'object' || Array.isArray(enrollee))) throw invalidInput('enroll', 'enroll must be { email, name? } or null');
+    const route = enrollee === null ? await this.route(input) : ((await this.route(input, true)) ?? (await this.enroll(input, enrollee)));
     const { otp } = this.ctx;
     const now = this.ctx.clock.now();
     const guess = this.guess(route, now);
@@ -270,6 +296,18 @@ export class Challenges {
         return this.result(route, reserved.expiresAt, reserved.lastSentAt, sent);
       }
     }
+  }
+
+  /** Enrolls the user (or refuses, as `route` would: `NOT_ASSIGNED`), then routes as usual. */
+  private async enroll(input: PrepareInput, enrollee: Enrollee): Promise<Route> {
+    const outcome = await enroll(this.ctx, { resource: input.resource, login: input.login, enrollee, ip: input.ip });
+    if (outcome.status === 'refused') {
+      const err = new ProtectimusError('NOT_ASSIGNED', 'no token is assigned to this user on this resource');
+      this.event('access.denied', { resource: outcome.resource, login: input.login, ip: input.ip }, { code: err.code, detail: { enroll: outcome.reason } });
+      throw err;
+    }
+    // Written through this store, so its next `resolve` reads the new directory.
+    return this.route(input);
   }
 
   /**
@@ -360,10 +398,13 @@ export class Challenges {
       hardBlockAfter: this.ctx.hardBlockAfter,
     });
     switch (verdict.status) {
-      case 'ok':
+      case 'ok': {
         this.ctx.rekey.onUse(token, typed?.pin ?? null);
         this.event('otp.verified', route);
-        return { user: userView(route.user, now), token: tokenView(token, null), stamp: stampOf(route.chain) ?? '' };
+        // The first right code of an enrolled token proves its address.
+        const confirmed = isPending(token) ? await confirmToken(this.ctx, token.id, resource, route.ip) : null;
+        return { user: userView(route.user, now), token: tokenView(confirmed ?? token, null), stamp: stampOf(route.chain) ?? '' };
+      }
       case 'invalid':
         this.event('otp.failed', route, { code: 'INVALID_OTP', detail: { attemptsLeft: verdict.attemptsLeft } });
         throw new ProtectimusError('INVALID_OTP', 'the code is not right', { attemptsLeft: verdict.attemptsLeft });

@@ -30,10 +30,12 @@ export type { ErrorCode, ErrorDetails } from './errors';
 /** The input and result of `prepare` (mail a code) and `authenticate` (check one). */
 export type { PrepareInput, PrepareResult, AuthenticateInput, AuthenticateResult } from './challenge';
 /** What the model's operations take and give. */
-export type { MailToken, User, Resource, Assignment, Block, BlockReason, PinPosition, OtpLength, Page, ListQuery } from './model';
+export type { MailToken, User, Resource, Assignment, Block, BlockReason, PinPosition, OtpLength, Page, ListQuery, Enrollment } from './model';
 export type { CreateMailTokenInput, UpdateMailTokenInput } from './directory/tokens';
 export type { CreateUserInput, UpdateUserInput } from './directory/users';
 export type { CreateResourceInput, UpdateResourceInput, AssignmentView } from './directory/resources';
+/** What `prepare({ enroll })` and the guard's `enroll` take of an app's user: `{ email, name? }`. */
+export type { Enrollee } from './directory/enrollment';
 /** What `pm.tokens.reseal()` reports while the server secret rotates. */
 export type { ResealReport } from './secrets';
 

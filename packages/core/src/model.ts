@@ -32,6 +32,11 @@ export interface MailToken {
   /** ISO time a temporary block ends; null when not blocked or blocked until an admin acts. */
   blockedUntil: string | null;
   createdAt: string;
+  /**
+   * ISO time the address was confirmed; null while an enrolled token is pending confirmation (no
+   * right code typed yet). A token an administrator made counts as confirmed when it was created.
+   */
+  confirmedAt: string | null;
 }
 
 /** A user of the protected app. */
@@ -56,8 +61,16 @@ export interface Resource {
   lockMinutes: number;
   /** Addresses or CIDRs allowed in; empty means any. */
   allowedIps: string[];
+  /** Whether the guard's `enroll` may create users and tokens of the app here. */
+  enrollment: Enrollment;
   createdAt: string;
 }
+
+/**
+ * `'allowed'`: a first-factor user of the app with no token here gets one at the address the app
+ * gives (docs/design.md, "Enrollment"). `'off'` (the default): only what an administrator assigned.
+ */
+export type Enrollment = 'allowed' | 'off';
 
 /** "Token with user" assigned to a resource. */
 export interface Assignment {
@@ -102,6 +115,8 @@ export interface TokenRecord {
    * were made under (see `grantStamp`). Absent in records written before it existed: 0.
    */
   epoch?: number;
+  /** Epoch ms of the first right code of an enrolled token; null while pending. Absent: `createdAt` (an administrator's token). */
+  confirmedAt?: number | null;
 }
 
 export interface UserRecord {
@@ -122,6 +137,8 @@ export interface ResourceRecord {
   failedAttemptsBeforeLock: number;
   lockMinutes: number;
   allowedIps: string[];
+  /** Absent in records written before enrollment existed: `'off'`. */
+  enrollment?: Enrollment;
   createdAt: number;
 }
 
@@ -161,7 +178,13 @@ export function tokenView(rec: TokenRecord, block: Block | null): MailToken {
     blocked: block?.reason ?? null,
     blockedUntil: iso(block?.until ?? null),
     createdAt: new Date(rec.createdAt).toISOString(),
+    confirmedAt: iso(rec.confirmedAt === undefined ? rec.createdAt : rec.confirmedAt),
   };
+}
+
+/** Whether an enrolled token still waits for its first right code. */
+export function isPending(rec: TokenRecord): boolean {
+  return rec.confirmedAt === null;
 }
 
 export function userView(rec: UserRecord, now: number): User {
@@ -185,6 +208,7 @@ export function resourceView(rec: ResourceRecord): Resource {
     failedAttemptsBeforeLock: rec.failedAttemptsBeforeLock,
     lockMinutes: rec.lockMinutes,
     allowedIps: [...rec.allowedIps],
+    enrollment: rec.enrollment ?? 'off',
     createdAt: new Date(rec.createdAt).toISOString(),
   };
 }

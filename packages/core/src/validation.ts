@@ -1,6 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { invalidInput } from './errors';
-import type { OtpLength, PinPosition } from './model';
+import type { Enrollment, OtpLength, PinPosition } from './model';
 
 // Every check here throws INVALID_INPUT naming the field, before anything is written.
 
@@ -94,6 +94,12 @@ export function pin(value: unknown): string {
 
 export function pinPosition(value: unknown): PinPosition {
   if (value !== 'before' && value !== 'after') throw invalidInput('pinPosition', "pinPosition must be 'before' or 'after'");
+  return value;
+}
+
+/** A resource's `enrollment`: `'allowed'` or `'off'`. */
+export function enrollment(value: unknown): Enrollment {
+  if (value !== 'allowed' && value !== 'off') throw invalidInput('enrollment', "enrollment must be 'allowed' or 'off'");
   return value;
 }
 

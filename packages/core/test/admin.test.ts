@@ -22,7 +22,7 @@ describe.each(STORE_KINDS)('admin operations on %s store', (kind) => {
   it('creates, reads, updates and deletes mail tokens, never showing secret, counter or PIN', async () => {
     const t = await pm.tokens.createMail({ name: 'Alice mail', email: 'alice@example.com', otpLength: 8, pin: 'S3cretPin', pinPosition: 'after' });
     expect(t).toMatchObject({ type: 'mail', name: 'Alice mail', email: 'alice@example.com', otpLength: 8, hasPin: true, pinPosition: 'after', userId: null, blocked: null });
-    expect(Object.keys(t).sort()).toEqual(['blocked', 'blockedUntil', 'createdAt', 'email', 'hasPin', 'id', 'name', 'otpLength', 'pinPosition', 'type', 'userId']);
+    expect(Object.keys(t).sort()).toEqual(['blocked', 'blockedUntil', 'confirmedAt', 'createdAt', 'email', 'hasPin', 'id', 'name', 'otpLength', 'pinPosition', 'type', 'userId']);
     expect(JSON.stringify(t)).not.toContain('S3cretPin');
     expect(await pm.tokens.get(t.id)).toEqual(t);
     const renamed = await pm.tokens.update(t.id, { name: 'Alice inbox', pin: null });

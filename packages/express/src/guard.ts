@@ -2,8 +2,8 @@ import { guardRunner, type CommonGuardOptions } from '@protectimus-mail/core/ada
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { defaultLogin, type LoginOf, guardRequestOf, writeAnswer, grantInNewSession, sessionOf } from './binding';
 
-/** Options of {@link protectimusMail}: those of every adapter (`protectimus`, `resource`, `verifiedFor`, `onError`, `area`) and `user`. */
-export interface ProtectimusMailOptions extends CommonGuardOptions {
+/** Options of {@link protectimusMail}: those of every adapter (`protectimus`, `resource`, `verifiedFor`, `onError`, `area`, `enroll`) and `user`. */
+export interface ProtectimusMailOptions extends CommonGuardOptions<Request> {
   /**
    * The login of the user who passed the first factor, or null/undefined for nobody. Default:
    * `req.user.login`, else `username`, else `id` (Passport's `req.user`), as a string.
@@ -27,6 +27,7 @@ export function protectimusMail(options: ProtectimusMailOptions = {}): RequestHa
     noSession: NO_SESSION,
     session: sessionOf,
     login: options.user ?? defaultLogin,
+    user: (req) => (req as { user?: unknown }).user,
     url: (req) => req.originalUrl,
     routedUrl: (req) => req.baseUrl + req.url,
     request: guardRequestOf,

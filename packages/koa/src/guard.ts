@@ -7,7 +7,7 @@ import { guardRequestOf, writeAnswer, grantInNewSession, sessionOf } from './bin
 export type LoginOf = (ctx: Context) => string | null | undefined;
 
 /** Options of {@link protectimusMail}: those of every adapter, and the Koa-specific ones. */
-export interface ProtectimusMailOptions extends CommonGuardOptions {
+export interface ProtectimusMailOptions extends CommonGuardOptions<Context> {
   /**
    * The login of the user who passed the first factor, or null/undefined for nobody. Default:
    * `ctx.state.user.login`, else `username`, else `id` (what koa-passport sets), as a string.
@@ -40,11 +40,13 @@ export function protectimusMail(options: ProtectimusMailOptions = {}): Middlewar
     throw new TypeError('protectimusMail: give area (the guard app-wide) or mountPath (the guard in a router), not both');
   }
   if (typeof options.mountPath === 'string') checkMountPath(options.mountPath);
-  const loginOf: LoginOf = options.user ?? ((ctx) => loginOfUser((ctx.state as { user?: unknown } | undefined)?.user));
+  const userOf = (ctx: Context): unknown => (ctx.state as { user?: unknown } | undefined)?.user;
+  const loginOf: LoginOf = options.user ?? ((ctx) => loginOfUser(userOf(ctx)));
   const run = guardRunner<Context>(options, {
     noSession: NO_SESSION,
     session: sessionOf,
     login: loginOf,
+    user: userOf,
     url: (ctx) => ctx.originalUrl,
     routedUrl: (ctx) => ctx.url,
     request: (ctx, session, login, where) => guardRequestOf(ctx, where ?? locate(ctx, options.mountPath), session, login),

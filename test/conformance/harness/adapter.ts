@@ -15,10 +15,15 @@ export type Parsers = 'none' | 'json' | 'form' | 'both';
 /** The first-factor login as the app's `user` option reads it, from the request's headers here. */
 export type HeaderLogin = (header: (name: string) => string | undefined) => string | null | undefined;
 
+/** What the app's `enroll` function returns, from the request's headers here. */
+export type HeaderEnrollee = (header: (name: string) => string | undefined) => { email: string; name?: string } | null;
+
 /** `protectimusMail` options, the same for both adapters. */
-export interface GuardSetup extends CommonGuardOptions {
+export interface GuardSetup extends Omit<CommonGuardOptions, 'enroll'> {
   /** Becomes the adapter's `user(req | ctx)`. */
   user?: HeaderLogin;
+  /** `true`, or a function that becomes the adapter's `enroll(req | ctx)`. */
+  enroll?: boolean | HeaderEnrollee;
 }
 
 /** The app a conformance test asks an adapter for. */
@@ -39,8 +44,8 @@ export interface AppOptions {
 /**
  * One framework's binding of the guard, as the conformance suite drives it. Every app it makes
  * has: a session middleware; a stand-in first factor, `POST /login {"login"}`, that puts
- * Passport's `{ passport: { user } }` in the session and `{ login }` in `req.user` /
- * `ctx.state.user` on later requests; `GET /me` (outside the guard) answering `{ user }`; the
+ * Passport's `{ passport: { user } }` in the session and `{ login }` (with `email` when the sign-in
+ * posted one) in `req.user` / `ctx.state.user` on later requests; `GET /me` (outside the guard) answering `{ user }`; the
  * guard at the mount; behind it `GET <base>/invoices` answering `{ ok, path, user }` and
  * `GET <base>/fails`, which throws.
  */

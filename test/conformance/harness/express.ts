@@ -62,13 +62,16 @@ const loginOf = (req: Request): string | null => (req as { user?: { login?: stri
  */
 /** Passport with passport-local: every login with the test password signs in, as `{ login }`. */
 const firstFactor = new passport.Passport();
+/** The app's user: a login, and the address the app knows when the sign-in posted one. */
+type AppUser = { login: string; email?: string };
 firstFactor.use(
-  new LocalStrategy({ usernameField: 'login', passwordField: 'password' }, (login, password, done) =>
-    password === PASSWORD ? done(null, { login }) : done(null, false),
-  ),
+  new LocalStrategy({ usernameField: 'login', passwordField: 'password', passReqToCallback: true }, (req, login, password, done) => {
+    const email = (req.body as { email?: unknown }).email;
+    return password === PASSWORD ? done(null, typeof email === 'string' ? { login, email } : { login }) : done(null, false);
+  }),
 );
-firstFactor.serializeUser((user, done) => done(null, (user as { login: string }).login));
-firstFactor.deserializeUser((login: string, done) => done(null, { login }));
+firstFactor.serializeUser((user, done) => done(null, (user as AppUser).email === undefined ? (user as AppUser).login : user));
+firstFactor.deserializeUser((stored: string | AppUser, done) => done(null, typeof stored === 'string' ? { login: stored } : stored));
 
 export function expressApp(options: ExpressAppOptions = {}): Express {
   const mount = options.mount ?? 'billing';
@@ -116,8 +119,12 @@ export function expressApp(options: ExpressAppOptions = {}): Express {
 /** The adapter's options from the shared ones; `user` reads the request's headers. */
 function expressGuard(setup: GuardSetup | undefined): ProtectimusMailOptions | undefined {
   if (!setup) return undefined;
-  const { user, ...rest } = setup;
-  return user ? { ...rest, user: (req) => user((name) => req.get(name)) } : rest;
+  const { user, enroll, ...rest } = setup;
+  return {
+    ...rest,
+    ...(user ? { user: (req: Request) => user((name) => req.get(name)) } : {}),
+    ...(enroll === undefined ? {} : { enroll: typeof enroll === 'function' ? (req: Request) => enroll((name) => req.get(name)) : enroll }),
+  };
 }
 
 export const expressAdapter: Adapter = {

@@ -115,8 +115,9 @@ export function koaApp(options: KoaAppOptions = {}): Koa {
   if (sessions !== 'none') {
     app.use(session(sessions === 'store' ? { store: options.store ?? new MemorySessionStore() } : {}, app));
     app.use((ctx, next) => {
-      const login = (ctx.session as PassportSession | null)?.passport?.user;
-      if (typeof login === 'string') ctx.state.user = { login };
+      const user = (ctx.session as PassportSession | null)?.passport?.user;
+      if (typeof user === 'string') ctx.state.user = { login: user };
+      else if (typeof user === 'object' && user !== null) ctx.state.user = user;
       return next();
     });
   }
@@ -129,9 +130,9 @@ export function koaApp(options: KoaAppOptions = {}): Koa {
     return next();
   };
   site.post('/login', unparsed, bodyParser(), (ctx) => {
-    const login = (ctx.request as { body?: { login?: unknown } }).body?.login;
+    const { login, email } = (ctx.request as { body?: { login?: unknown; email?: unknown } }).body ?? {};
     if (typeof login !== 'string' || !ctx.session) ctx.throw(400, 'login required');
-    (ctx.session as PassportSession).passport = { user: login };
+    (ctx.session as PassportSession).passport = { user: typeof email === 'string' ? { login, email } : login };
     ctx.body = { ok: true };
   });
   site.get('/me', (ctx) => {
@@ -194,8 +195,12 @@ export function koaSessionId(cookie: string | undefined): string | undefined {
 /** The adapter's options from the shared ones; `user` reads the request's headers. */
 function koaGuard(setup: GuardSetup | undefined): ProtectimusMailOptions | undefined {
   if (!setup) return undefined;
-  const { user, ...rest } = setup;
-  return user ? { ...rest, user: (ctx) => user((name) => ctx.get(name) || undefined) } : rest;
+  const { user, enroll, ...rest } = setup;
+  return {
+    ...rest,
+    ...(user ? { user: (ctx: Context) => user((name) => ctx.get(name) || undefined) } : {}),
+    ...(enroll === undefined ? {} : { enroll: typeof enroll === 'function' ? (ctx: Context) => enroll((name) => ctx.get(name) || undefined) : enroll }),
+  };
 }
 
 export const koaAdapter: Adapter = {

@@ -17,7 +17,7 @@ export interface AdminWorld {
 /** The PIN the suite sets; it must never come back. */
 export const SUITE_PIN = 'Pin4242x';
 const MUTATING = new Set(['POST', 'PATCH', 'DELETE']);
-const TOKEN_KEYS = ['blocked', 'blockedUntil', 'createdAt', 'email', 'hasPin', 'id', 'name', 'otpLength', 'pinPosition', 'type', 'userId', 'userLogin'];
+const TOKEN_KEYS = ['blocked', 'blockedUntil', 'confirmedAt', 'createdAt', 'email', 'hasPin', 'id', 'name', 'otpLength', 'pinPosition', 'type', 'userId', 'userLogin'];
 
 /** Everything an admin can list, to prove a refused request changed nothing. */
 export async function adminSnapshot(pm: Protectimus): Promise<string> {

@@ -2,7 +2,7 @@ import type { Context } from '../protectimus';
 import { DirTx, transact } from './transaction';
 import { invalidInput, ProtectimusError } from '../errors';
 import { newId } from '../crypto';
-import { type Assignment, type ListQuery, type Page, type Resource, member, resourceView, type ResourceRecord, type TokenRecord, type UserRecord } from '../model';
+import { type Assignment, type Enrollment, isPending, type ListQuery, type Page, type Resource, member, resourceView, type ResourceRecord, type TokenRecord, type UserRecord } from '../model';
 import { listPage } from './paging';
 import { dirKey, dirList } from '../stores/store';
 import { loadToken, notFound } from './tokens';
@@ -18,6 +18,8 @@ export interface CreateResourceInput {
   lockMinutes?: number;
   /** Addresses or CIDRs (IPv4, IPv6) allowed in. Default: any. */
   allowedIps?: string[];
+  /** Whether the guard's `enroll` may create the app's users and tokens here. Default `'off'`. */
+  enrollment?: Enrollment;
 }
 
 export type UpdateResourceInput = Partial<CreateResourceInput>;
@@ -28,7 +30,7 @@ export interface AssignmentView extends Assignment {
   tokenName: string;
 }
 
-const FIELDS = ['name', 'failedAttemptsBeforeLock', 'lockMinutes', 'allowedIps'] as const;
+const FIELDS = ['name', 'failedAttemptsBeforeLock', 'lockMinutes', 'allowedIps', 'enrollment'] as const;
 
 /** Reads a resource by id or name in a transaction, or throws NOT_FOUND. */
 export async function loadResource(tx: DirTx, idOrName: unknown): Promise<ResourceRecord> {
@@ -47,6 +49,7 @@ function settings(f: Record<string, unknown>, base: Omit<ResourceRecord, 'id' | 
     failedAttemptsBeforeLock: f.failedAttemptsBeforeLock === undefined ? base.failedAttemptsBeforeLock : v.integer(f.failedAttemptsBeforeLock, 'failedAttemptsBeforeLock', 3, 10),
     lockMinutes: f.lockMinutes === undefined ? base.lockMinutes : v.integer(f.lockMinutes, 'lockMinutes', 1, 10080),
     allowedIps: f.allowedIps === undefined ? base.allowedIps : v.allowedIps(f.allowedIps),
+    enrollment: f.enrollment === undefined ? (base.enrollment ?? 'off') : v.enrollment(f.enrollment),
   };
 }
 
@@ -58,7 +61,7 @@ export class Resources {
     const rec = await transact(this.ctx.store, async (tx) => {
       const f = v.fields(input, FIELDS, 'resource');
       if (f.name === undefined) throw invalidInput('name', 'name is required');
-      const s = settings(f, { name: '', failedAttemptsBeforeLock: 5, lockMinutes: 5, allowedIps: [] });
+      const s = settings(f, { name: '', failedAttemptsBeforeLock: 5, lockMinutes: 5, allowedIps: [], enrollment: 'off' });
       if ((await tx.get(dirKey.resourceName(s.name))) !== null) throw new ProtectimusError('ALREADY_EXISTS', 'a resource with this name exists', { field: 'name' });
       const rec: ResourceRecord = { id: newId('res'), ...s, createdAt: this.ctx.clock.now() };
       tx.set(dirKey.resource(rec.id), rec);
@@ -133,6 +136,8 @@ export class Resources {
       if (token.userId === null) throw invalidInput('tokenId', 'the token has no user: assign it to a user first');
       const current = await tx.get(dirKey.assignment(res.id, token.userId));
       if (current !== null && current !== token.id) throw new ProtectimusError('ALREADY_EXISTS', 'the user already has a token on this resource', { field: 'tokenId' });
+      // An enrolled token proves its address where it was enrolled, before it is offered elsewhere.
+      if (isPending(token) && current !== token.id) throw invalidInput('tokenId', 'the token is pending confirmation: it waits for its first right code');
       const user = await tx.record<UserRecord>(dirKey.user(token.userId));
       tx.set(dirKey.assignment(res.id, token.userId), token.id);
       tx.zadd(dirList.assignments(res.id), token.userId);

@@ -50,8 +50,11 @@ async function claimUnique(tx: DirTx, key: string, field: string, what: string, 
   if (holder !== null && holder !== ownId) throw new ProtectimusError('ALREADY_EXISTS', `a token with this ${what} exists`, { field });
 }
 
-/** Validates a new token and queues its writes in `tx`; used by `createMail` and "Assign Token: New". */
-export async function stageNewToken(ctx: Context, tx: DirTx, input: unknown, userId: string | null): Promise<TokenRecord> {
+/**
+ * Validates a new token and queues its writes in `tx`; used by `createMail`, "Assign Token: New"
+ * and enrollment (`pending`: the token waits for its first right code).
+ */
+export async function stageNewToken(ctx: Context, tx: DirTx, input: unknown, userId: string | null, pending = false): Promise<TokenRecord> {
   const f = v.fields(input, CREATE_FIELDS, 'token');
   const name = v.displayName(f.name, 'name');
   const email = v.email(f.email);
@@ -72,6 +75,7 @@ export async function stageNewToken(ctx: Context, tx: DirTx, input: unknown, use
     userId,
     secret: ctx.keyring.seal(id, randomBytes(20)),
     createdAt: ctx.clock.now(),
+    ...(pending ? { confirmedAt: null } : {}),
   };
   tx.set(dirKey.token(id), rec);
   tx.set(dirKey.tokenName(name.toLowerCase()), id);

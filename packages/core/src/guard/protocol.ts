@@ -1,4 +1,5 @@
 import type { AuthenticateInput, AuthenticateResult, PrepareInput, PrepareResult } from '../challenge';
+import type { Enrollee } from '../directory/enrollment';
 import type { Clock } from '../protectimus';
 import { failureOf, invalidInput, isOutage, refusal, reportGuardError } from '../errors';
 import type { Answer } from '../web/answer';
@@ -56,6 +57,11 @@ export interface GuardRequest {
   /** The first-factor user's login, or null when nobody is signed in. */
   login: string | null;
   ip?: string;
+  /**
+   * With the guard's `enroll` option: what the app tells of the user, for `prepare` to enroll
+   * them when they have no token on the resource. Read only when a code is asked for.
+   */
+  enroll?: () => Enrollee | null | undefined | Promise<Enrollee | null | undefined>;
 }
 
 /** A verification to write into the session once its id has been regenerated. */
@@ -189,7 +195,8 @@ function seeOther(location: string, grant?: Grant): GuardResponse {
 
 async function askForCode(turn: Turn, login: string): Promise<GuardResponse> {
   const { req } = turn;
-  const result = await turn.engine.prepare({ resource: turn.resource, login, ip: req.ip });
+  const enroll = req.enroll ? await req.enroll() : null;
+  const result = await turn.engine.prepare({ resource: turn.resource, login, ip: req.ip, ...(enroll ? { enroll } : {}) });
   rememberChallenge(turn, login, result);
   if (!turn.html) return guardJson(401, { error: 'otp_required', ...challengeFields(turn, result) });
 

@@ -1,5 +1,6 @@
-import { logGuardError, reportGuardError } from '../errors';
-import { defaultProtectimus } from '../protectimus';
+import type { Enrollee } from '../directory/enrollment';
+import { isProtectimusError, logGuardError, reportGuardError } from '../errors';
+import { defaultProtectimus, type Protectimus } from '../protectimus';
 import { unavailableResponse } from './pages';
 import { checkArea, pathArea, pathOfTarget, type AreaPlace } from './path-area';
 import {
@@ -32,10 +33,34 @@ export function loginOfUser(user: unknown): string | null {
   return null;
 }
 
+/**
+ * What `enroll: true` reads of the first-factor user (`req.user`, `ctx.state.user`): its `email`,
+ * and its `name` when it is a string. Null without an address: such a user is not enrolled.
+ */
+export function enrolleeOfUser(user: unknown): Enrollee | null {
+  if (typeof user !== 'object' || user === null) return null;
+  const { email, name } = user as Record<string, unknown>;
+  if (typeof email !== 'string' || email === '') return null;
+  return typeof name === 'string' ? { email, name } : { email };
+}
+
+/** Reads, for enrollment, what the app knows of its first-factor user; null for nothing. */
+export type EnrolleeOf<R> = (r: R) => Enrollee | null | undefined | Promise<Enrollee | null | undefined>;
+
 const NEXT: GuardResponse = { action: 'next' };
 
-/** The options every adapter's `protectimusMail()` shares. */
-export interface CommonGuardOptions {
+/**
+ * True where the shared default instance is the embedded one (outside production, no `SMTP_URL`):
+ * there, and only there, an `enroll` guard makes its missing resource with enrollment allowed,
+ * so that `app.use(protectimusMail({ enroll: true }))` works with nothing configured. Elsewhere a
+ * missing resource is a configuration error (403 `not_assigned`, as the protocol answers it).
+ */
+function embeddedDefault(): boolean {
+  return process.env.NODE_ENV !== 'production' && !process.env.SMTP_URL;
+}
+
+/** The options every adapter's `protectimusMail()` shares; `R` is the adapter's request (`req`, `ctx`). */
+export interface CommonGuardOptions<R = never> {
   /**
    * The protectimus-mail instance (`createProtectimus(...)`). Default: one built by
    * `protectimusFromEnv()` on first use and shared by every guard and strategy left on the
@@ -75,6 +100,16 @@ export interface CommonGuardOptions {
    * Default: none, the guard guards whatever reaches it.
    */
   area?: string;
+  /**
+   * Enrolls the app's own users (docs/design.md, "Enrollment"): a first-factor user with no token
+   * on the resource gets a user, a mail token at their address and the assignment, where the
+   * administrator allows it (`resources.update(r, { enrollment: 'allowed' })`); the first code
+   * mailed there confirms the address. `true` reads `req.user.email` / `ctx.state.user.email`
+   * (and `name`); a function returns `{ email, name? }`, or null for a user not to enroll.
+   * Refused enrollments answer 403 `not_assigned`, with nothing made and nothing mailed.
+   * Default: off.
+   */
+  enroll?: boolean | EnrolleeOf<R>;
 }
 
 /** What an adapter knows of its own request type `R`; everything else is done here. */
@@ -85,6 +120,8 @@ export interface GuardBinding<R> {
   session(r: R): Record<string, unknown> | null;
   /** The first-factor login, or null/undefined for nobody. */
   login(r: R): string | null | undefined;
+  /** The first-factor user object (`req.user`, `ctx.state.user`), which `enroll: true` reads. */
+  user?(r: R): unknown;
   /** The URL as the client asked for it (path and query): cheap to read, for the fast path. */
   url(r: R): string;
   /**
@@ -119,7 +156,7 @@ export interface GuardRun<R> {
  * request finds the session and the login, runs the protocol and grants in a new session. Never
  * rejects: whatever fails (the environment, the app's `user`, the session store) is a 503.
  */
-export function guardRunner<R>(options: CommonGuardOptions, binding: GuardBinding<R>): GuardRun<R> {
+export function guardRunner<R>(options: CommonGuardOptions<R>, binding: GuardBinding<R>): GuardRun<R> {
   const resource = options.resource ?? 'default';
   if (typeof resource !== 'string' || resource === '') throw new TypeError('protectimusMail: resource must be a non-empty string');
   const verifiedFor = options.verifiedFor ?? DEFAULT_VERIFIED_FOR;
@@ -130,6 +167,14 @@ export function guardRunner<R>(options: CommonGuardOptions, binding: GuardBindin
   const guardOptions: GuardOptions = { resource, verifiedFor, maxRequestsPerMinute, onError };
   if (options.area !== undefined) checkArea(options.area);
   const area = options.area === undefined ? null : pathArea(options.area);
+  const enrolleeOf = enrolleeReader(options.enroll, binding);
+  // The embedded default's resource, made once per guard (again after a failure).
+  let madeResource: Promise<void> | null = null;
+  const makeResource = (pm: Protectimus): Promise<void> =>
+    (madeResource ??= ensureResource(pm, resource).catch((err: unknown) => {
+      madeResource = null;
+      throw err;
+    }));
 
   /** A URL a middleware before the guard rewrote into the area, or null. */
   const rewrittenInto = (r: R, url: string): string | null => {
@@ -152,9 +197,17 @@ export function guardRunner<R>(options: CommonGuardOptions, binding: GuardBindin
       reportGuardError(onError, new Error(binding.noSession));
       return unavailableResponse();
     }
-    const engine = options.protectimus ?? defaultProtectimus();
+    let engine: GuardEngine;
+    if (options.protectimus) engine = options.protectimus;
+    else {
+      const pm = defaultProtectimus();
+      if (enrolleeOf !== null && embeddedDefault()) await makeResource(pm);
+      engine = pm;
+    }
     const login = binding.login(r) || null;
-    const answer = await handleGuard(engine, guardOptions, binding.request(r, session, login, where));
+    const req = binding.request(r, session, login, where);
+    if (enrolleeOf !== null) req.enroll = () => enrolleeOf(r);
+    const answer = await handleGuard(engine, guardOptions, req);
     if (answer.action === 'respond' && answer.grant) await binding.grant(r, session, answer.grant);
     return answer;
   }
@@ -192,4 +245,27 @@ export function guardRunner<R>(options: CommonGuardOptions, binding: GuardBindin
     }
   };
   return Object.assign(run, { passes });
+}
+
+/** The reader of `enroll`, checked at creation; null when the guard does not enroll. */
+function enrolleeReader<R>(enroll: CommonGuardOptions<R>['enroll'], binding: GuardBinding<R>): EnrolleeOf<R> | null {
+  if (enroll === undefined || enroll === false) return null;
+  if (typeof enroll === 'function') return enroll;
+  if (enroll !== true) throw new TypeError('protectimusMail: enroll must be true, false or a function of the request');
+  const userOf = binding.user;
+  if (userOf === undefined) throw new TypeError('protectimusMail: enroll: true needs a binding that reads the first-factor user');
+  return (r) => enrolleeOfUser(userOf(r));
+}
+
+/** Makes the resource with enrollment allowed unless it exists (in any state the admin left it). */
+async function ensureResource(pm: Protectimus, resource: string): Promise<void> {
+  try {
+    await pm.resources.get(resource);
+  } catch (err) {
+    if (!isProtectimusError(err, 'NOT_FOUND')) throw err;
+    await pm.resources.create({ name: resource, enrollment: 'allowed' }).catch((again: unknown) => {
+      // Another guard (or request) made it first.
+      if (!isProtectimusError(again, 'ALREADY_EXISTS')) throw again;
+    });
+  }
 }

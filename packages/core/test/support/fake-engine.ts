@@ -63,6 +63,7 @@ export class FakeEngine implements GuardEngine {
       blocked: null,
       blockedUntil: null,
       createdAt: at,
+      confirmedAt: at,
     };
     return { user, token, stamp: this.stamp };
   }
