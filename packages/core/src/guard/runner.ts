@@ -37,9 +37,11 @@ const NEXT: GuardResponse = { action: 'next' };
 /** The options every adapter's `protectimusMail()` shares. */
 export interface CommonGuardOptions {
   /**
-   * The protectimus-mail instance (`createProtectimus(...)`). Default: one built by
-   * `protectimusFromEnv()` on first use and shared by every guard and strategy left on the
-   * default, in every adapter (`defaultProtectimus()`).
+   * The protectimus-mail instance (`createProtectimus(...)`). Default: `defaultProtectimus()`,
+   * built by `protectimusFromEnv()` when the first guard is created and shared by every guard,
+   * admin router and strategy left on the default, in every adapter. Outside production a missing
+   * `SMTP_URL`, `REDIS_URL` or `PROTECTIMUS_SECRET` gets a development default (one warning);
+   * with NODE_ENV=production creating the guard throws, naming each missing variable.
    */
   protectimus?: GuardEngine;
   /** Resource id or name this guard protects. Default `'default'`. */
@@ -60,8 +62,7 @@ export interface CommonGuardOptions {
   maxRequestsPerMinute?: number;
   /**
    * Told of outages (Redis down: 503, SMTP refusing: 502) and of failures the protocol did not
-   * expect (each answered 503 `unavailable`): a missing session, a session store or an environment
-   * that fails. Refusals such as a wrong code are answers, not errors, and are not reported.
+   * expect (each answered 503 `unavailable`): a missing session, a session store that fails. Refusals such as a wrong code are answers, not errors, and are not reported.
    * Default: one line on `console.error`, never a code.
    */
   onError?: (err: unknown) => void;
@@ -115,9 +116,11 @@ export interface GuardRun<R> {
 }
 
 /**
- * The guard's run for one request, whatever the framework: checks the options once, then for each
- * request finds the session and the login, runs the protocol and grants in a new session. Never
- * rejects: whatever fails (the environment, the app's `user`, the session store) is a 503.
+ * The guard's run for one request, whatever the framework: checks the options and resolves the
+ * instance once, when the guard is created (so a configuration mistake stops the start, never
+ * becomes a 503 per request), then for each request finds the session and the login, runs the
+ * protocol and grants in a new session. Never rejects: whatever fails (the app's `user`, the
+ * session store) is a 503.
  */
 export function guardRunner<R>(options: CommonGuardOptions, binding: GuardBinding<R>): GuardRun<R> {
   const resource = options.resource ?? 'default';
@@ -130,6 +133,7 @@ export function guardRunner<R>(options: CommonGuardOptions, binding: GuardBindin
   const guardOptions: GuardOptions = { resource, verifiedFor, maxRequestsPerMinute, onError };
   if (options.area !== undefined) checkArea(options.area);
   const area = options.area === undefined ? null : pathArea(options.area);
+  const engine = options.protectimus ?? defaultProtectimus();
 
   /** A URL a middleware before the guard rewrote into the area, or null. */
   const rewrittenInto = (r: R, url: string): string | null => {
@@ -152,7 +156,6 @@ export function guardRunner<R>(options: CommonGuardOptions, binding: GuardBindin
       reportGuardError(onError, new Error(binding.noSession));
       return unavailableResponse();
     }
-    const engine = options.protectimus ?? defaultProtectimus();
     const login = binding.login(r) || null;
     const answer = await handleGuard(engine, guardOptions, binding.request(r, session, login, where));
     if (answer.action === 'respond' && answer.grant) await binding.grant(r, session, answer.grant);
@@ -181,7 +184,6 @@ export function guardRunner<R>(options: CommonGuardOptions, binding: GuardBindin
       const session = binding.session(r);
       const login = session && (binding.login(r) || null);
       if (!session || !login || url.includes(OWN_PREFIX)) return false;
-      const engine = options.protectimus ?? defaultProtectimus();
       const entry = verifiedEntry(session, resource, login, engine.clock.now());
       // Still granted by the directory, as far as the engine knows without I/O; when it does not
       // know, the full run asks the store.
