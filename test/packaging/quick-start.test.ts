@@ -126,7 +126,7 @@ describe.each(QUICK_STARTS)('the $name Quick start as written', (quick) => {
     try {
       execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', `tsconfig.${quick.name}.json`], { cwd: app, encoding: 'utf8' });
     } catch (err) {
-      throw new Error(`tsc failed:\n${(err as { stdout?: string }).stdout ?? String(err)}`);
+      throw new Error(`tsc failed:\n${(err as { stdout?: string }).stdout ?? String(err)}`, { cause: err });
     }
     expect(existsSync(join(app, compiled))).toBe(true);
   }, 120_000);

@@ -256,6 +256,7 @@ export interface DevMailSinkOptions {
 }
 
 // A name or a subject goes to a terminal: no control character may move its cursor or recolour it.
+// eslint-disable-next-line no-control-regex -- control characters are what it must find
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 
 /**
