@@ -12,7 +12,10 @@
 export { createProtectimus, Protectimus } from './protectimus';
 /** The options of `createProtectimus`: store, mail, secret, otp settings, log sizes, clock. */
 export type { ProtectimusOptions } from './protectimus';
-/** `protectimusFromEnv()`: an instance from `REDIS_URL`, `SMTP_URL`, `MAIL_FROM`, `PROTECTIMUS_SECRET`, `REDIS_PREFIX`. */
+/**
+ * `protectimusFromEnv()`: an instance from `SMTP_URL`, `MAIL_FROM`, `REDIS_URL`, `REDIS_PREFIX`,
+ * `PROTECTIMUS_SECRET`; development defaults for what is missing, none in production.
+ */
 export { protectimusFromEnv } from './protectimus';
 /** `defaultProtectimus()`: the one instance every guard, admin router and strategy left without `protectimus` shares. */
 export { defaultProtectimus } from './protectimus';
@@ -60,6 +63,15 @@ export type { TransportSetting } from './mail';
 /** The default subject, text and HTML of the code mail, to reuse parts of. */
 export { defaultTemplates } from './mail';
 export type { MailTemplates, MailTemplateContext } from './mail';
+/**
+ * Development only (refused when NODE_ENV=production): `DevMailSink`, the `CodeSender` that
+ * prints each code on the console and keeps it; `devInbox()`, the page (or JSON) listing what it
+ * kept, framework-neutral (the adapters bind it as `protectimusDevInbox()`).
+ */
+export { DevMailSink } from './mail';
+export type { DevMailSinkOptions, DevMail, DevInboxRequest } from './mail';
+export { devInbox } from './protectimus';
+export type { DevInboxOptions } from './protectimus';
 
 // Passport.
 /** The strategy `'protectimus-mail'`: a mailed code as a Passport (or koa-passport) strategy. */

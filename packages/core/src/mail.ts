@@ -1,7 +1,10 @@
 import nodemailer from 'nodemailer';
 import type { TransportConfig, Transporter } from 'nodemailer';
 import { ProtectimusError, invalidInput } from './errors';
-import { escapeHtml } from './web/html';
+import type { Clock } from './protectimus';
+import { json, page, PAGE_CSP, type Answer } from './web/answer';
+import { escapeHtml, html, plainPage } from './web/html';
+import { prefersJson } from './web/request';
 
 /**
  * An SMTP URL (`smtp://host:port`, `smtps://user:pass@host`), nodemailer transport options
@@ -142,7 +145,7 @@ export interface CodeMail {
   minutesValid: number;
 }
 
-/** What sends a code; `Mailer` is the nodemailer one. */
+/** What sends a code; `Mailer` is the nodemailer one, `DevMailSink` the development one. */
 export interface CodeSender {
   send(message: CodeMail): Promise<void>;
 }
@@ -216,4 +219,164 @@ export class Mailer {
     this.closed = true;
     this.transport.transporter.close();
   }
+}
+
+// The development mail sink: what `protectimusFromEnv` uses outside production when no SMTP_URL is
+// set, so that an app with nothing configured works at once (docs/design.md, "Configuration").
+
+function production(): boolean {
+  return process.env.NODE_ENV === 'production';
+}
+
+/** One code mail the development sink kept, code included: showing it is the sink's whole point. */
+export interface DevMail {
+  to: string;
+  subject: string;
+  code: string;
+  tokenName: string;
+  resourceName: string;
+  /** Epoch ms. */
+  sentAt: number;
+  /** Epoch ms, from the whole minutes the mail says the code works. */
+  expiresAt: number;
+}
+
+/** Options of `DevMailSink`. */
+export interface DevMailSinkOptions {
+  /** Mails kept in memory for the dev inbox, newest first (1..1000). Default 50. */
+  keep?: number;
+  /** Where each mail's block of lines goes; `false` for nowhere. Default `console.log`. */
+  log?: ((block: string) => void) | false;
+  /** The subject's wording, as for `Mailer`. */
+  templates?: Partial<MailTemplates>;
+  /** Named in the default subject. */
+  appName?: string;
+  /** Time source of `sentAt`. Default: the wall clock. */
+  clock?: Clock;
+}
+
+// A name or a subject goes to a terminal: no control character may move its cursor or recolour it.
+// eslint-disable-next-line no-control-regex -- control characters are what it must find
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * A `CodeSender` for development that sends nothing: each mail is printed as one block on the
+ * console (to, subject, code, expiry) and kept in memory for the dev inbox (`devInbox()`,
+ * `protectimusDevInbox()`). Refuses to exist, and to deliver, when NODE_ENV=production: a code on a
+ * console or a page is for a developer's machine only.
+ */
+export class DevMailSink implements CodeSender {
+  private readonly mails: DevMail[] = [];
+  private readonly keep: number;
+  private readonly log: ((block: string) => void) | false;
+  private readonly templates: MailTemplates;
+  private readonly appName: string | undefined;
+  private readonly clock: Clock;
+
+  constructor(options: DevMailSinkOptions = {}) {
+    if (production()) throw new Error('protectimus-mail: the development mail sink shows every code and is refused when NODE_ENV=production; set SMTP_URL (or pass `mail`).');
+    const keep = options.keep ?? 50;
+    if (!(Number.isInteger(keep) && keep >= 1 && keep <= 1000)) throw invalidInput('keep', 'keep must be a whole number from 1 to 1000');
+    this.keep = keep;
+    // eslint-disable-next-line no-console -- the console is where a development sink shows its mails
+    this.log = options.log ?? ((block) => console.log(block));
+    this.templates = resolveTemplates(options.templates);
+    this.appName = options.appName;
+    this.clock = options.clock ?? { now: () => Date.now() };
+  }
+
+  /** Keeps the mail and prints its block; `INVALID_INPUT` for a bad address, as `Mailer`. */
+  send(mail: CodeMail): Promise<void> {
+    // Checked again here: NODE_ENV set to production after the sink was made must not print codes.
+    if (production()) return Promise.reject(new ProtectimusError('DELIVERY_FAILED', 'The development mail sink delivers nothing when NODE_ENV=production'));
+    let to: string;
+    try {
+      to = checkHeaderValue('to', mail.to);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    const ctx = {
+      code: mail.code,
+      tokenName: mail.tokenName,
+      resourceName: mail.resourceName,
+      minutesValid: mail.minutesValid,
+      ...(this.appName !== undefined ? { appName: this.appName } : {}),
+    };
+    const sentAt = this.clock.now();
+    const entry: DevMail = {
+      to,
+      subject: this.templates.subject(ctx).replace(/[\r\n]+/g, ' '),
+      code: mail.code,
+      tokenName: mail.tokenName,
+      resourceName: mail.resourceName,
+      sentAt,
+      expiresAt: sentAt + mail.minutesValid * 60_000,
+    };
+    this.mails.unshift(entry);
+    if (this.mails.length > this.keep) this.mails.length = this.keep;
+    if (this.log) this.log(devMailBlock(entry, mail.minutesValid));
+    return Promise.resolve();
+  }
+
+  /** The mails kept, newest first. */
+  list(): DevMail[] {
+    return this.mails.map((m) => ({ ...m }));
+  }
+
+  /** Nothing to close; here so an instance can close whatever sender it made. */
+  close(): void {}
+}
+
+/** The console block of one mail: a frame, then to, subject, code and expiry, one per line. */
+function devMailBlock(mail: DevMail, minutesValid: number): string {
+  const clean = (s: string): string => s.replace(CONTROL, '?');
+  return [
+    '+--- protectimus-mail dev mail (not sent: no SMTP_URL; development only) ---',
+    `| to:       ${clean(mail.to)}`,
+    `| subject:  ${clean(mail.subject)}`,
+    `| code:     ${mail.code}`,
+    `| expires:  in ${minutes(minutesValid)}, at ${new Date(mail.expiresAt).toISOString()}`,
+    '+---',
+  ].join('\n');
+}
+
+/** What the dev inbox reads of a request. */
+export interface DevInboxRequest {
+  method: string;
+  /** The Accept header: JSON when it ranks `application/json` above HTML, else the page. */
+  accept?: string | undefined;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/**
+ * The dev inbox's answer: the sink's mails newest first, as a page (escaped, strict CSP, no
+ * script, `no-store`) or as JSON `{"mails":[{to,subject,code,tokenName,resourceName,sentAt,expiresAt}]}`.
+ * 404 in production and for an instance that mails through SMTP (no sink); 405 for a method other
+ * than GET and HEAD.
+ */
+export function devInboxAnswer(sink: DevMailSink | null, request: DevInboxRequest): Answer {
+  const asJson = prefersJson(request.accept);
+  if (production() || sink === null) {
+    const why = production() ? 'There is no dev inbox in production.' : 'This instance mails its codes through SMTP: they are in the real inboxes.';
+    return asJson ? json(404, { error: 'not_found' }, {}, 'guard') : page(404, plainPage('Not found', html`<h1>No dev inbox</h1>\n<p>${why}</p>`), { csp: PAGE_CSP, surface: 'guard' });
+  }
+  if (request.method !== 'GET' && request.method !== 'HEAD') return json(405, { error: 'method_not_allowed' }, { Allow: 'GET, HEAD' }, 'guard');
+  const mails = sink.list();
+  if (asJson) {
+    return json(200, { mails: mails.map((m) => ({ to: m.to, subject: m.subject, code: m.code, tokenName: m.tokenName, resourceName: m.resourceName, sentAt: iso(m.sentAt), expiresAt: iso(m.expiresAt) })) }, {}, 'guard');
+  }
+  const items = mails.map(
+    (m) => html`<li>
+<p><strong>${m.code}</strong> for &ldquo;${m.resourceName}&rdquo;</p>
+<p class="muted">To ${m.to} (token &ldquo;${m.tokenName}&rdquo;), ${iso(m.sentAt)}; expires ${iso(m.expiresAt)}</p>
+<p class="muted">${m.subject}</p>
+</li>`,
+  );
+  const body = html`<h1>Dev inbox</h1>
+<p class="notice">Development only: the codes this process mailed, newest first. Nothing was sent; set SMTP_URL to mail them.</p>
+${mails.length === 0 ? html`<p>No mail yet.</p>` : html`<ol reversed>${items}</ol>`}`;
+  return page(200, plainPage('Dev inbox', body), { csp: PAGE_CSP, surface: 'guard' });
 }

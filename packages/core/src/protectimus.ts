@@ -6,7 +6,8 @@ import { Resources } from './directory/resources';
 import { Tokens } from './directory/tokens';
 import { Users } from './directory/users';
 import { invalidInput, ProtectimusError } from './errors';
-import { Mailer, type CodeSender, type MailOptions } from './mail';
+import { DevMailSink, devInboxAnswer, Mailer, type CodeSender, type DevInboxRequest, type MailOptions } from './mail';
+import type { Answer } from './web/answer';
 import { checkSecrets, Rekeyer, secretsFromEnv } from './secrets';
 import { MemoryStore } from './stores/memory';
 import { RedisStore } from './stores/redis';
@@ -175,6 +176,7 @@ export class Protectimus {
     let mailer: CodeSender;
     if (isSender(options.mail)) mailer = options.mail;
     else this.owned.push((mailer = new Mailer(options.mail)));
+    if (mailer instanceof DevMailSink) devSinks.set(this, mailer);
     this.clock = options.clock ?? systemClock;
     this.otp = otpSettings(options.otp);
     const activity = options.eventLogSize === undefined ? 10000 : v.integer(options.eventLogSize, 'eventLogSize', 100, 10_000_000);
@@ -257,28 +259,67 @@ export class Protectimus {
   }
 }
 
+// The development sink of each instance mailing through one, for its dev inbox.
+const devSinks = new WeakMap<Protectimus, DevMailSink>();
+
 /** Creates a protectimus-mail instance. */
 export function createProtectimus(options: ProtectimusOptions): Protectimus {
   return new Protectimus(options);
 }
 
 /**
- * Builds an instance from the environment: `REDIS_URL` (else a MemoryStore), `SMTP_URL`
- * (required), `MAIL_FROM` (default `protectimus-mail <no-reply@localhost>`), `PROTECTIMUS_SECRET`
- * (one secret, or during a rotation a comma-separated list, newest first, no spaces).
- * `REDIS_PREFIX` (default `pm:`) puts the keys of several apps apart in one Redis. `overrides` win
- * over what the environment says.
+ * Builds an instance from the environment: `SMTP_URL` (the mail server), `MAIL_FROM` (default
+ * `protectimus-mail <no-reply@localhost>`), `REDIS_URL` (the store) and `REDIS_PREFIX` (default
+ * `pm:`, to put the keys of several apps apart in one Redis), `PROTECTIMUS_SECRET` (one secret, or
+ * during a rotation a comma-separated list, newest first, no spaces). `overrides` win over what
+ * the environment says.
+ *
+ * Outside production what is missing gets a development default, with one warning naming it: no
+ * `SMTP_URL`, a `DevMailSink` (each code on the console and in `devInbox()`); no `REDIS_URL`, a
+ * `MemoryStore`; no `PROTECTIMUS_SECRET`, a random secret. With NODE_ENV=production none of them
+ * is ever used: a missing `SMTP_URL`, `REDIS_URL` or `PROTECTIMUS_SECRET` throws
+ * `INVALID_INPUT` naming every missing variable (docs/design.md, "Configuration").
  */
 export function protectimusFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ProtectimusOptions> = {}): Protectimus {
-  const smtp = env.SMTP_URL;
-  if (!overrides.mail && !smtp) throw invalidInput('SMTP_URL', 'SMTP_URL is not set: protectimus-mail needs an SMTP server to mail codes');
+  // Either says production: an env object handed in must not make a production process a dev one.
+  const production = env.NODE_ENV === 'production' || process.env.NODE_ENV === 'production';
+  const smtp = env.SMTP_URL || undefined;
+  const missing = {
+    SMTP_URL: !overrides.mail && !smtp,
+    REDIS_URL: !overrides.store && !env.REDIS_URL,
+    PROTECTIMUS_SECRET: overrides.secret === undefined && !env.PROTECTIMUS_SECRET,
+  };
+  const unset = (Object.keys(missing) as (keyof typeof missing)[]).filter((name) => missing[name]);
+  if (production && unset.length > 0) {
+    const why = { SMTP_URL: 'the SMTP server that mails the codes', REDIS_URL: 'the Redis the directory and the codes live in', PROTECTIMUS_SECRET: 'the server secret; `npx protectimus-mail secret` prints one' };
+    throw invalidInput(
+      unset.join(','),
+      `protectimus-mail: NODE_ENV=production and ${unset.join(', ')} ${unset.length === 1 ? 'is' : 'are'} not set: ${unset.map((name) => `${name} (${why[name]})`).join(', ')}. ` +
+        'The development defaults (a mail sink that shows the codes, a memory store, a random secret) are never used in production.',
+    );
+  }
+  const defaults: string[] = [];
+  let mail: MailOptions | CodeSender | undefined = overrides.mail ?? (smtp ? { transport: smtp, from: env.MAIL_FROM || 'protectimus-mail <no-reply@localhost>' } : undefined);
+  if (!mail) {
+    mail = new DevMailSink();
+    defaults.push('no SMTP_URL: nothing is mailed, each code is printed on the console and listed by the dev inbox (protectimusDevInbox())');
+  }
   const store = overrides.store ?? (env.REDIS_URL ? new RedisStore({ url: env.REDIS_URL, prefix: env.REDIS_PREFIX || undefined }) : undefined);
-  const pm = createProtectimus({
-    mail: { transport: smtp ?? '', from: env.MAIL_FROM || 'protectimus-mail <no-reply@localhost>' },
-    secret: secretsFromEnv(env.PROTECTIMUS_SECRET),
-    ...overrides,
-    store,
-  });
+  if (!store) defaults.push('no REDIS_URL: a MemoryStore (one process; everything is lost on restart)');
+  let secret = overrides.secret ?? secretsFromEnv(env.PROTECTIMUS_SECRET);
+  if (missing.PROTECTIMUS_SECRET) {
+    secret = randomBytes(32).toString('base64url');
+    defaults.push('no PROTECTIMUS_SECRET: a random secret (codes and PINs do not survive a restart)');
+  }
+  if (defaults.length > 0) warnOnce(`protectimus-mail: development defaults, since NODE_ENV is not production: ${defaults.join('; ')}. Set these variables before production, where they are required.`);
+  let pm: Protectimus;
+  try {
+    pm = createProtectimus({ ...overrides, mail, secret, store });
+  } catch (err) {
+    // The store was made here for this instance: a refused option must not leave it connecting.
+    if (store && !overrides.store) void store.close().catch(() => undefined);
+    throw err;
+  }
   if (store && !overrides.store) pm.adopt(store);
   return pm;
 }
@@ -287,12 +328,31 @@ let shared: Protectimus | undefined;
 
 /**
  * The instance every guard, admin router and strategy made without a `protectimus` option uses,
- * whatever the adapter: built by `protectimusFromEnv()` on first call, then the same one for the
- * whole process (one Redis connection, one mail transport). Call it to administer that instance
- * or `close()` it. Throws while the environment is incomplete (no `SMTP_URL`), and tries again on
- * the next call.
+ * whatever the adapter: built by `protectimusFromEnv()` on first call (a guard calls it when it
+ * is created), then the same one for the whole process (one Redis connection, one mail transport).
+ * Call it to administer that instance or `close()` it. With NODE_ENV=production it throws while
+ * the environment is incomplete, naming what is missing, and tries again on the next call.
  */
 export function defaultProtectimus(): Protectimus {
   shared ??= protectimusFromEnv();
   return shared;
+}
+
+/** Options of `devInbox`. */
+export interface DevInboxOptions {
+  /** The instance whose mails to list. Default: `defaultProtectimus()`. */
+  protectimus?: Protectimus;
+}
+
+/**
+ * The dev inbox, framework-neutral (the adapters bind it as `protectimusDevInbox()`): answers a
+ * request with the codes the instance's `DevMailSink` kept, newest first, as a page or as JSON
+ * when asked; 404 when the instance mails through SMTP. Throws when NODE_ENV=production: there,
+ * no page may show codes.
+ */
+export function devInbox(options: DevInboxOptions = {}): (request: DevInboxRequest) => Answer {
+  if (process.env.NODE_ENV === 'production') throw new Error('protectimus-mail: the dev inbox shows every code and is refused when NODE_ENV=production; mount it only outside production.');
+  const pm = options.protectimus ?? defaultProtectimus();
+  const sink = devSinks.get(pm) ?? null;
+  return (request) => devInboxAnswer(sink, request);
 }

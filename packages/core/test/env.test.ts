@@ -39,11 +39,14 @@ describe('protectimusFromEnv', () => {
     await Promise.all([pm.close(), other.close()]);
   });
 
-  it('uses a MemoryStore without REDIS_URL, and refuses to start without SMTP_URL', async () => {
+  it('uses a MemoryStore without REDIS_URL; without SMTP_URL it starts on the dev mail sink, except in production', async () => {
     const pm = protectimusFromEnv({ SMTP_URL: smtp.url, PROTECTIMUS_SECRET: SECRET });
     expect(pm.store).toBeInstanceOf(MemoryStore);
     await pm.close();
-    expect(() => protectimusFromEnv({ PROTECTIMUS_SECRET: SECRET })).toThrow(/SMTP_URL/);
+    // The development default and the production rule are dev-mail.test.ts's.
+    const dev = protectimusFromEnv({ PROTECTIMUS_SECRET: SECRET });
+    await dev.close();
+    expect(() => protectimusFromEnv({ NODE_ENV: 'production', PROTECTIMUS_SECRET: SECRET, REDIS_URL })).toThrow(/SMTP_URL is not set/);
   });
 });
 

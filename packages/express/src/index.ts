@@ -5,6 +5,8 @@
  */
 export { protectimusMail } from './guard';
 export type { ProtectimusMailOptions } from './guard';
+export { protectimusDevInbox } from './dev-inbox';
+export type { ProtectimusDevInboxOptions } from './dev-inbox';
 export { protectimusAdmin } from './admin';
 export type { ProtectimusAdminOptions } from './admin';
 // The strategy is framework-free (it reads only body, user and ip), so it lives in core and both

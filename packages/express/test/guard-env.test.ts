@@ -5,7 +5,8 @@ import { defaultProtectimus, ProtectimusMailStrategy } from '../src';
 import { agentOf, deleteByPrefix, REDIS_URL, SECRET, signIn } from '../../../test/conformance/harness';
 import { expressApp } from '../../../test/conformance/harness/express';
 
-// This file owns process.env and the module's shared instance (jest gives each file its own modules).
+// This file owns process.env and the module's shared instance (jest gives each file its own modules);
+// the development default with nothing set is zero-config.test.ts's.
 const KEYS = ['REDIS_URL', 'REDIS_PREFIX', 'SMTP_URL', 'MAIL_FROM', 'PROTECTIMUS_SECRET'] as const;
 const saved = Object.fromEntries(KEYS.map((k) => [k, process.env[k]]));
 const PREFIX = `pmtest:${randomBytes(6).toString('hex')}:`;
@@ -30,12 +31,17 @@ afterAll(async () => {
 });
 
 describe('protectimusMail() with no arguments', () => {
-  it('answers 503 and reports why while the environment has no SMTP_URL', async () => {
-    const errors: unknown[] = [];
-    const agent = agentOf(expressApp({ guard: { onError: (e) => errors.push(e) } }));
-    await signIn(agent, 'alice');
-    expect((await agent.get('/billing/invoices').expect(503)).body).toEqual({ error: 'unavailable' });
-    expect(String(errors[0])).toMatch(/SMTP_URL/);
+  it('with NODE_ENV=production and an incomplete environment, throws when created, naming what is missing', () => {
+    const env = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      expect(() => expressApp()).toThrow(/NODE_ENV=production and SMTP_URL, REDIS_URL, PROTECTIMUS_SECRET are not set/);
+      process.env.SMTP_URL = smtp.url;
+      expect(() => expressApp()).toThrow(/and REDIS_URL, PROTECTIMUS_SECRET are not set/);
+    } finally {
+      process.env.NODE_ENV = env;
+      delete process.env.SMTP_URL;
+    }
   });
 
   it('uses protectimusFromEnv (Redis, SMTP, secret) and the resource "default"', async () => {

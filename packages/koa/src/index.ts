@@ -7,6 +7,8 @@
 export { protectimusMail } from './guard';
 export type { ProtectimusMailOptions, LoginOf } from './guard';
 export type { MountPath } from './mount';
+export { protectimusDevInbox } from './dev-inbox';
+export type { ProtectimusDevInboxOptions } from './dev-inbox';
 export { protectimusAdmin } from './admin';
 export type { ProtectimusAdminOptions } from './admin';
 // The Passport strategy is core's: koa-passport runs it unchanged.

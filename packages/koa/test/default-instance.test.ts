@@ -25,12 +25,18 @@ afterAll(async () => {
 });
 
 describe('protectimusMail() without `protectimus`', () => {
-  it('answers 503 and reports why while the environment is incomplete', async () => {
-    const errors: unknown[] = [];
-    const agent = agentOf(koaApp({ guard: { resource: 'billing', onError: (e) => errors.push(e) } }).callback());
-    await signIn(agent, 'alice');
-    expect((await agent.get('/billing/invoices').expect(503)).body).toEqual({ error: 'unavailable' });
-    expect(String(errors[0])).toMatch(/SMTP_URL/);
+  it('with NODE_ENV=production and an incomplete environment, throws when created, naming what is missing', () => {
+    const env = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      expect(() => koaApp({ guard: { resource: 'billing' } })).toThrow(/NODE_ENV=production and SMTP_URL, REDIS_URL, PROTECTIMUS_SECRET are not set/);
+      Object.assign(process.env, { SMTP_URL: world.smtp.url, REDIS_URL });
+      expect(() => koaApp({ guard: { resource: 'billing' } })).toThrow(/and PROTECTIMUS_SECRET is not set/);
+    } finally {
+      process.env.NODE_ENV = env;
+      delete process.env.SMTP_URL;
+      delete process.env.REDIS_URL;
+    }
   });
 
   it('then uses the one instance protectimusFromEnv() builds (Redis, SMTP), shared with defaultProtectimus()', async () => {

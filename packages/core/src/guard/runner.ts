@@ -62,9 +62,11 @@ function embeddedDefault(): boolean {
 /** The options every adapter's `protectimusMail()` shares; `R` is the adapter's request (`req`, `ctx`). */
 export interface CommonGuardOptions<R = never> {
   /**
-   * The protectimus-mail instance (`createProtectimus(...)`). Default: one built by
-   * `protectimusFromEnv()` on first use and shared by every guard and strategy left on the
-   * default, in every adapter (`defaultProtectimus()`).
+   * The protectimus-mail instance (`createProtectimus(...)`). Default: `defaultProtectimus()`,
+   * built by `protectimusFromEnv()` when the first guard is created and shared by every guard,
+   * admin router and strategy left on the default, in every adapter. Outside production a missing
+   * `SMTP_URL`, `REDIS_URL` or `PROTECTIMUS_SECRET` gets a development default (one warning);
+   * with NODE_ENV=production creating the guard throws, naming each missing variable.
    */
   protectimus?: GuardEngine;
   /** Resource id or name this guard protects. Default `'default'`. */
@@ -85,8 +87,7 @@ export interface CommonGuardOptions<R = never> {
   maxRequestsPerMinute?: number;
   /**
    * Told of outages (Redis down: 503, SMTP refusing: 502) and of failures the protocol did not
-   * expect (each answered 503 `unavailable`): a missing session, a session store or an environment
-   * that fails. Refusals such as a wrong code are answers, not errors, and are not reported.
+   * expect (each answered 503 `unavailable`): a missing session, a session store that fails. Refusals such as a wrong code are answers, not errors, and are not reported.
    * Default: one line on `console.error`, never a code.
    */
   onError?: (err: unknown) => void;
@@ -152,9 +153,11 @@ export interface GuardRun<R> {
 }
 
 /**
- * The guard's run for one request, whatever the framework: checks the options once, then for each
- * request finds the session and the login, runs the protocol and grants in a new session. Never
- * rejects: whatever fails (the environment, the app's `user`, the session store) is a 503.
+ * The guard's run for one request, whatever the framework: checks the options and resolves the
+ * instance once, when the guard is created (so a configuration mistake stops the start, never
+ * becomes a 503 per request), then for each request finds the session and the login, runs the
+ * protocol and grants in a new session. Never rejects: whatever fails (the app's `user`, the
+ * session store) is a 503.
  */
 export function guardRunner<R>(options: CommonGuardOptions<R>, binding: GuardBinding<R>): GuardRun<R> {
   const resource = options.resource ?? 'default';
@@ -168,6 +171,8 @@ export function guardRunner<R>(options: CommonGuardOptions<R>, binding: GuardBin
   if (options.area !== undefined) checkArea(options.area);
   const area = options.area === undefined ? null : pathArea(options.area);
   const enrolleeOf = enrolleeReader(options.enroll, binding);
+  const shared = options.protectimus === undefined ? defaultProtectimus() : null;
+  const engine: GuardEngine = options.protectimus ?? (shared as Protectimus);
   // The embedded default's resource, made once per guard (again after a failure).
   let madeResource: Promise<void> | null = null;
   const makeResource = (pm: Protectimus): Promise<void> =>
@@ -197,13 +202,7 @@ export function guardRunner<R>(options: CommonGuardOptions<R>, binding: GuardBin
       reportGuardError(onError, new Error(binding.noSession));
       return unavailableResponse();
     }
-    let engine: GuardEngine;
-    if (options.protectimus) engine = options.protectimus;
-    else {
-      const pm = defaultProtectimus();
-      if (enrolleeOf !== null && embeddedDefault()) await makeResource(pm);
-      engine = pm;
-    }
+    if (shared !== null && enrolleeOf !== null && embeddedDefault()) await makeResource(shared);
     const login = binding.login(r) || null;
     const req = binding.request(r, session, login, where);
     if (enrolleeOf !== null) req.enroll = () => enrolleeOf(r);
@@ -234,7 +233,6 @@ export function guardRunner<R>(options: CommonGuardOptions<R>, binding: GuardBin
       const session = binding.session(r);
       const login = session && (binding.login(r) || null);
       if (!session || !login || url.includes(OWN_PREFIX)) return false;
-      const engine = options.protectimus ?? defaultProtectimus();
       const entry = verifiedEntry(session, resource, login, engine.clock.now());
       // Still granted by the directory, as far as the engine knows without I/O; when it does not
       // know, the full run asks the store.
