@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, posix, sep } from 'node:path';
 import { REDIS_URL, redisFixture } from '../../packages/core/test/support/redis';
+import { packPackages, type PackResult } from './scratch';
 
 /**
  * What `npm publish` would put on the registry for each package, read from `npm pack` itself:
@@ -16,11 +17,6 @@ const BLOB = `${REPO}/blob/main/`;
 const RAW = 'https://raw.githubusercontent.com/protectimus-mail/protectimus-mail/main/';
 const PACKAGES = ['core', 'admin', 'express', 'koa'] as const;
 type Pkg = (typeof PACKAGES)[number];
-
-interface PackResult {
-  filename: string;
-  files: { path: string }[];
-}
 
 interface Manifest {
   name: string;
@@ -64,18 +60,7 @@ function dropStaleOutputs(pkg: Pkg): void {
 
 beforeAll(() => {
   for (const pkg of PACKAGES) dropStaleOutputs(pkg);
-  // npm pack lists what is on disk: build first (a no-op when `npm run build` already ran).
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b', ...PACKAGES.map((p) => `packages/${p}`)], { cwd: ROOT });
-  for (const pkg of PACKAGES) {
-    // --ignore-scripts: prepack would wipe and rebuild dist under the feet of other test files.
-    const out = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', packDir], {
-      cwd: join(ROOT, 'packages', pkg),
-      encoding: 'utf8',
-    });
-    const [result] = JSON.parse(out) as PackResult[];
-    if (!result) throw new Error(`npm pack gave no result for ${pkg}`);
-    packed.set(pkg, result);
-  }
+  for (const [pkg, result] of packPackages(packDir, PACKAGES)) packed.set(pkg, result);
 }, 120_000);
 
 afterAll(() => rmSync(packDir, { recursive: true, force: true }));
