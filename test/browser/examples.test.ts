@@ -199,4 +199,122 @@ describe.each(SITES)('the $name example site', ({ createSite, screenshot }) => {
     },
     SLOW,
   );
+  test(
+    "alice follows the setup guide in the panel (Add Token -> Protectimus MAIL, Add User, Assign Token New and Existing, Assign -> Token with User), then the new users sign in with the demo password and pass the guard",
+    async () => {
+      const { context, page, problems } = await newVisitor(browser, web.url, { width: 1280, height: 900 });
+      const row = (text: string) => page.locator('#list tbody tr', { hasText: text });
+      try {
+        // alice, the admin, past both factors, in the panel.
+        await page.goto('/admin');
+        await signIn(page, 'alice', 'alice-password');
+        await page.waitForURL('**/admin');
+        await page.getByLabel('Code', { exact: true }).fill(await codeFromInbox(context, 'alice@example.com', 6));
+        await page.getByRole('button', { name: 'Verify' }).click();
+        await page.waitForURL('**/admin');
+        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Tokens');
+
+        // 1-3. Tokens -> Add Token -> Software tokens -> Protectimus MAIL: name, address, 6 digits, a PIN after the OTP; Save.
+        await page.getByRole('button', { name: 'Add Token' }).click();
+        const add = page.locator('#dlg-add-token');
+        await add.getByRole('button', { name: /^Software tokens/ }).click();
+        await add.getByRole('button', { name: /^Protectimus MAIL/ }).click();
+        await add.getByLabel('Token Name').fill('Dana mail');
+        await add.getByLabel('Email Address').fill('dana@example.com');
+        await add.getByLabel('6 digits').check();
+        await add.getByLabel('Use a PIN code with this token').check();
+        await add.getByLabel('PIN', { exact: true }).fill('5791');
+        await add.getByLabel('PIN after the OTP').check();
+        await add.getByRole('button', { name: 'Save' }).click();
+        await row('Dana mail').waitFor();
+        await expect(row('Dana mail').innerText()).resolves.toContain('dana@example.com');
+
+        // 4. Users -> Add User -> Assign Token -> Existing: the token made above.
+        await page.getByRole('link', { name: 'Users', exact: true }).click();
+        await page.waitForURL('**/admin/users');
+        const addUser = async (login: string, email: string, firstName: string) => {
+          await page.getByRole('button', { name: 'Add User' }).click();
+          const dialog = page.locator('#dlg-user');
+          await dialog.getByLabel('Login').fill(login);
+          await dialog.getByLabel('Email').fill(email);
+          await dialog.getByLabel('First name').fill(firstName);
+          await dialog.getByRole('button', { name: 'Save' }).click();
+          await row(email).waitFor();
+        };
+        await addUser('dana', 'dana@example.com', 'Dana');
+        await page.getByRole('button', { name: 'Assign a token to dana' }).click();
+        const assign = page.locator('#dlg-assign-token');
+        await assign.getByRole('tab', { name: 'Existing' }).click();
+        await assign.locator('#existing-token option', { hasText: 'Dana mail' }).waitFor({ state: 'attached' });
+        await assign.getByLabel('Token', { exact: true }).selectOption({ label: 'Dana mail (dana@example.com)' });
+        await assign.getByRole('button', { name: 'Assign' }).click();
+        await row('Dana mail').waitFor();
+        await expect(row('dana@example.com').innerText()).resolves.toContain('Dana mail');
+
+        // ... and Assign Token -> New: a token made in the same step, 8 digits, no PIN.
+        await addUser('erik', 'erik@example.com', 'Erik');
+        await page.getByRole('button', { name: 'Assign a token to erik' }).click();
+        await assign.getByRole('tab', { name: 'New' }).click();
+        const fresh = assign.locator('#panel-new');
+        await fresh.getByLabel('Token Name').fill('Erik mail');
+        await fresh.getByLabel('Email Address').fill('erik@example.com');
+        await fresh.getByLabel('8 digits').check();
+        await fresh.getByRole('button', { name: 'Save' }).click();
+        await row('Erik mail').waitFor();
+        await expect(row('erik@example.com').innerText()).resolves.toContain('Erik mail');
+
+        // 5. Resources -> the demo's resource, account -> Assign -> Token with User -> both -> Assign.
+        await page.getByRole('link', { name: 'Resources', exact: true }).click();
+        await page.waitForURL('**/admin/resources');
+        await page.getByRole('button', { name: 'Assign to account' }).click();
+        const assignRes = page.locator('#dlg-assign');
+        await assignRes.getByRole('button', { name: /^Token with User/ }).click();
+        await assignRes.getByLabel('Dana mail — dana').check();
+        await assignRes.getByLabel('Erik mail — erik').check();
+        await assignRes.getByRole('button', { name: 'Assign' }).click();
+        await row('Dana mail — dana').waitFor();
+        await expect(row('account').innerText()).resolves.toContain('Erik mail — erik');
+        await expect(page.locator('#notice').innerText()).resolves.toContain('assigned to account');
+
+        // alice signs out.
+        await page.goto('/');
+        await page.getByRole('button', { name: 'Sign out alice' }).click();
+        await page.waitForURL((url) => url.pathname === '/');
+
+        // dana: the demo password (the sign-in page names it), then her code and her PIN after it.
+        await page.goto('/account/settings');
+        expect(pathOf(page)).toBe('/sign-in?next=%2Faccount%2Fsettings');
+        await expect(page.getByRole('note').innerText()).resolves.toContain('demo-password');
+        await signIn(page, 'dana', 'demo-password');
+        await page.waitForURL('**/account/settings');
+        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Enter your code');
+        await expect(page.locator('main').innerText()).resolves.toContain('Type the 6-digit code, then your PIN');
+        await page.getByLabel('PIN and code').fill(`${await codeFromInbox(context, 'dana@example.com', 6)}5791`);
+        await page.getByRole('button', { name: 'Verify' }).click();
+        await page.waitForURL('**/account/settings');
+        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Account settings');
+        const settings = await page.locator('main').innerText();
+        expect(settings).toContain('Dana mail');
+        expect(settings).toContain('6-digit code, PIN typed after it');
+        // A member: no Admin link.
+        expect(await page.getByRole('link', { name: 'Admin', exact: true }).count()).toBe(0);
+        await page.getByRole('button', { name: 'Sign out dana' }).click();
+        await page.waitForURL((url) => url.pathname === '/');
+
+        // erik: the demo password, then his 8-digit code with no PIN.
+        await page.getByRole('link', { name: 'Sign in' }).click();
+        await signIn(page, 'erik', 'demo-password');
+        await page.waitForURL('**/account');
+        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Enter your code');
+        await page.getByLabel('Code', { exact: true }).fill(await codeFromInbox(context, 'erik@example.com', 8));
+        await page.getByRole('button', { name: 'Verify' }).click();
+        await page.waitForURL('**/account');
+        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Hello, Erik');
+        expect(problems).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    },
+    SLOW,
+  );
 });

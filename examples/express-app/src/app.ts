@@ -15,7 +15,7 @@ export type Site = ExampleSite<Express>;
  * caller (port 0 in tests).
  */
 export function createSite(config: SiteConfig): Promise<Site> {
-  return buildSite(config, ({ pm, inbox, accounts, homePage, onClose }) => {
+  return buildSite(config, ({ pm, inbox, accounts, homePage, signInPage, onClose }) => {
     const sessions = createSessions(config);
     onClose(() => sessions.close());
     const authenticator = createAuthenticator(accounts);
@@ -39,7 +39,7 @@ export function createSite(config: SiteConfig): Promise<Site> {
     app.use(express.urlencoded({ extended: false, limit: '16kb' }));
 
     app.get('/', (req, res) => sendPage(res, 200, homePage(pageContext(req, res))));
-    app.use(authRoutes(authenticator));
+    app.use(authRoutes(authenticator, signInPage));
     // Everything under /account: password first (requireSignIn), then the mailed code (the guard).
     app.use('/account', requireSignIn, protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE }), accountRoutes(pm));
     // The admin panel: the same two factors (the same resource, so a code typed for /account opens

@@ -1,5 +1,5 @@
 import { safeReturnTo } from '@protectimus-mail/core';
-import { signIn, signInPage, signOutExpiredPage, type Accounts, type SignInView, type SiteUser } from '@protectimus-mail/example-shared';
+import { signIn, signOutExpiredPage, type Accounts, type SignInView, type SiteParts, type SiteUser } from '@protectimus-mail/example-shared';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import passport from 'passport';
 import { csrfToken, csrfValid, pageContext, sendPage } from './page-context';
@@ -11,9 +11,6 @@ export function createAuthenticator(accounts: Accounts): Authenticator {
   return signIn.withAccounts(new passport.Passport(), accounts);
 }
 
-function signInForm(req: Request, res: Response, status: number, view: SignInView): void {
-  sendPage(res, status, signInPage({ ...pageContext(req, res), csrf: csrfToken(req) }, view));
-}
 
 /** Sends a browser that is not signed in to the sign-in page; other requests go on to the guard. */
 export const requireSignIn: RequestHandler = (req, res, next) => {
@@ -22,9 +19,11 @@ export const requireSignIn: RequestHandler = (req, res, next) => {
   else next();
 };
 
-/** `GET /sign-in`, `POST /sign-in` and `POST /sign-out`. */
-export function authRoutes(authenticator: Authenticator): Router {
+/** `GET /sign-in`, `POST /sign-in` and `POST /sign-out`; the form is the site's `signInPage`. */
+export function authRoutes(authenticator: Authenticator, signInPage: SiteParts['signInPage']): Router {
   const router = Router();
+  const signInForm = (req: Request, res: Response, status: number, view: SignInView): void =>
+    sendPage(res, status, signInPage({ ...pageContext(req, res), csrf: csrfToken(req) }, view));
 
   router.get('/sign-in', (req, res) => {
     const next = safeReturnTo(req.query.next);

@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import nodemailer from 'nodemailer';
 import request from 'supertest';
 import { adminPanelCases } from '../../shared/test/admin-cases';
+import { demoPasswordCases, demoPasswordOffCases } from '../../shared/test/demo-password-cases';
 import { pathSpellingCases } from '../../shared/test/path-spelling-cases';
 import { codeFor, csrfIn, dropRedisKeys, REDIS_URL, sessionCookie, sessionSetCookies, signIn, testConfig, uniquePrefix } from '../../shared/test/site-helpers';
 import { createSite, type Site } from '../src/app';
@@ -126,11 +127,16 @@ describe('dev mode (memory store, in-process inbox)', () => {
 
   adminPanelCases(() => site);
   pathSpellingCases(() => site);
+  demoPasswordCases(() => site);
 });
 
 test('NODE_ENV=production refuses the dev inbox and a made-up session secret', async () => {
   await expect(createSite(testConfig({ production: true, sessionSecret: 's'.repeat(32) }))).rejects.toThrow(/SMTP_URL is required/);
   await expect(createSite(testConfig({ production: true, smtpUrl: 'smtp://127.0.0.1:9' }))).rejects.toThrow(/SESSION_SECRET is required/);
+});
+
+describe('DEMO_PASSWORD', () => {
+  demoPasswordOffCases(createSite);
 });
 
 describe('with SMTP_URL', () => {

@@ -29,7 +29,7 @@ export type Site = ExampleSite<Koa>;
  * (port 0 in tests).
  */
 export function createSite(config: SiteConfig): Promise<Site> {
-  return buildSite(config, ({ pm, inbox, accounts, homePage, onClose }) => {
+  return buildSite(config, ({ pm, inbox, accounts, homePage, signInPage, onClose }) => {
     const app = new Koa();
     const sessions = createSessions(app, config);
     onClose(() => sessions.close());
@@ -61,7 +61,7 @@ export function createSite(config: SiteConfig): Promise<Site> {
     const home = new Router();
     home.get('/', (ctx) => sendPage(ctx, 200, homePage(pageContext(ctx))));
     app.use(home.routes());
-    app.use(authRoutes(authenticator).routes());
+    app.use(authRoutes(authenticator, signInPage).routes());
     // Everything under /account, in any spelling: password first (requireSignIn), then the mailed
     // code (the guard). Both run app-wide, before the routers, and tell their requests by the path
     // itself (`area`), so no router's way of matching paths decides what is guarded. The guard

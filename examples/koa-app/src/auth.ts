@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import { safeReturnTo } from '@protectimus-mail/core';
-import { signIn, signInPage, signOutExpiredPage, type Accounts, type SignInView, type SiteUser } from '@protectimus-mail/example-shared';
+import { signIn, signOutExpiredPage, type Accounts, type SignInView, type SiteParts, type SiteUser } from '@protectimus-mail/example-shared';
 import type { Context, Middleware } from 'koa';
 import passport from 'koa-passport';
 import { csrfToken, csrfValid, pageContext, seeOther, sendPage } from './page-context';
@@ -12,9 +12,6 @@ export function createAuthenticator(accounts: Accounts): Authenticator {
   return signIn.withAccounts(new passport.KoaPassport(), accounts);
 }
 
-function signInForm(ctx: Context, status: number, view: SignInView): void {
-  sendPage(ctx, status, signInPage({ ...pageContext(ctx), csrf: csrfToken(ctx) }, view));
-}
 
 /** Sends a browser that is not signed in to the sign-in page; other requests go on to the guard. */
 export const requireSignIn: Middleware = (ctx, next) => {
@@ -24,9 +21,11 @@ export const requireSignIn: Middleware = (ctx, next) => {
   return Promise.resolve();
 };
 
-/** `GET /sign-in`, `POST /sign-in` and `POST /sign-out`. */
-export function authRoutes(authenticator: Authenticator): Router {
+/** `GET /sign-in`, `POST /sign-in` and `POST /sign-out`; the form is the site's `signInPage`. */
+export function authRoutes(authenticator: Authenticator, signInPage: SiteParts['signInPage']): Router {
   const router = new Router();
+  const signInForm = (ctx: Context, status: number, view: SignInView): void =>
+    sendPage(ctx, status, signInPage({ ...pageContext(ctx), csrf: csrfToken(ctx) }, view));
 
   router.get('/sign-in', (ctx) => {
     const next = safeReturnTo(ctx.query.next);

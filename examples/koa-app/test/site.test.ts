@@ -5,6 +5,7 @@
  */
 import request from 'supertest';
 import { adminPanelCases } from '../../shared/test/admin-cases';
+import { demoPasswordCases, demoPasswordOffCases } from '../../shared/test/demo-password-cases';
 import { pathSpellingCases } from '../../shared/test/path-spelling-cases';
 import { codeFor, csrfIn, dropRedisKeys, REDIS_URL, sessionCookie, signIn, testConfig, uniquePrefix } from '../../shared/test/site-helpers';
 import { createSite, type Site } from '../src/app';
@@ -76,4 +77,9 @@ describe.each(['memory', 'redis'] as const)('the Koa site, sessions in %s', (kin
 
   adminPanelCases(() => site);
   pathSpellingCases(() => site);
+  demoPasswordCases(() => site);
+});
+
+describe('the Koa site with DEMO_PASSWORD', () => {
+  demoPasswordOffCases(createSite);
 });

@@ -1,3 +1,6 @@
+import { DEFAULT_DEMO_PASSWORD } from './accounts';
+import { MAX_PASSWORD_LENGTH } from './passwords';
+
 /** Everything the site can be told from outside; `configFromEnv` reads it from the environment. */
 export interface SiteConfig {
   /** Port of the web site; 0 picks a free one (the tests do). */
@@ -20,6 +23,12 @@ export interface SiteConfig {
   sessionSecret?: string;
   /** Where the demo users' codes go; change them to reach a real inbox through SMTP_URL. */
   demoEmails: { alice: string; bob: string };
+  /**
+   * The demo-only shortcut: the one password of every login an administrator creates in the admin
+   * panel (alice and bob keep their own). `demo-password` unless `DEMO_PASSWORD` sets another;
+   * null (off) with `DEMO_PASSWORD=off`, and by default with `NODE_ENV=production`.
+   */
+  demoPassword: string | null;
   /** NODE_ENV=production: no dev inbox and no made-up secrets. */
   production: boolean;
 }
@@ -33,6 +42,15 @@ function port(value: string | undefined, name: string, fallback: number): number
 
 function optional(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+/** `DEMO_PASSWORD`: off when asked, and unless asked in production, where a shared password has no place. */
+function demoPassword(value: string | undefined, production: boolean): string | null {
+  const given = optional(value);
+  if (given === undefined) return production ? null : DEFAULT_DEMO_PASSWORD;
+  if (given.toLowerCase() === 'off') return null;
+  if (given.length > MAX_PASSWORD_LENGTH) throw new Error(`DEMO_PASSWORD must be at most ${MAX_PASSWORD_LENGTH} characters`);
+  return given;
 }
 
 /** The site's settings from `PORT`, `HOST`, `SMTP_URL`, `REDIS_URL`, ... (see the README). */
@@ -51,6 +69,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SiteConfig 
       alice: optional(env.ALICE_EMAIL) ?? 'alice@example.com',
       bob: optional(env.BOB_EMAIL) ?? 'bob@example.com',
     },
+    demoPassword: demoPassword(env.DEMO_PASSWORD, env.NODE_ENV === 'production'),
     production: env.NODE_ENV === 'production',
   };
 }

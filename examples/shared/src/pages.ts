@@ -55,7 +55,18 @@ function codesGoTo(route: MailRoute): SafeHtml {
     : html`<p>The codes are mailed through <code>${route.server}</code>.</p>`;
 }
 
-export function homePage(ctx: PageContext, logins: readonly DemoLogin[], route: MailRoute, limits: Limits): string {
+/** The demo-only shortcut for the logins an admin creates, as the home page explains it. */
+function addedUsersNote(demoPassword: string | null): SafeHtml {
+  if (demoPassword === null) return html``;
+  return html`<p><strong>Users the admin adds.</strong> Follow the setup guide in the <a href="${ADMIN_PATH}">admin panel</a>:
+Tokens &rarr; Add Token &rarr; Protectimus MAIL, Users &rarr; Add User &rarr; Assign Token, then Resources &rarr; Assign &rarr;
+Token with User on <code>account</code>. The new user then signs in with their login and the password <kbd>${demoPassword}</kbd>,
+and opens the account area with the code mailed to their token.</p>
+<p class="warning" role="note"><strong>A demo-only shortcut.</strong> Every login the admin creates shares the password
+<kbd>${demoPassword}</kbd>, so that the setup can be tried here; alice and bob keep their own passwords. A real site gives each user a password of their own.</p>`;
+}
+
+export function homePage(ctx: PageContext, logins: readonly DemoLogin[], route: MailRoute, limits: Limits, demoPassword: string | null = null): string {
   return layout(
     'Welcome',
     ctx,
@@ -76,6 +87,7 @@ for anything sensitive.</p>
 <h2>Try it</h2>
 ${demoTable(logins)}
 ${adminNote(logins)}
+${addedUsersNote(demoPassword)}
 ${codesGoTo(route)}
 <p><a class="button" href="/account/settings">Open your account settings</a></p>`,
   );
@@ -85,6 +97,8 @@ export interface SignInView {
   next: string | null;
   login?: string;
   error?: string;
+  /** The demo password of admin-created logins, named under the form; null or absent: not shown. */
+  demoPassword?: string | null;
 }
 
 export function signInPage(ctx: PageContext, view: SignInView): string {
@@ -106,7 +120,12 @@ ${view.next && html`<input type="hidden" name="next" value="${view.next}">`}
 <input id="password" name="password" type="password" autocomplete="current-password" required${view.login ? html` autofocus` : ''}>
 </div>
 <button type="submit">Sign in</button>
-</form>`,
+</form>
+${
+  view.demoPassword &&
+  html`<p class="muted" role="note"><strong>Demo only:</strong> a user the admin added in the admin panel signs in with
+the password <kbd>${view.demoPassword}</kbd>. <kbd>alice</kbd> and <kbd>bob</kbd> use their own, shown on the <a href="/">home page</a>.</p>`
+}`,
     { narrow: true },
   );
 }

@@ -22,6 +22,9 @@ function banner(title: string, site: Site<unknown>, url: string, config: SiteCon
     `  Open          ${url}/  (the protected area is ${url}/account)`,
     ...site.demoLogins.map((d, i) => `  ${i === 0 ? 'Demo logins ' : '            '}  ${`${d.login} / ${d.password}`.padEnd(width)}  ${d.describe}`),
     ...site.demoLogins.filter((d) => d.role === 'admin').map((d) => `  Admin         ${d.login} is also the admin: ${url}${ADMIN_PATH}  (after the password and the code)`),
+    ...(config.demoPassword === null
+      ? []
+      : [`  Added users   a user the admin adds in ${url}${ADMIN_PATH} signs in with ${config.demoPassword}  (a demo-only shortcut; DEMO_PASSWORD=off turns it off)`]),
     site.inbox
       ? `  Codes go to   the dev inbox: ${url}/dev/inbox  (SMTP on 127.0.0.1:${site.inbox.port}; set SMTP_URL for a real server)`
       : `  Codes go to   ${redactUrl(config.smtpUrl ?? '')}  (${site.demoLogins.map((d) => d.email).join(', ')})`,

@@ -23,7 +23,8 @@ type PassportLike = Pick<Authenticator, 'serializeUser' | 'deserializeUser'> & {
 /**
  * Plugs the site's accounts into `authenticator`, which should be a Passport of the site's own (not
  * the module's shared one), so two sites in one process (the tests) do not share strategies or
- * user lookups: the `local` strategy checks the login and password posted by the sign-in form.
+ * user lookups: the `local` strategy checks the login and password posted by the sign-in form
+ * (a site account's own password, or the demo password of an admin-created login: `Accounts`).
  */
 export function withAccounts<P extends PassportLike>(authenticator: P, accounts: Accounts): P {
   authenticator.use(
@@ -32,10 +33,13 @@ export function withAccounts<P extends PassportLike>(authenticator: P, accounts:
       accounts.verify(login, password).then((user) => done(null, user ?? false), done);
     }),
   );
-  // Only the login goes into the session; the rest is looked up on each request, so a removed
-  // account stops working at once.
-  authenticator.serializeUser((user, done) => done(null, (user as SiteUser).login));
-  authenticator.deserializeUser((login: unknown, done) => done(null, typeof login === 'string' ? (accounts.find(login) ?? false) : false));
+  // Only a key goes into the session (the login, or the directory id of an admin-created user); the
+  // rest is looked up on each request, so a removed account or user stops working at once.
+  authenticator.serializeUser((user, done) => done(null, accounts.sessionKey(user as SiteUser)));
+  authenticator.deserializeUser((key: unknown, done) => {
+    if (typeof key !== 'string') return done(null, false);
+    accounts.find(key).then((user) => done(null, user ?? false), done);
+  });
   return authenticator;
 }
 

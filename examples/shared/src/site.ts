@@ -4,7 +4,7 @@ import { Accounts } from './accounts';
 import { checkConfig, redactUrl, type SiteConfig } from './config';
 import { DevInbox } from './inbox';
 import type { PageContext } from './layout';
-import { homePage, type Limits, type MailRoute } from './pages';
+import { homePage, signInPage, type Limits, type MailRoute, type SignInView } from './pages';
 import { createSecondFactor } from './second-factor';
 import { seedDemo, type DemoLogin } from './seed';
 
@@ -26,10 +26,12 @@ export interface SiteParts {
   pm: Protectimus;
   /** The in-process inbox in dev mode (no `SMTP_URL`), else null: mount `/dev/inbox` only when set. */
   inbox: DevInbox | null;
-  /** The site's own first factor, seeded with the demo logins. */
+  /** The site's own first factor, seeded with the demo logins (and the demo password, when on). */
   accounts: Accounts;
   /** The home page of this site: its demo logins, where the codes go, the limits in force. */
   homePage(ctx: PageContext): string;
+  /** The sign-in form of this site, which names the demo password when it is on. */
+  signInPage(ctx: PageContext, view: SignInView): string;
   /** Something more for `close()` to close, before what the site opened earlier. */
   onClose(fn: () => Promise<void> | void): void;
 }
@@ -57,7 +59,8 @@ export async function buildSite<App>(config: SiteConfig, assemble: (parts: SiteP
     }
     const pm = createSecondFactor(config, transport);
     closers.push(() => pm.close());
-    const accounts = new Accounts();
+    // The demo password lets the logins an admin creates in the panel sign in (docs in the README).
+    const accounts = new Accounts(config.demoPassword === null ? null : { directory: pm, password: config.demoPassword });
     const demoLogins = await seedDemo(pm, accounts, config.demoEmails);
     const mailRoute: MailRoute = inbox ? { kind: 'dev-inbox' } : { kind: 'smtp', server: redactUrl(transport) };
     const limits: Limits = { ttl: pm.otp.ttl, maxAttempts: pm.otp.maxAttempts, verifiedFor: DEFAULT_VERIFIED_FOR };
@@ -66,7 +69,8 @@ export async function buildSite<App>(config: SiteConfig, assemble: (parts: SiteP
       pm,
       inbox,
       accounts,
-      homePage: (ctx) => homePage(ctx, demoLogins, mailRoute, limits),
+      homePage: (ctx) => homePage(ctx, demoLogins, mailRoute, limits, config.demoPassword),
+      signInPage: (ctx, view) => signInPage(ctx, { ...view, demoPassword: config.demoPassword }),
       onClose: (fn) => closers.push(fn),
     });
     return { app, handler, pm, inbox, demoLogins, close };
