@@ -278,7 +278,7 @@ export class DevMailSink implements CodeSender {
     const keep = options.keep ?? 50;
     if (!(Number.isInteger(keep) && keep >= 1 && keep <= 1000)) throw invalidInput('keep', 'keep must be a whole number from 1 to 1000');
     this.keep = keep;
-    // eslint-disable-next-line no-console -- the console is where a development sink shows its mails
+    // The console is where a development sink shows its mails.
     this.log = options.log ?? ((block) => console.log(block));
     this.templates = resolveTemplates(options.templates);
     this.appName = options.appName;

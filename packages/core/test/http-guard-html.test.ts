@@ -156,6 +156,11 @@ describe('returnTo', () => {
     expect(res.headers.Location).toBe('/');
   });
 
+  it.each([' ', '//evil.example', '/\\evil', 'billing', '/bil ling'])('goes to / when the mount it was handed (%j) is no safe path', async (mountPath) => {
+    const res = await answer(new FakeEngine(), { ...formPost({}, '/_otp/verify', { otp: '123456' }), mountPath });
+    expect(res.headers.Location).toBe('/');
+  });
+
   it('remembers on GET and HEAD only', async () => {
     const engine = new FakeEngine();
     const session: Record<string, unknown> = {};

@@ -186,7 +186,8 @@ function rememberChallenge(turn: Turn, login: string, result: PrepareResult): vo
 
 /** Where a form post sends the browser: the page first asked for, else the mount root. */
 function backTo(turn: Turn): string {
-  return safeReturnTo(ownEntry(guardState(turn.req.session).returnTo, turn.resource)) ?? (turn.mount || '/');
+  // The mount comes from the adapter, but a Location header takes nothing unchecked.
+  return safeReturnTo(ownEntry(guardState(turn.req.session).returnTo, turn.resource)) ?? safeReturnTo(turn.mount) ?? '/';
 }
 
 function seeOther(location: string, grant?: Grant): GuardResponse {
