@@ -11,7 +11,7 @@ describe.each(STORE_KINDS)('admin API through handleAdmin, %s store', (kind) => 
     const world = await startWorld(kind);
     const pm = world.make({}, true);
     const seen: string[] = [];
-    return { pm, admin: directHttp(pm, true, seen), outsider: directHttp(pm, false, seen), seen, close: () => world.close() };
+    return { pm, admin: directHttp(pm, true, seen, {}, 'root'), outsider: directHttp(pm, false, seen), seen, actor: 'root', close: () => world.close() };
   });
 });
 
