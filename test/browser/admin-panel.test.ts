@@ -246,6 +246,90 @@ test(
 );
 
 test(
+  'the picker offers only what the resource takes, a failed batch names its tokens, enrollment switches, pending shows, the log names tokens and admins',
+  async () => {
+    const resource = await pm.resources.create({ name: 'picker-res' });
+    const dana = await pm.users.create({ login: 'dana', email: 'dana@example.com' });
+    await pm.users.createAndAssignToken(dana.id, { name: 'Dana mail', email: 'dana@example.com' });
+    await pm.users.createAndAssignToken(dana.id, { name: 'Dana spare', email: 'dana.spare@example.com' });
+    const erin = await pm.users.create({ login: 'erin', email: 'erin@example.com' });
+    const erinToken = await pm.users.createAndAssignToken(erin.id, { name: 'Erin mail', email: 'erin@example.com' });
+    await pm.resources.assignTokenWithUser(resource.id, erinToken.id);
+    await pm.tokens.createMail({ name: 'Nobody mail', email: 'nobody@example.com' });
+    // An app's user enrolled elsewhere: their token waits for its first right code.
+    await pm.resources.create({ name: 'enroll-home', enrollment: 'allowed' });
+    await pm.prepare({ resource: 'enroll-home', login: 'pendy', ip: '203.0.113.8', enroll: { email: 'pendy@example.com' } });
+
+    const { context, page, problems } = await visitor('root');
+    try {
+      // Tokens: the enrolled token is pending; the others are not.
+      await page.goto('/admin/');
+      await row(page, 'pendy@example.com').waitFor();
+      expect(await row(page, 'pendy@example.com').locator('td[data-label="Status"]').innerText()).toBe('Pending confirmation');
+      expect(await row(page, 'dana.spare@example.com').locator('td[data-label="Status"]').innerText()).toBe('Active');
+
+      // Resources -> Assign -> Token with User: only Dana's two tokens are offered.
+      await page.goto('/admin/resources');
+      await row(page, 'picker-res').waitFor();
+      expect(await row(page, 'picker-res').locator('td[data-label="Enrollment"]').innerText()).toBe('Off');
+      await page.getByRole('button', { name: 'Assign to picker-res' }).click();
+      const assign = page.locator('#dlg-assign');
+      await assign.getByRole('button', { name: /^Token with User/ }).click();
+      await assign.getByLabel('Dana mail — dana').waitFor();
+      const offered = (await assign.locator('#assign-options label').allInnerTexts()).map((t) => t.trim());
+      expect(offered).toContain('Dana spare — dana');
+      for (const refused of ['Erin mail', 'pendy', 'Nobody mail']) expect(offered.join('\n')).not.toContain(refused);
+
+      // Both of Dana's at once: one goes in, the other is named with the server's reason.
+      await assign.getByLabel('Dana mail — dana').check();
+      await assign.getByLabel('Dana spare — dana').check();
+      await assign.getByRole('button', { name: 'Assign' }).click();
+      const error = assign.locator('.form-error:not([hidden])');
+      await error.waitFor();
+      expect(await error.locator('p').innerText()).toBe('1 assigned. 1 token was not assigned:');
+      expect(await error.locator('li').allInnerTexts()).toEqual(['Dana spare — dana: the user already has a token on this resource']);
+      expect(await isOpen(page, '#dlg-assign')).toBe(true);
+      // What the server now refuses left the picker.
+      await assign.getByLabel('Dana mail — dana').waitFor({ state: 'detached' });
+      expect(await assign.getByLabel('Dana spare — dana').count()).toBe(0);
+      await page.keyboard.press('Escape');
+      await row(page, 'Dana mail — dana').waitFor();
+
+      // The enrollment switch saves and shows, and the form shows it when opened again.
+      await page.getByRole('button', { name: 'Edit resource picker-res' }).click();
+      const form = page.locator('#dlg-resource');
+      expect(await form.getByLabel('Off', { exact: true }).isChecked()).toBe(true);
+      await form.getByLabel('Allowed', { exact: true }).check();
+      await form.getByRole('button', { name: 'Save' }).click();
+      await row(page, 'picker-res').locator('td[data-label="Enrollment"]', { hasText: 'Allowed' }).waitFor();
+      expect((await pm.resources.get('picker-res')).enrollment).toBe('allowed');
+      await page.getByRole('button', { name: 'Edit resource picker-res' }).click();
+      expect(await form.getByLabel('Allowed', { exact: true }).isChecked()).toBe(true);
+      await page.keyboard.press('Escape');
+
+      // The log: token names, not ids; the admin's name on the panel's changes, "API" on core's.
+      await page.goto('/admin/events');
+      const assigned = page.locator('#list tbody tr', { hasText: 'assignment.created' }).filter({ hasText: 'Dana mail' });
+      await assigned.waitFor();
+      expect(await assigned.locator('td[data-label="Token"]').innerText()).toBe('Dana mail');
+      expect(await assigned.locator('td[data-label="Changed by"]').innerText()).toBe('root');
+      const updated = page.locator('#list tbody tr', { hasText: 'resource.updated' }).filter({ hasText: 'picker-res' });
+      expect(await updated.locator('td[data-label="Changed by"]').innerText()).toBe('root');
+      const erinAssigned = page.locator('#list tbody tr', { hasText: 'assignment.created' }).filter({ hasText: 'Erin mail' });
+      expect(await erinAssigned.locator('td[data-label="Changed by"]').innerText()).toBe('API');
+      const enrolled = page.locator('#list tbody tr', { hasText: 'token.enrolled' }).filter({ hasText: 'pendy' });
+      expect(await enrolled.locator('td[data-label="Token"]').innerText()).toBe('pendy');
+      expect(await enrolled.locator('td[data-label="Changed by"]').innerText()).toBe('');
+      expect(await page.locator('#list').innerText()).not.toMatch(/tok_[A-Za-z0-9]/);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  },
+  SLOW,
+);
+
+test(
   `a token named ${XSS} shows as text and runs nothing, in the list, the dialogs and the log`,
   async () => {
     const token = await pm.tokens.createMail({ name: XSS, email: 'xss@example.com' });

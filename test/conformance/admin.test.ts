@@ -14,7 +14,8 @@ describe.each(adminAdapters)('protectimusAdmin over $name', (adapter) => {
         const pm = world.make({}, true);
         const app = adapter.makeApp(pm, { parsers });
         const seen: string[] = [];
-        return { pm, admin: await signedInAdmin(app, 'admin', seen), outsider: await signedInAdmin(app, 'clerk', seen), seen, close: () => world.close() };
+        // The adapters' default actor: the login of the first-factor user (the harness's `username`).
+        return { pm, admin: await signedInAdmin(app, 'admin', seen), outsider: await signedInAdmin(app, 'clerk', seen), seen, actor: 'admin', close: () => world.close() };
       });
     }
   });
@@ -64,5 +65,26 @@ describe.each(adminAdapters)('protectimusAdmin over $name: the binding', (adapte
     expect(noSession.body.message).toMatch(/session/);
     expect(errors).toHaveLength(2);
     expect(await adminSnapshot(pm)).toBe(before);
+  });
+
+  it('records the actor option\'s name on each change (trimmed, control characters dropped), null when it gives none', async () => {
+    const seen: string[] = [];
+    expect(() => adapter.create({ protectimus: pm, authorize: () => true, actor: 'root' })).toThrow(/actor must be a function/);
+    const named = adapter.makeApp(pm, { actor: (role) => (role === 'admin' ? '  Ada\u0007 Admin ' : null) });
+    const admin = await signedInAdmin(named, 'admin', seen);
+    const csrf = (await admin.send('GET', 'api/csrf')).body.csrf as string;
+    const login = `actor-${adapter.name}-${Math.random().toString(36).slice(2, 8)}`;
+    expect((await admin.send('POST', 'api/users', { json: { login }, csrf })).status).toBe(201);
+    const nobody = adapter.makeApp(pm, { authorize: () => true, actor: () => null });
+    const anonymous = await signedInAdmin(nobody, 'clerk', seen);
+    const csrf2 = (await anonymous.send('GET', 'api/csrf')).body.csrf as string;
+    const users = await anonymous.send('GET', `api/users?q=${login}`);
+    expect((await anonymous.send('POST', `api/users/${users.body.items[0].id}/block`, { json: {}, csrf: csrf2 })).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const events = (await admin.send('GET', `api/events?login=${login}`)).body.items as { type: string; actor: string | null }[];
+    expect(events.map((e) => [e.type, e.actor])).toEqual([
+      ['user.blocked', null],
+      ['user.created', 'Ada Admin'],
+    ]);
   });
 });

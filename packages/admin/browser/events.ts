@@ -8,6 +8,10 @@ interface EventView {
   resourceId?: string | null;
   resourceName?: string | null;
   tokenId?: string | null;
+  /** The token's name when the event was made (or, for older entries, now). */
+  tokenName?: string | null;
+  /** On admin changes: the administrator's name, or null for a change made through the API with no one named. */
+  actor?: string | null;
   ip?: string | null;
   code?: string | null;
   detail?: Record<string, unknown> | null;
@@ -89,13 +93,20 @@ function eventsPage(): void {
     return Object.keys(d).map((k) => k + ': ' + d[k]).join(', ');
   }
 
+  /** Who made an admin change: their name, "API" when no one was named; empty for what the rules decided. */
+  function actorCell(e: EventView): Child {
+    if (e.actor === undefined) return '';
+    return e.actor === null ? el('span', { class: 'muted', title: 'Made through the API with no administrator named', text: 'API' }) : e.actor;
+  }
+
   function render(items: EventView[]): Node {
     return table<EventView>('Events, newest first', [
       { label: 'Time', cell: (e) => fmtTime(e.at) },
       { label: 'Event', cls: 'cell-name', cell: (e) => e.type },
       { label: 'User', cell: (e) => e.login || '' },
       { label: 'Resource', cell: (e) => e.resourceName || (e.resourceId ? resourceNames[e.resourceId] : undefined) || e.resourceId || '' },
-      { label: 'Token', cell: (e) => e.tokenId || '' },
+      { label: 'Token', cell: (e) => e.tokenName || e.tokenId || '' },
+      { label: 'Changed by', cell: actorCell },
       { label: 'IP', cell: (e) => e.ip || '' },
       { label: 'Result', cell: (e) => e.code || '' },
       { label: 'Details', cell: details },

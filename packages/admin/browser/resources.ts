@@ -7,6 +7,8 @@ interface ResourceView {
   failedAttemptsBeforeLock: number;
   lockMinutes: number;
   allowedIps: string[];
+  /** Whether the app's guard may enroll its own users here. */
+  enrollment: 'allowed' | 'off';
 }
 
 /** A token with user assigned on a resource, as the API shows it. */
@@ -50,6 +52,7 @@ function resourcesPage(): void {
       { label: 'Lock after', cell: (r) => r.failedAttemptsBeforeLock + ' failed attempts' },
       { label: 'Lock for', cell: (r) => r.lockMinutes + ' min' },
       { label: 'Allowed IPs', cell: (r) => (r.allowedIps.length ? r.allowedIps.join(', ') : 'Any') },
+      { label: 'Enrollment', cell: (r) => (r.enrollment === 'allowed' ? 'Allowed' : 'Off') },
       { label: 'Tokens with users', cell: assignedCell },
       { label: 'Actions', cell: (r) => {
         return rowActions([
@@ -79,6 +82,7 @@ function resourcesPage(): void {
     field(resourceForm, 'failedAttemptsBeforeLock').value = String(r.failedAttemptsBeforeLock);
     field(resourceForm, 'lockMinutes').value = String(r.lockMinutes);
     field<HTMLTextAreaElement>(resourceForm, 'allowedIps').value = r.allowedIps.join('\n');
+    setRadio(resourceForm, 'enrollment', r.enrollment);
   }
   $('#add-resource')!.addEventListener('click', (e) => editResource(null, e.currentTarget as Element));
   resourceForm.addEventListener('submit', (event) => {
@@ -89,6 +93,7 @@ function resourcesPage(): void {
         failedAttemptsBeforeLock: Number(field(resourceForm, 'failedAttemptsBeforeLock').value),
         lockMinutes: Number(field(resourceForm, 'lockMinutes').value),
         allowedIps: field<HTMLTextAreaElement>(resourceForm, 'allowedIps').value.split(/[\s,]+/).filter(Boolean),
+        enrollment: radioValue(resourceForm, 'enrollment'),
       };
       const r = editing ? await api<ResourceView>('PATCH', 'resources/' + seg(editing.id), body) : await api<ResourceView>('POST', 'resources', body);
       resourceDialog.close();
@@ -107,39 +112,71 @@ function resourcesPage(): void {
     openDialog(assignDialog, from);
     $('#assign-to')!.textContent = 'Resource ' + r.name;
   }
+  /** Pages the picker reads at most (200 tokens each). */
+  const PICKER_PAGES = 10;
+  /**
+   * The tokens the server would assign here (`assignableTo`): with a user who has no token on the
+   * resource yet, not pending confirmation. A filtered page may come back short with a `next`.
+   */
+  async function assignable(r: ResourceView): Promise<TokenView[]> {
+    let items: TokenView[] = [];
+    let cursor: string | null = null;
+    for (let n = 0; n < PICKER_PAGES; n++) {
+      const page: ApiPage<TokenView> = await api<ApiPage<TokenView>>('GET', 'tokens' + qs({ assignableTo: r.id, limit: 200, cursor: cursor }));
+      items = items.concat(page.items);
+      cursor = page.next;
+      if (!cursor) break;
+    }
+    return items;
+  }
+  async function fillPicker(r: ResourceView): Promise<void> {
+    const free = await assignable(r);
+    options.replaceChildren(...(free.length ? free.map((t) => {
+      return el('label', { class: 'choice' }, [el('input', { type: 'checkbox', name: 'tokenId', value: t.id }), ' ' + t.name + ' — ' + (t.userLogin || '?')]);
+    }) : [el('p', { class: 'hint', text: 'No token with a user is left to assign here. Give tokens to users on the Users page first; tokens pending confirmation are offered once confirmed.' })]));
+  }
   $('#assign-token-with-user')!.addEventListener('click', async () => {
     options.replaceChildren(el('p', { class: 'hint', text: 'Loading…' }));
     showStep(assignDialog, 'pick');
     try {
-      const taken = (assignments[target!.id] || []).map((a) => a.tokenId);
-      const page = await api<ApiPage<TokenView>>('GET', 'tokens' + qs({ owner: 'any', limit: 200 }));
-      const free = page.items.filter((t) => taken.indexOf(t.id) < 0);
-      options.replaceChildren(...(free.length ? free.map((t) => {
-        return el('label', { class: 'choice' }, [el('input', { type: 'checkbox', name: 'tokenId', value: t.id }), ' ' + t.name + ' — ' + (t.userLogin || '?')]);
-      }) : [el('p', { class: 'hint', text: 'No token with a user is left to assign here. Give tokens to users on the Users page first.' })]));
+      await fillPicker(target!);
       focusFirst(assignForm);
     } catch (err) {
       options.replaceChildren();
       showFormError(assignForm, err as FormError);
     }
   });
+  /** The tokens a batch could not assign, each by name with the server's reason. */
+  function showFailures(assigned: number, failed: { name: string; message: string }[]): void {
+    const line = $('.form-error', assignForm)!;
+    const head = (assigned ? assigned + ' assigned. ' : '') + (failed.length === 1 ? '1 token was not assigned:' : failed.length + ' tokens were not assigned:');
+    line.replaceChildren(el('p', { text: head }), el('ul', null, failed.map((f) => el('li', { text: f.name + ': ' + f.message }))));
+    line.hidden = false;
+  }
   assignForm.addEventListener('submit', (event) => {
     event.preventDefault();
     submitting(assignForm, async () => {
-      const ids = $all<HTMLInputElement>('input[name="tokenId"]:checked', assignForm).map((box) => box.value);
-      if (!ids.length) throw new ApiError(400, { message: 'Select at least one token with user.' });
-      const failed: string[] = [];
-      for (const id of ids) {
+      const boxes = $all<HTMLInputElement>('input[name="tokenId"]:checked', assignForm);
+      if (!boxes.length) throw new ApiError(400, { message: 'Select at least one token with user.' });
+      const failed: { name: string; message: string }[] = [];
+      for (const box of boxes) {
         try {
-          await api('POST', 'resources/' + seg(target!.id) + '/assignments', { tokenId: id });
+          await api('POST', 'resources/' + seg(target!.id) + '/assignments', { tokenId: box.value });
         } catch (err) {
-          failed.push(messageOf(err));
+          // The label reads "<token> — <login>": the token's name is what the admin ticked.
+          const label = (box.closest('label')!.textContent || '').trim();
+          failed.push({ name: label, message: messageOf(err) });
         }
       }
       await list.reload();
-      if (failed.length) throw new ApiError(409, { message: (ids.length - failed.length) + ' assigned; not assigned: ' + failed.join('; ') });
+      if (failed.length) {
+        // What was assigned leaves the picker; the reasons stay on screen.
+        await fillPicker(target!);
+        showFailures(boxes.length - failed.length, failed);
+        return;
+      }
       assignDialog.close();
-      notify(ids.length + (ids.length === 1 ? ' token with user' : ' tokens with users') + ' assigned to ' + target!.name + '.');
+      notify(boxes.length + (boxes.length === 1 ? ' token with user' : ' tokens with users') + ' assigned to ' + target!.name + '.');
     });
   });
 

@@ -8,6 +8,15 @@ interface TokenView extends Blockable {
   hasPin: boolean;
   pinPosition: 'before' | 'after' | null;
   userLogin: string | null;
+  /** Null while an enrolled token waits for its first right code. */
+  confirmedAt: string | null;
+}
+
+/** The status badge, and "Pending confirmation" for an enrolled token whose address is not confirmed yet. */
+function tokenStatus(token: TokenView): Child[] {
+  if (token.confirmedAt !== null) return [statusBadge(token)];
+  const pending = el('span', { class: 'badge pending', title: 'Enrolled by the app; usable once the first code mailed to its address is typed', text: 'Pending confirmation' });
+  return token.blocked ? [statusBadge(token), ' ', pending] : [pending];
 }
 
 /** The "Protectimus MAIL" form's fields as the API takes them. */
@@ -39,7 +48,7 @@ function tokensPage(): void {
       { label: 'OTP length', cell: (t) => t.otpLength + ' digits' },
       { label: 'PIN', cell: pinText },
       { label: 'User', cell: (t) => t.userLogin || el('span', { class: 'muted', text: 'No user' }) },
-      { label: 'Status', cell: statusBadge },
+      { label: 'Status', cell: tokenStatus },
       { label: 'Actions', cell: (t) => {
         return rowActions([
           button('Edit', { key: 'edit:' + t.id, aria: 'Edit token ' + t.name, onClick: (e) => editToken(t, e.currentTarget as Element) }),

@@ -1,5 +1,6 @@
 import {
   isProtectimusError,
+  type AdminActions,
   type CreateMailTokenInput,
   type CreateResourceInput,
   type CreateUserInput,
@@ -7,6 +8,7 @@ import {
   type ListQuery,
   type MailToken,
   type Protectimus,
+  type ProtectimusEvent,
   type UpdateMailTokenInput,
   type UpdateResourceInput,
   type UpdateUserInput,
@@ -37,6 +39,8 @@ import type { AdminRequest } from './runner';
 /** One API request, matched to its route. */
 interface ApiCall {
   pm: Protectimus;
+  /** The instance's admin operations, each change recorded under the request's `actor`. */
+  admin: AdminActions;
   req: AdminRequest;
   /** The `:name` parts of the route, URL-decoded. */
   params: Record<string, string>;
@@ -349,13 +353,60 @@ function mailTokenInput(body: Record<string, unknown>): CreateMailTokenInput {
   return rest as unknown as CreateMailTokenInput;
 }
 
-/** `?owner=none|any&blocked=true|false`, on top of the text search. */
-function tokenFilter(query: Record<string, string>): ((t: MailToken) => boolean) | null {
+/**
+ * `?owner=none|any&blocked=true|false&assignableTo=<resource>`, on top of the text search.
+ * `assignableTo` (a resource id or name; unknown: 404) keeps the tokens "Assign -> Token with
+ * User" would accept there: with a user who has no token on the resource yet, and not pending
+ * confirmation. The user's resource assignments are read once, before the list.
+ */
+async function tokenFilter(admin: AdminActions, query: Record<string, string>): Promise<((t: MailToken) => boolean) | null> {
   const owner = choice(query, 'owner', ['none', 'any'] as const);
   const blocked = choice(query, 'blocked', ['true', 'false'] as const);
-  if (owner === undefined && blocked === undefined) return null;
+  const target = text(query, 'assignableTo', 64);
+  const taken = target === undefined ? null : new Set((await admin.resources.assignments(target)).map((a) => a.userId));
+  if (owner === undefined && blocked === undefined && taken === null) return null;
   return (t) =>
-    (owner === undefined || (owner === 'none') === (t.userId === null)) && (blocked === undefined || (blocked === 'true') === (t.blocked !== null));
+    (owner === undefined || (owner === 'none') === (t.userId === null)) &&
+    (blocked === undefined || (blocked === 'true') === (t.blocked !== null)) &&
+    (taken === null || (t.userId !== null && t.confirmedAt !== null && !taken.has(t.userId)));
+}
+
+/** Names longer are cut; the audit log shows a name, not a document. */
+const ACTOR_MAX = 100;
+
+/**
+ * The request's `actor` as `pm.as` takes it: control characters dropped, trimmed, cut at 100
+ * characters (never inside a surrogate pair); null when nothing is left or it is not a string.
+ */
+function actorName(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  // eslint-disable-next-line no-control-regex
+  let name = value.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  if (name.length > ACTOR_MAX) name = name.slice(0, ACTOR_MAX).replace(/[\ud800-\udbff]$/, '').trim();
+  return name === '' ? null : name;
+}
+
+/**
+ * Entries written before events carried their token's name get it from the directory, each token
+ * read once; a token since deleted stays by its id.
+ */
+async function withTokenNames(pm: Protectimus, items: ProtectimusEvent[]): Promise<ProtectimusEvent[]> {
+  const missing = [...new Set(items.filter((e) => e.tokenId !== undefined && e.tokenName === undefined).map((e) => e.tokenId as string))];
+  if (missing.length === 0) return items;
+  const nameOf = async (id: string): Promise<string | null> => {
+    try {
+      return (await pm.tokens.get(id)).name;
+    } catch (err) {
+      // Gone, or an id no token could have (a listener's own entry): shown by its id.
+      if (isProtectimusError(err, 'NOT_FOUND') || isProtectimusError(err, 'INVALID_INPUT')) return null;
+      throw err;
+    }
+  };
+  const names = new Map(await Promise.all(missing.map(async (id) => [id, await nameOf(id)] as const)));
+  return items.map((e) => {
+    const name = e.tokenId === undefined || e.tokenName !== undefined ? null : (names.get(e.tokenId) ?? null);
+    return name === null ? e : { ...e, tokenName: name };
+  });
 }
 
 /** The Tokens page's API. */
@@ -363,53 +414,53 @@ const tokenRoutes: ApiRoute[] = [
   {
     method: 'GET',
     path: 'tokens',
-    async run({ pm, req }) {
-      const page = await filteredPage((q) => pm.tokens.list(q), listQuery(req.query), tokenFilter(req.query), (t) => t.name);
+    async run({ pm, admin, req }) {
+      const page = await filteredPage((q) => admin.tokens.list(q), listQuery(req.query), await tokenFilter(admin, req.query), (t) => t.name);
       return json(200, { items: await adminTokens(pm, page.items), next: page.next });
     },
   },
   {
     method: 'POST',
     path: 'tokens',
-    async run({ pm, req }) {
-      return json(201, await adminToken(pm, await pm.tokens.createMail(mailTokenInput(await readJson(req)))));
+    async run({ pm, admin, req }) {
+      return json(201, await adminToken(pm, await admin.tokens.createMail(mailTokenInput(await readJson(req)))));
     },
   },
   {
     method: 'GET',
     path: 'tokens/:id',
-    async run({ pm, params }) {
-      return json(200, await adminToken(pm, await pm.tokens.get(params.id ?? '')));
+    async run({ pm, admin, params }) {
+      return json(200, await adminToken(pm, await admin.tokens.get(params.id ?? '')));
     },
   },
   {
     method: 'PATCH',
     path: 'tokens/:id',
-    async run({ pm, req, params }) {
+    async run({ pm, admin, req, params }) {
       const patch = mailTokenInput(await readJson(req)) as UpdateMailTokenInput;
-      return json(200, await adminToken(pm, await pm.tokens.update(params.id ?? '', patch)));
+      return json(200, await adminToken(pm, await admin.tokens.update(params.id ?? '', patch)));
     },
   },
   {
     method: 'DELETE',
     path: 'tokens/:id',
-    async run({ pm, params }) {
-      await pm.tokens.remove(params.id ?? '');
+    async run({ admin, params }) {
+      await admin.tokens.remove(params.id ?? '');
       return noContent();
     },
   },
   {
     method: 'POST',
     path: 'tokens/:id/block',
-    async run({ pm, req, params }) {
-      return json(200, await adminToken(pm, await pm.tokens.block(params.id ?? '', blockOptions(await readJson(req, true)))));
+    async run({ pm, admin, req, params }) {
+      return json(200, await adminToken(pm, await admin.tokens.block(params.id ?? '', blockOptions(await readJson(req, true)))));
     },
   },
   {
     method: 'POST',
     path: 'tokens/:id/unblock',
-    async run({ pm, params }) {
-      return json(200, await adminToken(pm, await pm.tokens.unblock(params.id ?? '')));
+    async run({ pm, admin, params }) {
+      return json(200, await adminToken(pm, await admin.tokens.unblock(params.id ?? '')));
     },
   },
 ];
@@ -424,91 +475,91 @@ const userRoutes: ApiRoute[] = [
   {
     method: 'GET',
     path: 'users',
-    async run({ pm, req }) {
-      const page = await filteredPage((q) => pm.users.list(q), listQuery(req.query), userFilter(req.query), (u) => u.login);
+    async run({ pm, admin, req }) {
+      const page = await filteredPage((q) => admin.users.list(q), listQuery(req.query), userFilter(req.query), (u) => u.login);
       return json(200, { items: await adminUsers(pm, page.items), next: page.next });
     },
   },
   {
     method: 'POST',
     path: 'users',
-    async run({ pm, req }) {
-      return json(201, await adminUser(pm, await pm.users.create((await readJson(req)) as unknown as CreateUserInput)));
+    async run({ pm, admin, req }) {
+      return json(201, await adminUser(pm, await admin.users.create((await readJson(req)) as unknown as CreateUserInput)));
     },
   },
   {
     // Before `users/:id`'s methods are looked at, so "import" is never taken for an id.
     method: 'POST',
     path: 'users/import',
-    async run({ pm, req }) {
-      return json(200, await importUsers(pm, await readCsv(req)));
+    async run({ admin, req }) {
+      return json(200, await importUsers(admin, await readCsv(req)));
     },
   },
   {
     method: 'GET',
     path: 'users/:id',
-    async run({ pm, params }) {
-      return json(200, await adminUser(pm, await pm.users.get(params.id ?? '')));
+    async run({ pm, admin, params }) {
+      return json(200, await adminUser(pm, await admin.users.get(params.id ?? '')));
     },
   },
   {
     method: 'PATCH',
     path: 'users/:id',
-    async run({ pm, req, params }) {
-      return json(200, await adminUser(pm, await pm.users.update(params.id ?? '', (await readJson(req)) as UpdateUserInput)));
+    async run({ pm, admin, req, params }) {
+      return json(200, await adminUser(pm, await admin.users.update(params.id ?? '', (await readJson(req)) as UpdateUserInput)));
     },
   },
   {
     method: 'DELETE',
     path: 'users/:id',
-    async run({ pm, params }) {
-      await pm.users.remove(params.id ?? '');
+    async run({ admin, params }) {
+      await admin.users.remove(params.id ?? '');
       return noContent();
     },
   },
   {
     method: 'POST',
     path: 'users/:id/block',
-    async run({ pm, req, params }) {
-      return json(200, await adminUser(pm, await pm.users.block(params.id ?? '', blockOptions(await readJson(req, true)))));
+    async run({ pm, admin, req, params }) {
+      return json(200, await adminUser(pm, await admin.users.block(params.id ?? '', blockOptions(await readJson(req, true)))));
     },
   },
   {
     method: 'POST',
     path: 'users/:id/unblock',
-    async run({ pm, params }) {
-      return json(200, await adminUser(pm, await pm.users.unblock(params.id ?? '')));
+    async run({ pm, admin, params }) {
+      return json(200, await adminUser(pm, await admin.users.unblock(params.id ?? '')));
     },
   },
   {
     method: 'GET',
     path: 'users/:id/tokens',
-    async run({ pm, params }) {
-      return json(200, { items: await adminTokens(pm, await pm.users.tokensOf(params.id ?? '')) });
+    async run({ pm, admin, params }) {
+      return json(200, { items: await adminTokens(pm, await admin.users.tokensOf(params.id ?? '')) });
     },
   },
   {
     // "Assign Token": `{tokenId}` gives an existing unowned token (200); `{token:{...}}` makes a new one (201).
     method: 'POST',
     path: 'users/:id/tokens',
-    async run({ pm, req, params }) {
+    async run({ pm, admin, req, params }) {
       const body = await readJson(req);
       const keys = Object.keys(body);
       if (keys.length !== 1 || (keys[0] !== 'tokenId' && keys[0] !== 'token')) {
         throw invalidInput('body', 'send { "tokenId": "<existing token>" } or { "token": { <a new mail token> } }');
       }
       const userId = params.id ?? '';
-      if (keys[0] === 'tokenId') return json(200, await adminToken(pm, await pm.users.assignToken(userId, body.tokenId as string)));
+      if (keys[0] === 'tokenId') return json(200, await adminToken(pm, await admin.users.assignToken(userId, body.tokenId as string)));
       const token = body.token;
       if (typeof token !== 'object' || token === null || Array.isArray(token)) throw invalidInput('token', 'token must be an object');
-      return json(201, await adminToken(pm, await pm.users.createAndAssignToken(userId, mailTokenInput(token as Record<string, unknown>))));
+      return json(201, await adminToken(pm, await admin.users.createAndAssignToken(userId, mailTokenInput(token as Record<string, unknown>))));
     },
   },
   {
     method: 'DELETE',
     path: 'users/:id/tokens/:tokenId',
-    async run({ pm, params }) {
-      await pm.users.unassignToken(params.id ?? '', params.tokenId ?? '');
+    async run({ admin, params }) {
+      await admin.users.unassignToken(params.id ?? '', params.tokenId ?? '');
       return noContent();
     },
   },
@@ -519,59 +570,59 @@ const resourceRoutes: ApiRoute[] = [
   {
     method: 'GET',
     path: 'resources',
-    async run({ pm, req }) {
-      return json(200, await pm.resources.list(listQuery(req.query)));
+    async run({ admin, req }) {
+      return json(200, await admin.resources.list(listQuery(req.query)));
     },
   },
   {
     method: 'POST',
     path: 'resources',
-    async run({ pm, req }) {
-      return json(201, await pm.resources.create((await readJson(req)) as unknown as CreateResourceInput));
+    async run({ admin, req }) {
+      return json(201, await admin.resources.create((await readJson(req)) as unknown as CreateResourceInput));
     },
   },
   {
     method: 'GET',
     path: 'resources/:id',
-    async run({ pm, params }) {
-      return json(200, await pm.resources.get(params.id ?? ''));
+    async run({ admin, params }) {
+      return json(200, await admin.resources.get(params.id ?? ''));
     },
   },
   {
     method: 'PATCH',
     path: 'resources/:id',
-    async run({ pm, req, params }) {
-      return json(200, await pm.resources.update(params.id ?? '', (await readJson(req)) as UpdateResourceInput));
+    async run({ admin, req, params }) {
+      return json(200, await admin.resources.update(params.id ?? '', (await readJson(req)) as UpdateResourceInput));
     },
   },
   {
     method: 'DELETE',
     path: 'resources/:id',
-    async run({ pm, params }) {
-      await pm.resources.remove(params.id ?? '');
+    async run({ admin, params }) {
+      await admin.resources.remove(params.id ?? '');
       return noContent();
     },
   },
   {
     method: 'GET',
     path: 'resources/:id/assignments',
-    async run({ pm, params }) {
-      return json(200, { items: await pm.resources.assignments(params.id ?? '') });
+    async run({ admin, params }) {
+      return json(200, { items: await admin.resources.assignments(params.id ?? '') });
     },
   },
   {
     method: 'POST',
     path: 'resources/:id/assignments',
-    async run({ pm, req, params }) {
+    async run({ admin, req, params }) {
       const f = fields(await readJson(req), ['tokenId'], 'body');
-      return json(201, await pm.resources.assignTokenWithUser(params.id ?? '', f.tokenId as string));
+      return json(201, await admin.resources.assignTokenWithUser(params.id ?? '', f.tokenId as string));
     },
   },
   {
     method: 'DELETE',
     path: 'resources/:id/assignments/:tokenId',
-    async run({ pm, params }) {
-      await pm.resources.unassign(params.id ?? '', params.tokenId ?? '');
+    async run({ admin, params }) {
+      await admin.resources.unassign(params.id ?? '', params.tokenId ?? '');
       return noContent();
     },
   },
@@ -583,7 +634,8 @@ const eventRoutes: ApiRoute[] = [
     method: 'GET',
     path: 'events',
     async run({ pm, req }) {
-      return json(200, await pm.events.list(eventQuery(req.query)));
+      const page = await pm.events.list(eventQuery(req.query));
+      return json(200, { items: await withTokenNames(pm, page.items), next: page.next });
     },
   },
   {
@@ -615,5 +667,5 @@ export async function apiResponse(pm: Protectimus, req: AdminRequest, method: st
   if (!match) throw routeNotFound();
   if ('allow' in match) throw methodNotAllowed(match.allow);
   if (MUTATING.has(method) && !checkCsrf(req.session, req.headers.csrf)) throw csrfFailed();
-  return match.route.run({ pm, req, params: match.params });
+  return match.route.run({ pm, admin: pm.as(actorName(req.actor)), req, params: match.params });
 }

@@ -1,6 +1,9 @@
 import { CsvError, parse } from 'csv-parse/sync';
-import { isProtectimusError, ProtectimusError, type MailToken, type Protectimus, type User } from '@protectimus-mail/core';
+import { isProtectimusError, ProtectimusError, type AdminActions, type MailToken, type User } from '@protectimus-mail/core';
 import { failureOf, invalidInput } from '@protectimus-mail/core/adapter';
+
+/** The operations an import uses: an instance's own, or `pm.as(actor)`'s, which record who imported. */
+type Directory = Pick<AdminActions, 'tokens' | 'users' | 'resources'>;
 
 /** One CSV record: its cells and the line of the file it starts on (1-based). */
 export interface CsvRecord {
@@ -152,7 +155,7 @@ function pairsOf(rest: readonly string[]): Pair[] {
 }
 
 /** The token of this exact name (case-insensitive, as names are unique), or null. */
-async function tokenNamed(pm: Protectimus, name: string): Promise<MailToken | null> {
+async function tokenNamed(pm: Directory, name: string): Promise<MailToken | null> {
   // Longer names cannot exist; creating one then gives the model's own message.
   if (name.length > 50) return null;
   const wanted = name.toLowerCase();
@@ -172,7 +175,7 @@ function about(what: string, err: unknown): unknown {
   return new ProtectimusError(err.code, `${what}: ${err.message}`, err.field !== undefined ? { field: err.field } : {});
 }
 
-async function importPair(pm: Protectimus, user: User, pair: Pair, undo: Undo): Promise<void> {
+async function importPair(pm: Directory, user: User, pair: Pair, undo: Undo): Promise<void> {
   let token: MailToken | null;
   try {
     token = await tokenNamed(pm, pair.token);
@@ -199,7 +202,7 @@ async function importPair(pm: Protectimus, user: User, pair: Pair, undo: Undo): 
  * Takes a failed row back with the model's own operations: removing the user ends its tokens'
  * ownership and assignments, then the tokens the row created go. Returns what could not be undone.
  */
-async function rollback(pm: Protectimus, undo: Undo): Promise<string[]> {
+async function rollback(pm: Directory, undo: Undo): Promise<string[]> {
   const left: string[] = [];
   if (undo.userId !== null) await pm.users.remove(undo.userId).catch(() => left.push(`user ${undo.userId}`));
   for (const id of undo.createdTokenIds) await pm.tokens.remove(id).catch(() => left.push(`token ${id}`));
@@ -207,7 +210,7 @@ async function rollback(pm: Protectimus, undo: Undo): Promise<string[]> {
 }
 
 /** One row, all or nothing: the user, a mail token per unknown token name, the assignments. */
-async function importRow(pm: Protectimus, cells: readonly string[]): Promise<void> {
+async function importRow(pm: Directory, cells: readonly string[]): Promise<void> {
   const [login = '', email = '', firstName = '', secondName = '', ...rest] = cells;
   const pairs = pairsOf(rest);
   const undo: Undo = { userId: null, createdTokenIds: [] };
@@ -236,7 +239,7 @@ function rowError(line: number, err: unknown): ImportError {
  * a refused row is reported by line and the next row goes on. A store that stops answering stops
  * the import there.
  */
-export async function importUsers(pm: Protectimus, csv: string): Promise<ImportResult> {
+export async function importUsers(pm: Directory, csv: string): Promise<ImportResult> {
   const { records, error } = parseCsv(csv);
   const rows: CsvRecord[] = records[0] && isHeader(records[0].cells) ? records.slice(1) : records;
   if (rows.length > MAX_ROWS) throw invalidInput('csv', `at most ${MAX_ROWS} rows per import`);

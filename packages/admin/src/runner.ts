@@ -4,6 +4,7 @@ import {
   failureOf,
   isFault,
   json,
+  loginOfUser,
   logGuardError,
   page,
   PAGE_CSP,
@@ -47,6 +48,12 @@ export interface AdminRequest {
    */
   authorized: boolean;
   /**
+   * Who makes this request's changes, as the audit log records them (`actor` on every admin
+   * change): a display name, or null/absent for no one named. Control characters are dropped and
+   * it is cut at 100 characters. `adminRunner` fills it from its `actor` option.
+   */
+  actor?: string | null;
+  /**
    * True when the request names the mount point under another spelling than the configured one
    * (`/ADMIN/api/tokens`, `/%61dmin`), which a router may route here while a second factor mounted
    * in front at the exact prefix never saw it: refused 404, whoever asks.
@@ -84,7 +91,7 @@ function failureResponse(failure: Failure, asPage: boolean): Answer {
  * answer back as is. Routes, relative to the mount point:
  *
  * - `api/tokens`, `api/users`, `api/resources`: GET (a page: `?q&cursor&limit`, tokens also
- *   `?owner=none|any&blocked=true|false`, users `?blocked=`), POST (create, 201);
+ *   `?owner=none|any&blocked=true|false&assignableTo=<resource>`, users `?blocked=`), POST (create, 201);
  *   `api/<kind>/:id`: GET, PATCH, DELETE (204); `api/tokens/:id/block` and `api/users/:id/block`
  *   (`{minutes?}`), `.../unblock`.
  * - `api/users/:id/tokens`: GET, POST `{tokenId}` (assign an existing token) or `{token:{...}}`
@@ -92,7 +99,8 @@ function failureResponse(failure: Failure, asPage: boolean): Answer {
  * - `api/resources/:id/assignments` (`:id` or the name): GET, POST `{tokenId}` ("Token with
  *   User", 201); `DELETE api/resources/:id/assignments/:tokenId`.
  * - `api/users/import`: POST, `text/csv` or `{csv}`; answers `{created, errors:[{line, error, message}]}`.
- * - `api/events?type&login&resourceId&tokenId&limit&before`, `api/stats/hourly`, `api/csrf`.
+ * - `api/events?type&login&resourceId&tokenId&limit&before` (entries with a token carry its
+ *   `tokenName`; admin changes their `actor`), `api/stats/hourly`, `api/csrf`.
  * - Pages `/`, `/users`, `/resources`, `/events` and `/assets/panel.js|css`, under a strict CSP.
  *
  * Refusals are `{"error","message"}` (`field` too for bad input): 400 `invalid_input`, 403
@@ -145,6 +153,13 @@ export interface CommonAdminOptions<R> {
   authorize: (r: R) => boolean | Promise<boolean>;
   /** Told of errors the admin layer did not expect (answered 500). Default: one line on `console.error`. */
   onError?: (err: unknown) => void;
+  /**
+   * The name the audit log records on every change this request makes (`actor`), shown in the
+   * panel's event log. Asked only of requests `authorize` let in; null or undefined records
+   * `actor: null`. Default: the login of the first-factor user the guard reads (`req.user` /
+   * `ctx.state.user`: `login`, else `username`, else `id`).
+   */
+  actor?: (r: R) => string | null | undefined | Promise<string | null | undefined>;
 }
 
 /** What an adapter knows of its own request type `R`. */
@@ -153,6 +168,8 @@ export interface AdminBinding<R> {
   session(r: R): Record<string, unknown> | null;
   /** The framework-neutral request for `handleAdmin`. */
   request(r: R, session: Record<string, unknown>, authorized: boolean): AdminRequest;
+  /** The first-factor user object (`req.user`, `ctx.state.user`), whose login is the default `actor`. */
+  user?(r: R): unknown;
 }
 
 /**
@@ -162,6 +179,7 @@ export interface AdminBinding<R> {
  */
 export function adminRunner<R>(options: CommonAdminOptions<R>, binding: AdminBinding<R>): (r: R) => Promise<Answer> {
   assertAuthorize(options);
+  if (options.actor !== undefined && typeof options.actor !== 'function') throw new TypeError('protectimusAdmin: actor must be a function (req) => string | null');
   const onError = options.onError ?? logGuardError;
 
   async function decide(r: R): Promise<Answer> {
@@ -172,7 +190,9 @@ export function adminRunner<R>(options: CommonAdminOptions<R>, binding: AdminBin
     }
     const authorized = (await options.authorize(r)) === true;
     const pm = options.protectimus ?? defaultProtectimus();
-    return handleAdmin(pm, binding.request(r, session, authorized), { onError });
+    const request = binding.request(r, session, authorized);
+    if (authorized) request.actor = options.actor ? await options.actor(r) : loginOfUser(binding.user?.(r));
+    return handleAdmin(pm, request, { onError });
   }
 
   return async (r) => {

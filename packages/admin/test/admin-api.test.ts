@@ -11,7 +11,7 @@ describe.each(STORE_KINDS)('admin API through handleAdmin, %s store', (kind) => 
     const world = await startWorld(kind);
     const pm = world.make({}, true);
     const seen: string[] = [];
-    return { pm, admin: directHttp(pm, true, seen), outsider: directHttp(pm, false, seen), seen, close: () => world.close() };
+    return { pm, admin: directHttp(pm, true, seen, {}, 'root'), outsider: directHttp(pm, false, seen), seen, actor: 'root', close: () => world.close() };
   });
 });
 
@@ -129,6 +129,77 @@ describe('admin API: what only the core layer shows', () => {
     expect(root.body).toContain(`data-csrf="${csrfToken(session)}"`);
     const head = await handleAdmin(pm, request(session, { method: 'HEAD', path: '/api/tokens' }));
     expect(head.status).toBe(200);
+  });
+
+  it('shows a token pending confirmation as such, and leaves it out of the picker until its first right code', async () => {
+    const session: Record<string, unknown> = {};
+    const get = async (path: string, query: Record<string, string> = {}) => JSON.parse((await handleAdmin(pm, request(session, { path, query }))).body);
+    const home = await pm.resources.create({ name: 'pending-home', enrollment: 'allowed' });
+    const elsewhere = await pm.resources.create({ name: 'pending-elsewhere' });
+    const prepared = await pm.prepare({ resource: home.name, login: 'penny', ip: '203.0.113.5', enroll: { email: 'penny@example.com' } });
+    const token = await get(`/api/tokens/${prepared.tokenId}`);
+    expect(token).toMatchObject({ name: 'penny', userLogin: 'penny', confirmedAt: null });
+    const offered = async () => (await get('/api/tokens', { assignableTo: elsewhere.id, q: 'penny' })).items.map((t: { id: string }) => t.id);
+    expect(await offered()).toEqual([]);
+    const refusedAssign = await handleAdmin(pm, request(session, { method: 'POST', path: `/api/resources/${elsewhere.id}/assignments`, headers: { contentType: 'application/json', csrf: csrfToken(session) }, body: { tokenId: token.id } }));
+    expect(refusedAssign.status).toBe(400);
+    // The first right code confirms the address: then the token is offered elsewhere too.
+    const code = world.smtp.codeFrom(await world.smtp.waitForMail('penny@example.com'));
+    await pm.authenticate({ resource: home.name, login: 'penny', otp: code, ip: '203.0.113.5' });
+    expect((await get(`/api/tokens/${token.id}`)).confirmedAt).not.toBeNull();
+    expect(await offered()).toEqual([token.id]);
+    // Enrollment and confirmation are logged with the token's name, and name no administrator.
+    await settle();
+    const events = (await get('/api/events', { tokenId: token.id })).items as { type: string; tokenName?: string; actor?: unknown }[];
+    expect(events.map((e) => [e.type, e.tokenName, 'actor' in e])).toEqual([
+      ['token.confirmed', 'penny', false],
+      ['otp.verified', 'penny', false],
+      ['otp.sent', 'penny', false],
+      ['token.enrolled', 'penny', false],
+    ]);
+  });
+
+  it('names the token of entries written before events carried its name, while the token exists', async () => {
+    const kept = await pm.tokens.createMail({ name: 'Old entry mail', email: 'old.entry@example.com' });
+    const gone = await pm.tokens.createMail({ name: 'Gone mail', email: 'gone.entry@example.com' });
+    await pm.tokens.remove(gone.id);
+    const at = new Date(world.clock.now()).toISOString();
+    await pm.store.appendEvents(
+      [kept.id, gone.id].map((tokenId) => ({ log: 'security' as const, data: JSON.stringify({ type: 'token.updated', at, tokenId }) })),
+      { security: 10_000, activity: 10_000 },
+    );
+    const read = async (tokenId: string) => {
+      const res = await handleAdmin(pm, request({}, { path: '/api/events', query: { tokenId, type: 'token.updated' } }));
+      return (JSON.parse(res.body).items as { tokenName?: string }[])[0];
+    };
+    expect((await read(kept.id))?.tokenName).toBe('Old entry mail');
+    expect((await read(gone.id))?.tokenName).toBeUndefined();
+  });
+
+  it('keeps the actor a short name: trimmed, control characters dropped, cut at 100; pm.as refuses a bad one', async () => {
+    const session: Record<string, unknown> = {};
+    const create = (login: string, actor: unknown) =>
+      handleAdmin(pm, request(session, { method: 'POST', path: '/api/users', headers: { contentType: 'application/json', csrf: csrfToken(session) }, body: { login }, actor: actor as string }));
+    expect((await create('actor-long', `  ${'a'.repeat(99)}\u{1F600}tail`)).status).toBe(201);
+    expect((await create('actor-blank', ' \n\t ')).status).toBe(201);
+    expect((await create('actor-number', 42)).status).toBe(201);
+    await settle();
+    const actorOf = async (login: string) => (await pm.events.list({ login, type: 'user.created' })).items[0]?.actor;
+    expect(await actorOf('actor-long')).toBe('a'.repeat(99));
+    expect(await actorOf('actor-blank')).toBeNull();
+    expect(await actorOf('actor-number')).toBeNull();
+    expect(() => pm.as('x'.repeat(101))).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', field: 'actor' }));
+    expect(() => pm.as('bell\u0007')).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    expect(() => pm.as(3 as unknown as string)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    const ada = pm.as(' Ada ');
+    expect(ada.actor).toBe('Ada');
+    const res = await ada.resources.create({ name: 'as-ada' });
+    await ada.resources.remove(res.id);
+    await settle();
+    expect((await pm.events.list({ resourceId: res.id })).items.map((e) => [e.type, e.actor])).toEqual([
+      ['resource.removed', 'Ada'],
+      ['resource.created', 'Ada'],
+    ]);
   });
 
   it('turns an assign-new token refusal into an answer and keeps no half-made token', async () => {

@@ -42,12 +42,26 @@ export interface ProtectimusEvent {
   userId?: string;
   login?: string;
   tokenId?: string;
+  /**
+   * The token's name when the event was made (entries written before it was recorded lack it;
+   * the admin API fills those in from the directory while the token exists).
+   */
+  tokenName?: string;
   ip?: string;
   /** The stable error code behind a refusal (`INVALID_OTP`, `BLOCKED`, ...). */
   code?: string;
   /**
-   * Short non-secret facts: `attemptsLeft`, `retryAfter`, `reason`, `blockedUntil`, `actor`; in the
-   * log, `repeats`: how many more of the same decision were made since the last entry of it.
+   * On every admin change (`token.created/updated/removed/blocked/unblocked`, `user.*`,
+   * `resource.*`, `assignment.*` made through `pm.tokens`, `pm.users`, `pm.resources`): who made
+   * it, as `pm.as(actor)` named them (the admin panel passes its `actor` option), or null for a
+   * change made through the instance's own operations, with no one named. Absent on what the
+   * rules decide (codes, locks after failed codes, enrollment).
+   */
+  actor?: string | null;
+  /**
+   * Short non-secret facts: `attemptsLeft`, `retryAfter`, `reason`, `blockedUntil`, `via`
+   * (`'enrollment'`); in the log, `repeats`: how many more of the same decision were made since
+   * the last entry of it.
    */
   detail?: Record<string, string | number | boolean | null>;
 }

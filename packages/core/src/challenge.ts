@@ -178,6 +178,7 @@ export class Challenges {
       userId: route.user?.id,
       login: route.user?.login ?? route.login,
       tokenId: route.token?.id,
+      tokenName: route.token?.name,
       ip: route.ip,
       ...extra,
     }, until);

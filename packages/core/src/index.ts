@@ -22,6 +22,8 @@ export { defaultProtectimus } from './protectimus';
 /** The time source (`{ now() }`, epoch ms) an instance may be given, and the code settings (`ttl`, `maxAttempts`, ...). */
 export type { Clock } from './protectimus';
 export type { OtpSettings } from './protectimus';
+/** `pm.as(actor)`: the admin operations with every change recorded under an administrator's name. */
+export type { AdminActions } from './protectimus';
 export type { CodeSender } from './mail';
 
 // Errors.

@@ -28,6 +28,12 @@ export function displayName(value: unknown, field: string, max = 50): string {
   return s;
 }
 
+/** Who makes admin changes, as the audit log shows it (`pm.as(actor)`): a display name of 1..100 characters, or null. */
+export function actor(value: unknown): string | null {
+  if (value === null) return null;
+  return displayName(value, 'actor', 100);
+}
+
 /** An optional person name: null, or up to 100 characters. */
 export function optionalName(value: unknown, field: string): string | null {
   if (value === undefined || value === null || value === '') return null;

@@ -5,7 +5,9 @@ import { parsedBody, writeAnswer, sessionOf } from './binding';
 
 /**
  * Options of {@link protectimusAdmin}: `protectimus` (default: the shared `defaultProtectimus()`),
- * `authorize(req)` (required; e.g. `(req) => req.user?.role === 'admin'`) and `onError`.
+ * `authorize(req)` (required; e.g. `(req) => req.user?.role === 'admin'`), `actor(req)` (the name
+ * the audit log records on each change; default `req.user.login`, else `username`, else `id`)
+ * and `onError`.
  */
 export type ProtectimusAdminOptions = CommonAdminOptions<Request>;
 
@@ -33,6 +35,7 @@ export function protectimusAdmin(options: ProtectimusAdminOptions): RequestHandl
   const run = adminRunner<Request>(options, {
     session: sessionOf,
     request: adminRequestOf,
+    user: (req) => (req as { user?: unknown }).user,
   });
   return (req, res) => {
     void run(req).then((answer) => writeAnswer(res, answer));

@@ -6,7 +6,9 @@ import { header, parsedBody, writeAnswer, sessionOf } from './binding';
 
 /**
  * Options of {@link protectimusAdmin}: `protectimus` (default: the shared `defaultProtectimus()`),
- * `authorize(ctx)` (required; e.g. `(ctx) => ctx.state.user?.role === 'admin'`), `onError`, and
+ * `authorize(ctx)` (required; e.g. `(ctx) => ctx.state.user?.role === 'admin'`), `actor(ctx)` (the
+ * name the audit log records on each change; default `ctx.state.user.login`, else `username`, else
+ * `id`), `onError`, and
  * `mountPath` as for the guard (needed under @koa/router; koa-mount is found by itself). With
  * `mountPath`, a request a router routed here under another spelling of it (`/ADMIN/api/tokens`)
  * is refused 404: a guard mounted in front at the exact prefix may not have seen it.
@@ -42,6 +44,7 @@ export function protectimusAdmin(options: ProtectimusAdminOptions): Middleware {
   const run = adminRunner<Context>(options, {
     session: sessionOf,
     request: (ctx, session, authorized) => adminRequestOf(ctx, options.mountPath, session, authorized),
+    user: (ctx) => (ctx.state as { user?: unknown } | undefined)?.user,
   });
   return async function protectimusAdminRouter(ctx) {
     writeAnswer(ctx, await run(ctx));

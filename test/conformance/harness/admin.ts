@@ -27,6 +27,8 @@ export interface AdminAppOptions {
   /** Replaces the role check. */
   authorize?: (role: string | undefined) => boolean | Promise<boolean>;
   onError?: (err: unknown) => void;
+  /** The router's `actor` option, from the role; absent: the default (the first-factor user's login). */
+  actor?: (role: string | undefined) => string | null | undefined;
   /** False: no session middleware. */
   session?: boolean;
   /**
@@ -57,8 +59,19 @@ export const expressAdminAdapter: AdminAdapter = {
       req.session.role = String(req.params.role);
       res.end();
     });
+    // The first factor's user, as Passport sets it: its `username` is the role signed in as.
+    app.use((req, _res, next) => {
+      if (req.session?.role) (req as { user?: unknown }).user = { username: req.session.role };
+      next();
+    });
     const authorize = roleCheck(options);
-    const adminOptions: ExpressAdminOptions = { protectimus: pm, authorize: (req) => authorize(req.session?.role), onError: options.onError };
+    const actor = options.actor;
+    const adminOptions: ExpressAdminOptions = {
+      protectimus: pm,
+      authorize: (req) => authorize(req.session?.role),
+      onError: options.onError,
+      ...(actor ? { actor: (req: express.Request) => actor(req.session?.role) } : {}),
+    };
     app.use('/admin', expressAdmin(adminOptions));
     // An app-wide parser refuses bad JSON before the router runs; answer it as the admin API would.
     app.use(((err, _req, res, next) => {
@@ -101,8 +114,20 @@ export const koaAdminAdapter: AdminAdapter = {
       return undefined;
     };
     app.use(signIn);
+    // The first factor's user, as koa-passport sets it: its `username` is the role signed in as.
+    app.use((ctx, next) => {
+      const role = (ctx.session as RoleSession)?.role;
+      if (role) ctx.state.user = { username: role };
+      return next();
+    });
     const authorize = roleCheck(options);
-    const adminOptions: KoaAdminOptions = { protectimus: pm, authorize: (ctx: Context) => authorize((ctx.session as RoleSession)?.role), onError: options.onError };
+    const actor = options.actor;
+    const adminOptions: KoaAdminOptions = {
+      protectimus: pm,
+      authorize: (ctx: Context) => authorize((ctx.session as RoleSession)?.role),
+      onError: options.onError,
+      ...(actor ? { actor: (ctx: Context) => actor((ctx.session as RoleSession)?.role) } : {}),
+    };
     if (options.koaMount === 'router') {
       const router = new Router();
       router.all(['/admin', '/admin/{*rest}'], koaAdmin({ ...adminOptions, mountPath: '/admin' }));

@@ -11,6 +11,8 @@ export interface AdminWorld {
   outsider: AdminHttp;
   /** The text of every answer either client got, to prove no secret ever left. */
   seen: string[];
+  /** The name the audit log records on the changes `admin` makes (its `actor`). */
+  actor: string;
   close(): Promise<void>;
 }
 
@@ -367,6 +369,83 @@ export function adminConformance(label: string, start: () => Promise<AdminWorld>
       const stats = (await call('GET', 'api/stats/hourly')).body;
       expect(stats.hours).toHaveLength(24);
       expect(Object.keys(stats.hours[0]).sort()).toEqual(['failed', 'hour', 'sent', 'verified']);
+    });
+
+    it('records the acting admin and the token names on events; made through core, actor is null', async () => {
+      const name = uniq('Logged mail');
+      const t = await post('api/tokens', { name, email: `${uniq('logged')}@example.com` });
+      const login = uniq('logan');
+      const u = await post('api/users', { login });
+      const r = await post('api/resources', { name: uniq('logged-res') });
+      expect((await post(`api/users/${u.body.id}/tokens`, { tokenId: t.body.id })).status).toBe(200);
+      expect((await post(`api/resources/${r.body.id}/assignments`, { tokenId: t.body.id })).status).toBe(201);
+      await patch(`api/tokens/${t.body.id}`, { otpLength: 8 });
+      await post(`api/tokens/${t.body.id}/block`, {});
+      await post(`api/tokens/${t.body.id}/unblock`);
+      expect((await call('DELETE', `api/resources/${r.body.id}/assignments/${t.body.id}`)).status).toBe(204);
+      await patch(`api/resources/${r.body.id}`, { enrollment: 'allowed' });
+      await post(`api/users/${u.body.id}/block`, {});
+      // The same kind of change made through core's own operations names no one.
+      await w.pm.tokens.update(t.body.id, { otpLength: 6 });
+      await settle();
+
+      type Entry = { type: string; actor?: string | null; tokenId?: string; tokenName?: string; detail?: Record<string, unknown> };
+      const byToken = (await call('GET', `api/events?tokenId=${t.body.id}`)).body.items as Entry[];
+      expect(byToken.map((e) => [e.type, e.actor, e.tokenName])).toEqual([
+        ['token.updated', null, name],
+        ['assignment.removed', w.actor, name],
+        ['token.unblocked', w.actor, name],
+        ['token.blocked', w.actor, name],
+        ['token.updated', w.actor, name],
+        ['assignment.created', w.actor, name],
+        ['token.updated', w.actor, name],
+        ['token.created', w.actor, name],
+      ]);
+      expect(byToken.find((e) => e.type === 'token.blocked')?.detail).toEqual({ reason: 'admin' });
+      const byUser = (await call('GET', `api/events?login=${login}`)).body.items as Entry[];
+      expect(byUser.map((e) => [e.type, e.actor])).toEqual([['user.blocked', w.actor], ['assignment.created', w.actor], ['user.created', w.actor]]);
+      const byResource = (await call('GET', `api/events?resourceId=${r.body.id}`)).body.items as Entry[];
+      expect(byResource.map((e) => [e.type, e.actor])).toEqual([
+        ['resource.updated', w.actor],
+        ['assignment.removed', w.actor],
+        ['assignment.created', w.actor],
+        ['resource.created', w.actor],
+      ]);
+      // A token renamed later: each entry keeps the name it had when it was made.
+      const renamed = uniq('Renamed mail');
+      await patch(`api/tokens/${t.body.id}`, { name: renamed });
+      await settle();
+      const after = (await call('GET', `api/events?tokenId=${t.body.id}&limit=2`)).body.items as Entry[];
+      expect(after.map((e) => e.tokenName)).toEqual([renamed, name]);
+    });
+
+    it('offers for "Assign -> Token with User" only the tokens the resource would take (assignableTo)', async () => {
+      const r = await post('api/resources', { name: uniq('picker-res') });
+      const owner = await post('api/users', { login: uniq('picker-owner') });
+      const other = await post('api/users', { login: uniq('picker-other') });
+      const tag = uniq('pick');
+      const token = async (suffix: string, userId?: string) => {
+        const t = await post('api/tokens', { name: `${tag} ${suffix}`, email: `${tag}-${suffix}@example.com` });
+        if (userId) await post(`api/users/${userId}/tokens`, { tokenId: t.body.id });
+        return t.body.id as string;
+      };
+      const first = await token('first', owner.body.id);
+      const second = await token('second', owner.body.id);
+      const others = await token('others', other.body.id);
+      await token('unowned');
+      const names = async (resource: string) =>
+        ((await call('GET', `api/tokens?q=${encodeURIComponent(tag)}&assignableTo=${encodeURIComponent(resource)}`)).body.items as { name: string }[]).map((t) => t.name);
+      expect(await names(r.body.id)).toEqual([`${tag} first`, `${tag} others`, `${tag} second`]);
+      await post(`api/resources/${r.body.id}/assignments`, { tokenId: first });
+      // The owner has a token there now: neither of theirs is offered; by name works as by id.
+      expect(await names(r.body.id)).toEqual([`${tag} others`]);
+      expect(await names(r.body.name)).toEqual([`${tag} others`]);
+      // What the picker leaves out is what the server refuses.
+      await refused(() => post(`api/resources/${r.body.id}/assignments`, { tokenId: second }), 409, 'already_exists', 'tokenId');
+      expect((await post(`api/resources/${r.body.id}/assignments`, { tokenId: others })).status).toBe(201);
+      expect(await names(r.body.id)).toEqual([]);
+      await refused(() => call('GET', 'api/tokens?assignableTo=res_nothere'), 404, 'not_found');
+      await refused(() => call('GET', `api/tokens?assignableTo=${'x'.repeat(65)}`), 400, 'invalid_input', 'assignableTo');
     });
 
     it('imports users from CSV: good rows kept whole, each bad row reported by line and kept not at all', async () => {

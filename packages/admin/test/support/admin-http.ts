@@ -48,7 +48,7 @@ export function payloadOf(init: AdminInit): { raw: string | undefined; contentTy
  * A client that calls `handleAdmin` directly, as an adapter would, mounted at `/admin`, with a
  * session object of its own and the body read raw (no app parser).
  */
-export function directHttp(pm: Protectimus, authorized: boolean, seen: string[], options: AdminOptions = {}): AdminHttp & { session: Record<string, unknown> } {
+export function directHttp(pm: Protectimus, authorized: boolean, seen: string[], options: AdminOptions = {}, actor?: string | null): AdminHttp & { session: Record<string, unknown> } {
   const session: Record<string, unknown> = {};
   return {
     session,
@@ -69,6 +69,7 @@ export function directHttp(pm: Protectimus, authorized: boolean, seen: string[],
           },
           session,
           authorized,
+          ...(actor !== undefined ? { actor } : {}),
         },
         options,
       );

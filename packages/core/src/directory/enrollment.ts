@@ -99,7 +99,7 @@ export async function enroll(ctx: Context, input: { resource: string; login: str
   });
   if (outcome.status === 'enrolled') {
     const { resource, user, token } = outcome;
-    if (outcome.newUser) ctx.audit.emit({ type: 'user.created', userId: user.id, login: user.login, detail: { actor: 'enrollment' } });
+    if (outcome.newUser) ctx.audit.emit({ type: 'user.created', userId: user.id, login: user.login, detail: { via: 'enrollment' } });
     ctx.audit.emit({
       type: 'token.enrolled',
       resourceId: resource.id,
@@ -107,6 +107,7 @@ export async function enroll(ctx: Context, input: { resource: string; login: str
       userId: user.id,
       login: user.login,
       tokenId: token.id,
+      tokenName: token.name,
       ip: input.ip,
       detail: { user: outcome.newUser ? 'created' : 'existing', token: outcome.newToken ? 'created' : 'reused' },
     });
@@ -127,6 +128,6 @@ export async function confirmToken(ctx: Context, tokenId: string, resource: Reso
     tx.set(dirKey.token(rec.id), next);
     return next;
   });
-  if (rec !== null) ctx.audit.emit({ type: 'token.confirmed', tokenId: rec.id, userId: rec.userId ?? undefined, resourceId: resource.id, resourceName: resource.name, ip });
+  if (rec !== null) ctx.audit.emit({ type: 'token.confirmed', tokenId: rec.id, tokenName: rec.name, userId: rec.userId ?? undefined, resourceId: resource.id, resourceName: resource.name, ip });
   return rec;
 }

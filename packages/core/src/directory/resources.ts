@@ -69,7 +69,7 @@ export class Resources {
       tx.zadd(dirList.resources, member(rec.name, rec.id));
       return rec;
     });
-    this.ctx.audit.emit({ type: 'resource.created', resourceId: rec.id, resourceName: rec.name });
+    this.ctx.audit.emit({ type: 'resource.created', resourceId: rec.id, resourceName: rec.name, actor: this.ctx.actor ?? null });
     return resourceView(rec);
   }
 
@@ -103,7 +103,7 @@ export class Resources {
       tx.set(dirKey.resource(old.id), next);
       return next;
     });
-    this.ctx.audit.emit({ type: 'resource.updated', resourceId: rec.id, resourceName: rec.name });
+    this.ctx.audit.emit({ type: 'resource.updated', resourceId: rec.id, resourceName: rec.name, actor: this.ctx.actor ?? null });
     return resourceView(rec);
   }
 
@@ -122,7 +122,7 @@ export class Resources {
       return { rec, tokenIds };
     });
     await Promise.all(tokenIds.map((tid) => this.ctx.store.dropChallenges(tid, [rec.id])));
-    this.ctx.audit.emit({ type: 'resource.removed', resourceId: rec.id, resourceName: rec.name });
+    this.ctx.audit.emit({ type: 'resource.removed', resourceId: rec.id, resourceName: rec.name, actor: this.ctx.actor ?? null });
   }
 
   /**
@@ -130,8 +130,10 @@ export class Resources {
    * one token per resource, so assigning another token of the same user is refused.
    */
   async assignTokenWithUser(idOrName: string, tokenId: string): Promise<AssignmentView> {
+    let resourceName = '';
     const view = await transact(this.ctx.store, async (tx) => {
       const res = await loadResource(tx, idOrName);
+      resourceName = res.name;
       const token = await loadToken(tx, tokenId);
       if (token.userId === null) throw invalidInput('tokenId', 'the token has no user: assign it to a user first');
       const current = await tx.get(dirKey.assignment(res.id, token.userId));
@@ -144,7 +146,16 @@ export class Resources {
       tx.zadd(dirList.tokenResources(token.id), res.id);
       return { resourceId: res.id, userId: token.userId, tokenId: token.id, login: user?.login ?? '', tokenName: token.name };
     });
-    this.ctx.audit.emit({ type: 'assignment.created', resourceId: view.resourceId, userId: view.userId, login: view.login, tokenId: view.tokenId });
+    this.ctx.audit.emit({
+      type: 'assignment.created',
+      resourceId: view.resourceId,
+      resourceName,
+      userId: view.userId,
+      login: view.login,
+      tokenId: view.tokenId,
+      tokenName: view.tokenName,
+      actor: this.ctx.actor ?? null,
+    });
     return view;
   }
 
@@ -161,7 +172,7 @@ export class Resources {
       return { res, token };
     });
     await this.ctx.store.dropChallenges(token.id, [res.id]);
-    this.ctx.audit.emit({ type: 'assignment.removed', resourceId: res.id, userId: token.userId ?? undefined, tokenId: token.id });
+    this.ctx.audit.emit({ type: 'assignment.removed', resourceId: res.id, resourceName: res.name, userId: token.userId ?? undefined, tokenId: token.id, tokenName: token.name, actor: this.ctx.actor ?? null });
   }
 
   /** Who may authenticate on the resource, with which token. */

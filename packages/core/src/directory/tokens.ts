@@ -117,7 +117,7 @@ export class Tokens {
   /** Creates a mail token (unowned). */
   async createMail(input: CreateMailTokenInput): Promise<MailToken> {
     const rec = await transact(this.ctx.store, (tx) => stageNewToken(this.ctx, tx, input, null));
-    this.ctx.audit.emit({ type: 'token.created', tokenId: rec.id });
+    this.ctx.audit.emit({ type: 'token.created', tokenId: rec.id, tokenName: rec.name, actor: this.ctx.actor ?? null });
     return tokenView(rec, null);
   }
 
@@ -165,7 +165,7 @@ export class Tokens {
       return { rec: stored, voided };
     });
     await this.ctx.store.dropChallenges(rec.id, voided);
-    this.ctx.audit.emit({ type: 'token.updated', tokenId: rec.id });
+    this.ctx.audit.emit({ type: 'token.updated', tokenId: rec.id, tokenName: rec.name, actor: this.ctx.actor ?? null });
     return (await this.views([rec]))[0] as MailToken;
   }
 
@@ -199,7 +199,7 @@ export class Tokens {
       return { rec, resourceIds };
     });
     await this.ctx.store.purgeToken(rec.id, resourceIds);
-    this.ctx.audit.emit({ type: 'token.removed', tokenId: rec.id });
+    this.ctx.audit.emit({ type: 'token.removed', tokenId: rec.id, tokenName: rec.name, actor: this.ctx.actor ?? null });
   }
 
   /**
@@ -218,7 +218,7 @@ export class Tokens {
     const until = minutes === null ? null : this.ctx.clock.now() + minutes * 60_000;
     await this.ctx.store.setTokenBlock(rec.id, { reason: 'admin', until }, this.ctx.clock.now());
     await this.ctx.store.dropChallenges(rec.id, resourceIds);
-    this.ctx.audit.emit({ type: 'token.blocked', tokenId: rec.id, detail: { reason: 'admin', actor: 'admin' } });
+    this.ctx.audit.emit({ type: 'token.blocked', tokenId: rec.id, tokenName: rec.name, actor: this.ctx.actor ?? null, detail: { reason: 'admin' } });
     return (await this.views([rec]))[0] as MailToken;
   }
 
@@ -226,7 +226,7 @@ export class Tokens {
   async unblock(id: string): Promise<MailToken> {
     const rec = await transact(this.ctx.store, (tx) => loadToken(tx, id));
     await this.ctx.store.setTokenBlock(rec.id, null, this.ctx.clock.now());
-    this.ctx.audit.emit({ type: 'token.unblocked', tokenId: rec.id, detail: { actor: 'admin' } });
+    this.ctx.audit.emit({ type: 'token.unblocked', tokenId: rec.id, tokenName: rec.name, actor: this.ctx.actor ?? null });
     return (await this.views([rec]))[0] as MailToken;
   }
 

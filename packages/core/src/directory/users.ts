@@ -61,7 +61,7 @@ export class Users {
       tx.zadd(dirList.users, member(login, rec.id));
       return rec;
     });
-    this.ctx.audit.emit({ type: 'user.created', userId: rec.id, login: rec.login });
+    this.ctx.audit.emit({ type: 'user.created', userId: rec.id, login: rec.login, actor: this.ctx.actor ?? null });
     return this.view(rec);
   }
 
@@ -103,7 +103,7 @@ export class Users {
       tx.set(dirKey.user(old.id), next);
       return next;
     });
-    this.ctx.audit.emit({ type: 'user.updated', userId: rec.id, login: rec.login });
+    this.ctx.audit.emit({ type: 'user.updated', userId: rec.id, login: rec.login, actor: this.ctx.actor ?? null });
     return this.view(rec);
   }
 
@@ -125,7 +125,7 @@ export class Users {
       return { rec, detached };
     });
     await Promise.all(detached.map(([tokenId, rids]) => this.ctx.store.dropChallenges(tokenId, rids)));
-    this.ctx.audit.emit({ type: 'user.removed', userId: rec.id, login: rec.login });
+    this.ctx.audit.emit({ type: 'user.removed', userId: rec.id, login: rec.login, actor: this.ctx.actor ?? null });
   }
 
   /** The tokens a user owns. */
@@ -150,7 +150,7 @@ export class Users {
       tx.zadd(dirList.userTokens(user.id), token.id);
       return next;
     });
-    this.ctx.audit.emit({ type: 'token.updated', tokenId: rec.id, userId: rec.userId ?? undefined, detail: { owner: 'assigned' } });
+    this.ctx.audit.emit({ type: 'token.updated', tokenId: rec.id, tokenName: rec.name, userId: rec.userId ?? undefined, actor: this.ctx.actor ?? null, detail: { owner: 'assigned' } });
     return (await this.tokens.views([rec]))[0] as MailToken;
   }
 
@@ -160,7 +160,7 @@ export class Users {
       const user = await loadUser(tx, userId);
       return stageNewToken(this.ctx, tx, input, user.id);
     });
-    this.ctx.audit.emit({ type: 'token.created', tokenId: rec.id, userId });
+    this.ctx.audit.emit({ type: 'token.created', tokenId: rec.id, tokenName: rec.name, userId, actor: this.ctx.actor ?? null });
     return tokenView(rec, null);
   }
 
@@ -178,7 +178,7 @@ export class Users {
       return { rec, rids };
     });
     await this.ctx.store.dropChallenges(rec.id, rids);
-    this.ctx.audit.emit({ type: 'token.updated', tokenId: rec.id, userId, detail: { owner: 'unassigned' } });
+    this.ctx.audit.emit({ type: 'token.updated', tokenId: rec.id, tokenName: rec.name, userId, actor: this.ctx.actor ?? null, detail: { owner: 'unassigned' } });
     return (await this.tokens.views([rec]))[0] as MailToken;
   }
 
@@ -203,7 +203,7 @@ export class Users {
       tx.set(dirKey.user(next.id), next);
       return next;
     });
-    this.ctx.audit.emit({ type: block ? 'user.blocked' : 'user.unblocked', userId: rec.id, login: rec.login, detail: { actor: 'admin' } });
+    this.ctx.audit.emit({ type: block ? 'user.blocked' : 'user.unblocked', userId: rec.id, login: rec.login, actor: this.ctx.actor ?? null });
     return this.view(rec);
   }
 }
