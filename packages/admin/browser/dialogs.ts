@@ -229,3 +229,29 @@ function setupConfirm(): ConfirmThen | null {
     $('.actions [data-close]', form)!.focus();
   };
 }
+
+/** What a row's Delete button says and removes. */
+interface DeleteAction {
+  /** The record's id: the button's key, so the focus survives a reload. */
+  key: string;
+  aria: string;
+  question: string;
+  /** The API path to DELETE. */
+  path: string;
+  done: string;
+}
+
+/** A row's Delete button: asks first, then deletes, says so and reloads the list. */
+function deleteButton(confirmThen: ConfirmThen, what: DeleteAction, list: Reloadable): HTMLButtonElement {
+  return button('Delete', {
+    key: 'delete:' + what.key,
+    aria: what.aria,
+    onClick: (e) => {
+      confirmThen(what.question, 'Delete', e.currentTarget as Element, async () => {
+        await api('DELETE', what.path);
+        notify(what.done);
+        await list.reload();
+      });
+    },
+  });
+}

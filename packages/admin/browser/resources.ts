@@ -58,13 +58,7 @@ function resourcesPage(): void {
         return rowActions([
           button('Assign', { key: 'assign:' + r.id, aria: 'Assign to ' + r.name, onClick: (e) => openAssign(r, e.currentTarget as Element) }),
           button('Edit', { key: 'edit:' + r.id, aria: 'Edit resource ' + r.name, onClick: (e) => editResource(r, e.currentTarget as Element) }),
-          button('Delete', { key: 'delete:' + r.id, aria: 'Delete resource ' + r.name, onClick: (e) => {
-            confirmThen('Delete the resource ' + r.name + '? Its assignments end, and its guard lets nobody through.', 'Delete', e.currentTarget as Element, async () => {
-              await api('DELETE', 'resources/' + seg(r.id));
-              notify('Resource ' + r.name + ' deleted.');
-              await list.reload();
-            });
-          } }),
+          deleteButton(confirmThen, { key: r.id, aria: 'Delete resource ' + r.name, question: 'Delete the resource ' + r.name + '? Its assignments end, and its guard lets nobody through.', path: 'resources/' + seg(r.id), done: 'Resource ' + r.name + ' deleted.' }, list),
         ]);
       } },
     ], items);

@@ -55,13 +55,7 @@ function tokensPage(): void {
           t.blocked
             ? button('Unblock', { key: 'block:' + t.id, aria: 'Unblock token ' + t.name, onClick: () => unblock('tokens', t, 'Token "' + t.name + '"', list) })
             : button('Block', { key: 'block:' + t.id, aria: 'Block token ' + t.name, onClick: (e) => openBlock('tokens', t, 'token "' + t.name + '"', e.currentTarget as Element, list) }),
-          button('Delete', { key: 'delete:' + t.id, aria: 'Delete token ' + t.name, onClick: (e) => {
-            confirmThen('Delete the token "' + t.name + '"? Its user loses it and its assignments on resources end.', 'Delete', e.currentTarget as Element, async () => {
-              await api('DELETE', 'tokens/' + seg(t.id));
-              notify('Token "' + t.name + '" deleted.');
-              await list.reload();
-            });
-          } }),
+          deleteButton(confirmThen, { key: t.id, aria: 'Delete token ' + t.name, question: 'Delete the token "' + t.name + '"? Its user loses it and its assignments on resources end.', path: 'tokens/' + seg(t.id), done: 'Token "' + t.name + '" deleted.' }, list),
         ]);
       } },
     ], items);

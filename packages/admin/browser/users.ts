@@ -54,13 +54,7 @@ function usersPage(): void {
             ? button('Unblock', { key: 'block:' + u.id, aria: 'Unblock user ' + u.login, onClick: () => unblock('users', u, 'User ' + u.login, list) })
             : button('Block', { key: 'block:' + u.id, aria: 'Block user ' + u.login, onClick: (e) => openBlock('users', u, 'user ' + u.login, e.currentTarget as Element, list) }),
           button('Edit', { key: 'edit:' + u.id, aria: 'Edit user ' + u.login, onClick: (e) => editUser(u, e.currentTarget as Element) }),
-          button('Delete', { key: 'delete:' + u.id, aria: 'Delete user ' + u.login, onClick: (e) => {
-            confirmThen('Delete the user ' + u.login + '? Their tokens stay, without a user.', 'Delete', e.currentTarget as Element, async () => {
-              await api('DELETE', 'users/' + seg(u.id));
-              notify('User ' + u.login + ' deleted.');
-              await list.reload();
-            });
-          } }),
+          deleteButton(confirmThen, { key: u.id, aria: 'Delete user ' + u.login, question: 'Delete the user ' + u.login + '? Their tokens stay, without a user.', path: 'users/' + seg(u.id), done: 'User ' + u.login + ' deleted.' }, list),
         ]);
       } },
     ], items);

@@ -9,6 +9,7 @@ import {
   type MailToken,
   type Protectimus,
   type ProtectimusEvent,
+  type Resource,
   type UpdateMailTokenInput,
   type UpdateResourceInput,
   type UpdateUserInput,
@@ -409,6 +410,46 @@ async function withTokenNames(pm: Protectimus, items: ProtectimusEvent[]): Promi
   });
 }
 
+/** What `recordRoutes` needs of one kind of record: its operations and how the API shows one. */
+interface RecordKind<T> {
+  /** `tokens`, `users` or `resources`: the path under `api/`. */
+  path: string;
+  get(admin: AdminActions, id: string): Promise<T>;
+  update(admin: AdminActions, id: string, body: Record<string, unknown>): Promise<T>;
+  remove(admin: AdminActions, id: string): Promise<void>;
+  /** Tokens and users: blocked and unblocked by an administrator. */
+  block?: {
+    block(admin: AdminActions, id: string, options: { minutes?: number }): Promise<T>;
+    unblock(admin: AdminActions, id: string): Promise<T>;
+  };
+  show(pm: Protectimus, record: T): Promise<unknown> | unknown;
+}
+
+/** `<path>/:id` (GET, PATCH, DELETE), and `/block`, `/unblock` where the kind has them: one shape for every record. */
+function recordRoutes<T>(kind: RecordKind<T>): ApiRoute[] {
+  const one = `${kind.path}/:id`;
+  const routes: ApiRoute[] = [
+    { method: 'GET', path: one, run: async ({ pm, admin, params }) => json(200, await kind.show(pm, await kind.get(admin, params.id ?? ''))) },
+    { method: 'PATCH', path: one, run: async ({ pm, admin, req, params }) => json(200, await kind.show(pm, await kind.update(admin, params.id ?? '', await readJson(req)))) },
+    {
+      method: 'DELETE',
+      path: one,
+      run: async ({ admin, params }) => {
+        await kind.remove(admin, params.id ?? '');
+        return noContent();
+      },
+    },
+  ];
+  const block = kind.block;
+  if (block) {
+    routes.push(
+      { method: 'POST', path: `${one}/block`, run: async ({ pm, admin, req, params }) => json(200, await kind.show(pm, await block.block(admin, params.id ?? '', blockOptions(await readJson(req, true))))) },
+      { method: 'POST', path: `${one}/unblock`, run: async ({ pm, admin, params }) => json(200, await kind.show(pm, await block.unblock(admin, params.id ?? ''))) },
+    );
+  }
+  return routes;
+}
+
 /** The Tokens page's API. */
 const tokenRoutes: ApiRoute[] = [
   {
@@ -426,43 +467,14 @@ const tokenRoutes: ApiRoute[] = [
       return json(201, await adminToken(pm, await admin.tokens.createMail(mailTokenInput(await readJson(req)))));
     },
   },
-  {
-    method: 'GET',
-    path: 'tokens/:id',
-    async run({ pm, admin, params }) {
-      return json(200, await adminToken(pm, await admin.tokens.get(params.id ?? '')));
-    },
-  },
-  {
-    method: 'PATCH',
-    path: 'tokens/:id',
-    async run({ pm, admin, req, params }) {
-      const patch = mailTokenInput(await readJson(req)) as UpdateMailTokenInput;
-      return json(200, await adminToken(pm, await admin.tokens.update(params.id ?? '', patch)));
-    },
-  },
-  {
-    method: 'DELETE',
-    path: 'tokens/:id',
-    async run({ admin, params }) {
-      await admin.tokens.remove(params.id ?? '');
-      return noContent();
-    },
-  },
-  {
-    method: 'POST',
-    path: 'tokens/:id/block',
-    async run({ pm, admin, req, params }) {
-      return json(200, await adminToken(pm, await admin.tokens.block(params.id ?? '', blockOptions(await readJson(req, true)))));
-    },
-  },
-  {
-    method: 'POST',
-    path: 'tokens/:id/unblock',
-    async run({ pm, admin, params }) {
-      return json(200, await adminToken(pm, await admin.tokens.unblock(params.id ?? '')));
-    },
-  },
+  ...recordRoutes<MailToken>({
+    path: 'tokens',
+    get: (admin, id) => admin.tokens.get(id),
+    update: (admin, id, body) => admin.tokens.update(id, mailTokenInput(body) as UpdateMailTokenInput),
+    remove: (admin, id) => admin.tokens.remove(id),
+    block: { block: (admin, id, options) => admin.tokens.block(id, options), unblock: (admin, id) => admin.tokens.unblock(id) },
+    show: adminToken,
+  }),
 ];
 
 function userFilter(query: Record<string, string>): ((u: User) => boolean) | null {
@@ -495,42 +507,14 @@ const userRoutes: ApiRoute[] = [
       return json(200, await importUsers(admin, await readCsv(req)));
     },
   },
-  {
-    method: 'GET',
-    path: 'users/:id',
-    async run({ pm, admin, params }) {
-      return json(200, await adminUser(pm, await admin.users.get(params.id ?? '')));
-    },
-  },
-  {
-    method: 'PATCH',
-    path: 'users/:id',
-    async run({ pm, admin, req, params }) {
-      return json(200, await adminUser(pm, await admin.users.update(params.id ?? '', (await readJson(req)) as UpdateUserInput)));
-    },
-  },
-  {
-    method: 'DELETE',
-    path: 'users/:id',
-    async run({ admin, params }) {
-      await admin.users.remove(params.id ?? '');
-      return noContent();
-    },
-  },
-  {
-    method: 'POST',
-    path: 'users/:id/block',
-    async run({ pm, admin, req, params }) {
-      return json(200, await adminUser(pm, await admin.users.block(params.id ?? '', blockOptions(await readJson(req, true)))));
-    },
-  },
-  {
-    method: 'POST',
-    path: 'users/:id/unblock',
-    async run({ pm, admin, params }) {
-      return json(200, await adminUser(pm, await admin.users.unblock(params.id ?? '')));
-    },
-  },
+  ...recordRoutes<User>({
+    path: 'users',
+    get: (admin, id) => admin.users.get(id),
+    update: (admin, id, body) => admin.users.update(id, body as UpdateUserInput),
+    remove: (admin, id) => admin.users.remove(id),
+    block: { block: (admin, id, options) => admin.users.block(id, options), unblock: (admin, id) => admin.users.unblock(id) },
+    show: adminUser,
+  }),
   {
     method: 'GET',
     path: 'users/:id/tokens',
@@ -581,28 +565,13 @@ const resourceRoutes: ApiRoute[] = [
       return json(201, await admin.resources.create((await readJson(req)) as unknown as CreateResourceInput));
     },
   },
-  {
-    method: 'GET',
-    path: 'resources/:id',
-    async run({ admin, params }) {
-      return json(200, await admin.resources.get(params.id ?? ''));
-    },
-  },
-  {
-    method: 'PATCH',
-    path: 'resources/:id',
-    async run({ admin, req, params }) {
-      return json(200, await admin.resources.update(params.id ?? '', (await readJson(req)) as UpdateResourceInput));
-    },
-  },
-  {
-    method: 'DELETE',
-    path: 'resources/:id',
-    async run({ admin, params }) {
-      await admin.resources.remove(params.id ?? '');
-      return noContent();
-    },
-  },
+  ...recordRoutes<Resource>({
+    path: 'resources',
+    get: (admin, id) => admin.resources.get(id),
+    update: (admin, id, body) => admin.resources.update(id, body as UpdateResourceInput),
+    remove: (admin, id) => admin.resources.remove(id),
+    show: (_pm, resource) => resource,
+  }),
   {
     method: 'GET',
     path: 'resources/:id/assignments',

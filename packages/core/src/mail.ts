@@ -167,6 +167,17 @@ function describeFailure(err: unknown, code: string): string {
   return code === '' ? text : text.split(code).join('[code]');
 }
 
+/** What the templates are given of one mail. */
+function templateContext(mail: CodeMail, appName: string | undefined): MailTemplateContext {
+  return {
+    code: mail.code,
+    tokenName: mail.tokenName,
+    resourceName: mail.resourceName,
+    minutesValid: mail.minutesValid,
+    ...(appName !== undefined ? { appName } : {}),
+  };
+}
+
 /** Sends code mails through nodemailer; every failure becomes `DELIVERY_FAILED`. */
 export class Mailer {
   private readonly transport: OpenedTransport;
@@ -185,13 +196,7 @@ export class Mailer {
   /** Mails the code; rejects with `INVALID_INPUT` for a bad address, `DELIVERY_FAILED` for the rest. */
   async send(mail: CodeMail): Promise<void> {
     const to = checkHeaderValue('to', mail.to);
-    const ctx = {
-      code: mail.code,
-      tokenName: mail.tokenName,
-      resourceName: mail.resourceName,
-      minutesValid: mail.minutesValid,
-      ...(this.appName !== undefined ? { appName: this.appName } : {}),
-    };
+    const ctx = templateContext(mail, this.appName);
     let info: { rejected?: unknown[] } | undefined;
     try {
       info = (await this.transport.transporter.sendMail({
@@ -295,13 +300,7 @@ export class DevMailSink implements CodeSender {
     } catch (err) {
       return Promise.reject(err as Error);
     }
-    const ctx = {
-      code: mail.code,
-      tokenName: mail.tokenName,
-      resourceName: mail.resourceName,
-      minutesValid: mail.minutesValid,
-      ...(this.appName !== undefined ? { appName: this.appName } : {}),
-    };
+    const ctx = templateContext(mail, this.appName);
     const sentAt = this.clock.now();
     const entry: DevMail = {
       to,
