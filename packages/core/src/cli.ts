@@ -813,17 +813,21 @@ function commandPath(cmd: Command): string[] {
 
 if (require.main === module) {
   const stop = new AbortController();
-  // The first Ctrl-C ends a follow cleanly; a second one is the default: the process ends.
-  process.once('SIGINT', () => stop.abort());
+  const args = process.argv.slice(2);
+  // Ctrl-C ends a follow cleanly (exit 0), once; any other command it ends as usual.
+  if (args.includes('--follow') || args.includes('-f')) process.once('SIGINT', () => stop.abort());
   // A reader that went away (`| head`) ends the run, not with a stack.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') stop.abort();
   });
-  void runCli(process.argv.slice(2), {
+  void runCli(args, {
     stdout: (t) => void process.stdout.write(t),
     stderr: (t) => void process.stderr.write(t),
     env: process.env,
-    stdin: process.stdin,
+    // Read only when a command asks: a stdin made at start could hold the process open.
+    get stdin() {
+      return process.stdin;
+    },
     signal: stop.signal,
   }).then((code) => {
     process.exitCode = code;
