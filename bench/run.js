@@ -15,6 +15,7 @@ const STEPS = [
   { key: 'guardExpress', script: 'guard-overhead.js', args: ['express'], needs: 'express' },
   { key: 'guardKoa', script: 'guard-overhead.js', args: ['koa'], needs: 'koa' },
   { key: 'redisOps', script: 'redis-ops.js', redis: true },
+  { key: 'metrics', script: 'metrics.js', redis: true },
   { key: 'smtp', script: 'smtp.js', redis: true },
   { key: 'scale', script: 'scale.js', redis: true },
   { key: 'memoryStore', script: 'memory-store.js', node: ['--expose-gc'] },
@@ -80,6 +81,12 @@ function rows(r) {
       );
     }
   } else if (ops) row('authenticate throughput and commands', `failed: ${ops.error}`, '', '', '', false);
+  const metrics = r.metrics;
+  if (metrics?.ok) {
+    const x = metrics.result;
+    row(`authenticate, RedisStore, with \`protectimusMetrics\` on, ${x.concurrency} in flight`, `${fmt.n(x.onPerSec)} /s measured`, `${fmt.n(x.offPerSec)} /s same instance setup, metrics off`, fmt.ratio(x.ratio), '>= 0.95', x.ratio >= 0.95);
+    row('  the same in Node CPU per authenticate', `${fmt.n(x.cpuOnUs, 1)} µs measured`, `${fmt.n(x.cpuOffUs, 1)} µs metrics off`, fmt.ratio(x.cpuRatio), '(info)');
+  } else if (metrics) row('authenticate with protectimusMetrics', `failed: ${metrics.error}`, '', '', '>= 0.95', false);
   const smtp = r.smtp;
   if (smtp?.ok) {
     const x = smtp.result;

@@ -1,5 +1,5 @@
 import { protectimusAdmin, protectimusMail } from '@protectimus-mail/express';
-import { ACCOUNT_RESOURCE, ADMIN_PATH, buildSite, isAdmin, isMember, SECURITY_HEADERS, STYLESHEET, STYLESHEET_HEADERS, STYLESHEET_PATH, type Site as ExampleSite, type SiteConfig } from '@protectimus-mail/example-shared';
+import { ACCOUNT_RESOURCE, ADMIN_PATH, buildSite, isAdmin, isMember, METRICS_PATH, SECURITY_HEADERS, STYLESHEET, STYLESHEET_HEADERS, STYLESHEET_PATH, type Site as ExampleSite, type SiteConfig } from '@protectimus-mail/example-shared';
 import express, { type Express } from 'express';
 import { authRoutes, createAuthenticator, requireSignIn } from './auth';
 import { currentUser, pageContext, sendPage } from './page-context';
@@ -15,7 +15,7 @@ export type Site = ExampleSite<Express>;
  * caller (port 0 in tests).
  */
 export function createSite(config: SiteConfig): Promise<Site> {
-  return buildSite(config, ({ pm, inbox, accounts, homePage, signInPage, onClose }) => {
+  return buildSite(config, ({ pm, inbox, metrics, accounts, homePage, signInPage, onClose }) => {
     const sessions = createSessions(config);
     onClose(() => sessions.close());
     const authenticator = createAuthenticator(accounts);
@@ -29,6 +29,13 @@ export function createSite(config: SiteConfig): Promise<Site> {
       next();
     });
     app.get(STYLESHEET_PATH, (_req, res) => res.set(STYLESHEET_HEADERS).send(STYLESHEET));
+    // Prometheus scrapes without a session: mounted before the session middleware, and only
+    // outside production (see examples/shared/src/metrics.ts).
+    if (metrics) {
+      app.get(METRICS_PATH, (_req, res, next) => {
+        metrics.scrape().then(({ contentType, body }) => res.type(contentType).send(body), next);
+      });
+    }
     app.use(sessions.middleware);
     app.use(authenticator.initialize());
     app.use(authenticator.session());

@@ -8,6 +8,7 @@ import nodemailer from 'nodemailer';
 import request from 'supertest';
 import { adminPanelCases } from '../../shared/test/admin-cases';
 import { demoPasswordCases, demoPasswordOffCases } from '../../shared/test/demo-password-cases';
+import { metricsCases, metricsOffCases } from '../../shared/test/metrics-cases';
 import { pathSpellingCases } from '../../shared/test/path-spelling-cases';
 import { codeFor, csrfIn, dropRedisKeys, REDIS_URL, sessionCookie, sessionSetCookies, signIn, testConfig, uniquePrefix } from '../../shared/test/site-helpers';
 import { createSite, type Site } from '../src/app';
@@ -128,6 +129,7 @@ describe('dev mode (memory store, in-process inbox)', () => {
   adminPanelCases(() => site);
   pathSpellingCases(() => site);
   demoPasswordCases(() => site);
+  metricsCases(() => site);
 });
 
 test('NODE_ENV=production refuses the dev inbox and a made-up session secret', async () => {
@@ -137,6 +139,10 @@ test('NODE_ENV=production refuses the dev inbox and a made-up session secret', a
 
 describe('DEMO_PASSWORD', () => {
   demoPasswordOffCases(createSite);
+});
+
+describe('/metrics in production', () => {
+  metricsOffCases(createSite);
 });
 
 describe('with SMTP_URL', () => {

@@ -6,6 +6,7 @@ import {
   ADMIN_PATH,
   buildSite,
   isAdmin,
+  METRICS_PATH,
   notFoundPage,
   SECURITY_HEADERS,
   STYLESHEET,
@@ -29,7 +30,7 @@ export type Site = ExampleSite<Koa>;
  * (port 0 in tests).
  */
 export function createSite(config: SiteConfig): Promise<Site> {
-  return buildSite(config, ({ pm, inbox, accounts, homePage, signInPage, onClose }) => {
+  return buildSite(config, ({ pm, inbox, metrics, accounts, homePage, signInPage, onClose }) => {
     const app = new Koa();
     const sessions = createSessions(app, config);
     onClose(() => sessions.close());
@@ -47,6 +48,15 @@ export function createSite(config: SiteConfig): Promise<Site> {
       ctx.set(STYLESHEET_HEADERS);
       ctx.body = STYLESHEET;
     });
+    // Prometheus scrapes without a session: routed before the session middleware, and only
+    // outside production (see examples/shared/src/metrics.ts).
+    if (metrics) {
+      assets.get(METRICS_PATH, async (ctx) => {
+        const { contentType, body } = await metrics.scrape();
+        ctx.type = contentType;
+        ctx.body = body;
+      });
+    }
     app.use(assets.routes());
     app.use(sessions.middleware);
     app.use(authenticator.initialize());

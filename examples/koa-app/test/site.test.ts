@@ -6,6 +6,7 @@
 import request from 'supertest';
 import { adminPanelCases } from '../../shared/test/admin-cases';
 import { demoPasswordCases, demoPasswordOffCases } from '../../shared/test/demo-password-cases';
+import { metricsCases, metricsOffCases } from '../../shared/test/metrics-cases';
 import { pathSpellingCases } from '../../shared/test/path-spelling-cases';
 import { codeFor, csrfIn, dropRedisKeys, REDIS_URL, sessionCookie, signIn, testConfig, uniquePrefix } from '../../shared/test/site-helpers';
 import { createSite, type Site } from '../src/app';
@@ -78,8 +79,13 @@ describe.each(['memory', 'redis'] as const)('the Koa site, sessions in %s', (kin
   adminPanelCases(() => site);
   pathSpellingCases(() => site);
   demoPasswordCases(() => site);
+  metricsCases(() => site);
 });
 
 describe('the Koa site with DEMO_PASSWORD', () => {
   demoPasswordOffCases(createSite);
+});
+
+describe('/metrics in production', () => {
+  metricsOffCases(createSite);
 });

@@ -14,6 +14,7 @@ export { siteCsrfToken, siteCsrfValid } from './csrf';
 export { errorPage } from './errors';
 export { DevInbox, type ReceivedMail } from './inbox';
 export { SECURITY_HEADERS, STYLESHEET, STYLESHEET_HEADERS, STYLESHEET_PATH, type PageContext } from './layout';
+export { METRICS_PATH, type SiteMetrics } from './metrics';
 export { inboxPage, notFoundPage, signInPage, signOutExpiredPage, type SignInView } from './pages';
 export { runSite } from './run';
 export { ACCOUNT_RESOURCE, type DemoLogin } from './seed';

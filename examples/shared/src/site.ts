@@ -4,6 +4,7 @@ import { Accounts } from './accounts';
 import { checkConfig, redactUrl, type SiteConfig } from './config';
 import { DevInbox } from './inbox';
 import type { PageContext } from './layout';
+import { siteMetrics, type SiteMetrics } from './metrics';
 import { homePage, signInPage, type Limits, type MailRoute, type SignInView } from './pages';
 import { createSecondFactor } from './second-factor';
 import { seedDemo, type DemoLogin } from './seed';
@@ -26,6 +27,8 @@ export interface SiteParts {
   pm: Protectimus;
   /** The in-process inbox in dev mode (no `SMTP_URL`), else null: mount `/dev/inbox` only when set. */
   inbox: DevInbox | null;
+  /** `GET /metrics` (Prometheus text format), outside production only: mount it only when set. */
+  metrics: SiteMetrics | null;
   /** The site's own first factor, seeded with the demo logins (and the demo password, when on). */
   accounts: Accounts;
   /** The home page of this site: its demo logins, where the codes go, the limits in force. */
@@ -59,6 +62,8 @@ export async function buildSite<App>(config: SiteConfig, assemble: (parts: SiteP
     }
     const pm = createSecondFactor(config, transport);
     closers.push(() => pm.close());
+    const metrics = config.production ? null : siteMetrics(pm);
+    if (metrics) closers.push(() => metrics.stop());
     // The demo password lets the logins an admin creates in the panel sign in (docs in the README).
     const accounts = new Accounts(config.demoPassword === null ? null : { directory: pm, password: config.demoPassword });
     const demoLogins = await seedDemo(pm, accounts, config.demoEmails);
@@ -68,6 +73,7 @@ export async function buildSite<App>(config: SiteConfig, assemble: (parts: SiteP
     const { app, handler } = assemble({
       pm,
       inbox,
+      metrics,
       accounts,
       homePage: (ctx) => homePage(ctx, demoLogins, mailRoute, limits, config.demoPassword),
       signInPage: (ctx, view) => signInPage(ctx, { ...view, demoPassword: config.demoPassword }),

@@ -49,6 +49,14 @@ export type { ResealReport } from './secrets';
 export type { EventType, ProtectimusEvent } from './audit';
 export type { EventListener, EventQuery } from './audit';
 
+// Metrics.
+/**
+ * `protectimusMetrics(pm, { registry })`: Prometheus counters, histograms and the store gauge of
+ * an instance, through prom-client (an optional peer dependency, loaded only by this call).
+ */
+export { protectimusMetrics } from './metrics';
+export type { ProtectimusMetrics, ProtectimusMetricsOptions } from './metrics';
+
 // Stores.
 /** `MemoryStore`: one process, the default. `RedisStore`: ioredis 5, standalone or Cluster. */
 export { MemoryStore } from './stores/memory';

@@ -211,6 +211,7 @@ export class Protectimus {
       hardBlockAfter: options.hardBlockAfter === undefined ? 100 : v.integer(options.hardBlockAfter, 'hardBlockAfter', 3, 100000),
       mailer,
     };
+    contexts.set(this, this.ctx);
     this.tokens = failClosed(new Tokens(this.ctx));
     this.users = failClosed(new Users(this.ctx, this.tokens));
     this.resources = failClosed(new Resources(this.ctx));
@@ -292,6 +293,26 @@ export class Protectimus {
 
 // The development sink of each instance mailing through one, for its dev inbox.
 const devSinks = new WeakMap<Protectimus, DevMailSink>();
+
+// Each instance's context, for `wrapSender` alone: the rules read the sender from it on each mail.
+const contexts = new WeakMap<Protectimus, Context>();
+
+/**
+ * Replaces the code sender of `pm` by `wrap(current)` and returns what puts the current one back:
+ * how `protectimusMetrics` times each mail. Not in the public face; an instance never measured
+ * keeps the sender it was given, with nothing in between.
+ */
+export function wrapSender(pm: Protectimus, wrap: (sender: CodeSender) => CodeSender): () => void {
+  const ctx = contexts.get(pm);
+  if (ctx === undefined) throw new TypeError('not a protectimus-mail instance');
+  const current = ctx.mailer;
+  const wrapped = wrap(current);
+  ctx.mailer = wrapped;
+  return () => {
+    // Only if no later wrap sits on top: that one keeps working, and holds this sender anyway.
+    if (ctx.mailer === wrapped) ctx.mailer = current;
+  };
+}
 
 /** Creates a protectimus-mail instance. */
 export function createProtectimus(options: ProtectimusOptions): Protectimus {
