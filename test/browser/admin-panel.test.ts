@@ -174,7 +174,7 @@ test(
       await userDialog.getByLabel('First name').fill('Alice');
       await userDialog.getByRole('button', { name: 'Save' }).click();
       await row(page, 'alice').waitFor();
-      await page.getByRole('button', { name: 'Assign a token to alice' }).click();
+      await page.getByRole('button', { name: 'Assign Token to alice' }).click();
       const assign = page.locator('#dlg-assign-token');
       await assign.getByRole('tab', { name: 'Existing' }).click();
       await assign.locator('#existing-token option', { hasText: 'Alice mail' }).waitFor({ state: 'attached' });
@@ -431,7 +431,7 @@ test(
       await page.getByRole('button', { name: 'Add User' }).click();
       await page.keyboard.type('kbd-user');
       await page.keyboard.press('Enter');
-      await page.getByRole('button', { name: 'Assign a token to kbd-user' }).click();
+      await page.getByRole('button', { name: 'Assign Token to kbd-user' }).click();
       await page.getByRole('tab', { name: 'New' }).focus();
       await page.keyboard.press('ArrowRight');
       expect(await page.getByRole('tab', { name: 'Existing' }).getAttribute('aria-selected')).toBe('true');
