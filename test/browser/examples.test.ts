@@ -86,6 +86,8 @@ describe.each(SITES)('the $name example site', ({ createSite, screenshot }) => {
         await page.getByLabel('PIN and code').fill(`2468${wrongCode(code)}`);
         await page.getByRole('button', { name: 'Verify' }).click();
         await expect(page.getByRole('alert').innerText()).resolves.toBe('That code is not right. 2 attempts left.');
+        // Sent back to the page itself (POST/Redirect/GET): a reload would not post the code again.
+        expect(pathOf(page)).toBe('/account/settings');
         // The form stays for the same code: the page still says where it went.
         await expect(page.locator('main').innerText()).resolves.toContain('b***@example.com');
 
