@@ -15,6 +15,7 @@ import { systemClock, type Protectimus } from '../../packages/core/src/protectim
 import { startWorld, type World } from '../../packages/core/test/support/protectimus';
 import { protectimusAdmin } from '../../packages/express/src/admin';
 import { protectimusMail } from '../../packages/express/src';
+import { axeContext, axeViolations } from './support/axe';
 
 const CHROMIUM = '/usr/bin/chromium';
 const DOCS = path.join(__dirname, '..', '..', 'docs');
@@ -174,7 +175,7 @@ test(
       await userDialog.getByLabel('First name').fill('Alice');
       await userDialog.getByRole('button', { name: 'Save' }).click();
       await row(page, 'alice').waitFor();
-      await page.getByRole('button', { name: 'Assign a token to alice' }).click();
+      await page.getByRole('button', { name: 'Assign Token to alice' }).click();
       const assign = page.locator('#dlg-assign-token');
       await assign.getByRole('tab', { name: 'Existing' }).click();
       await assign.locator('#existing-token option', { hasText: 'Alice mail' }).waitFor({ state: 'attached' });
@@ -431,7 +432,7 @@ test(
       await page.getByRole('button', { name: 'Add User' }).click();
       await page.keyboard.type('kbd-user');
       await page.keyboard.press('Enter');
-      await page.getByRole('button', { name: 'Assign a token to kbd-user' }).click();
+      await page.getByRole('button', { name: 'Assign Token to kbd-user' }).click();
       await page.getByRole('tab', { name: 'New' }).focus();
       await page.keyboard.press('ArrowRight');
       expect(await page.getByRole('tab', { name: 'Existing' }).getAttribute('aria-selected')).toBe('true');
@@ -490,6 +491,96 @@ test(
       const box = await page.locator('#dlg-add-token').boundingBox();
       expect(box && box.x >= 0 && box.x + box.width <= 375).toBe(true);
       expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  },
+  SLOW,
+);
+
+test(
+  'axe-core finds no WCAG 2.1 A or AA violation on any page or dialog of the panel, nor on its 403 page',
+  async () => {
+    const owner = await pm.users.create({ login: 'axe-user', email: 'axe.user@example.com', firstName: 'Ada' });
+    const token = await pm.users.createAndAssignToken(owner.id, { name: 'Axe mail', email: 'axe.user@example.com', pin: '2468', pinPosition: 'before' });
+    const resource = await pm.resources.create({ name: 'axe-area' });
+    await pm.resources.assignTokenWithUser(resource.id, token.id);
+    await pm.tokens.createMail({ name: 'Spare token', email: 'spare.axe@example.com' });
+    const context = await axeContext(browser, baseURL);
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    const seen: string[] = [];
+    /** axe on the page as it is now, named, so a failure says which state. */
+    const check = async (state: string) => {
+      seen.push(state);
+      expect([state, await axeViolations(page)]).toEqual([state, []]);
+    };
+    const closeWith = async (dialog: string) => {
+      await page.keyboard.press('Escape');
+      await page.locator(dialog).waitFor({ state: 'hidden' });
+    };
+    try {
+      await page.goto('/sign-in/root');
+      await page.goto('/admin/');
+      await row(page, 'Spare token').waitFor();
+      await check('Tokens');
+      await page.getByRole('button', { name: 'Add Token' }).click();
+      await check('Add Token: categories');
+      await page.locator('#dlg-add-token').getByRole('button', { name: /^Software tokens/ }).click();
+      await check('Add Token: software tokens');
+      await page.locator('#dlg-add-token').getByRole('button', { name: /^Protectimus MAIL/ }).click();
+      await check('Add Token: Protectimus MAIL form');
+      await closeWith('#dlg-add-token');
+      await page.getByRole('button', { name: 'Edit token Axe mail' }).click();
+      await check('Edit token');
+      await closeWith('#dlg-edit-token');
+      await page.getByRole('button', { name: 'Block token Axe mail' }).click();
+      await check('Block token');
+      await closeWith('#dlg-block');
+      await page.getByRole('button', { name: 'Delete token Spare token' }).click();
+      await check('Delete token: confirm');
+      await closeWith('#dlg-confirm');
+
+      await page.goto('/admin/users');
+      await row(page, 'axe-user').waitFor();
+      await check('Users');
+      await page.getByRole('button', { name: 'Add User' }).click();
+      await check('Add User');
+      await closeWith('#dlg-user');
+      await page.getByRole('button', { name: 'Assign Token to axe-user' }).click();
+      await check('Assign Token: New');
+      await page.locator('#dlg-assign-token').getByRole('tab', { name: 'Existing' }).click();
+      await check('Assign Token: Existing');
+      await closeWith('#dlg-assign-token');
+      await page.getByRole('button', { name: 'Import CSV' }).click();
+      await check('Import users');
+      await closeWith('#dlg-import');
+
+      await page.goto('/admin/resources');
+      await row(page, 'axe-area').waitFor();
+      await check('Resources');
+      await page.getByRole('button', { name: 'Add Resource' }).click();
+      await check('Add Resource');
+      await closeWith('#dlg-resource');
+      await page.getByRole('button', { name: 'Assign to axe-area' }).click();
+      await check('Assign to a resource');
+      await page.locator('#dlg-assign').getByRole('button', { name: /^Token with User/ }).click();
+      await check('Assign: Token with User');
+      await closeWith('#dlg-assign');
+
+      await page.goto('/admin/events');
+      await page.locator('#list table, #list .empty').first().waitFor();
+      await check('Events');
+
+      // Someone who is no administrator: the 403 page says so in plain words, with a way back.
+      await page.goto('/sign-in/axe-user');
+      const refused = await page.goto('/admin/');
+      expect(refused?.status()).toBe(403);
+      expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('Administrators only');
+      expect(await page.getByRole('alert').innerText()).toBe("This page is for the site's administrators, and your account is not one of them. If you need it, ask an administrator.");
+      expect(await page.getByRole('link', { name: 'Back to the site' }).getAttribute('href')).toBe('/');
+      await check('403');
+      expect(seen).toHaveLength(18);
     } finally {
       await context.close();
     }

@@ -86,6 +86,8 @@ describe.each(SITES)('the $name example site', ({ createSite, screenshot }) => {
         await page.getByLabel('PIN and code').fill(`2468${wrongCode(code)}`);
         await page.getByRole('button', { name: 'Verify' }).click();
         await expect(page.getByRole('alert').innerText()).resolves.toBe('That code is not right. 2 attempts left.');
+        // Sent back to the page itself (POST/Redirect/GET): a reload would not post the code again.
+        expect(pathOf(page)).toBe('/account/settings');
         // The form stays for the same code: the page still says where it went.
         await expect(page.locator('main').innerText()).resolves.toContain('b***@example.com');
 
@@ -106,7 +108,7 @@ describe.each(SITES)('the $name example site', ({ createSite, screenshot }) => {
         expect(await page.getByRole('link', { name: 'Admin', exact: true }).count()).toBe(0);
         const refused = await page.goto('/admin');
         expect(refused?.status()).toBe(403);
-        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Forbidden');
+        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Administrators only');
         expect(problems).toEqual([]);
       } finally {
         await context.close();
@@ -242,7 +244,7 @@ describe.each(SITES)('the $name example site', ({ createSite, screenshot }) => {
           await row(email).waitFor();
         };
         await addUser('dana', 'dana@example.com', 'Dana');
-        await page.getByRole('button', { name: 'Assign a token to dana' }).click();
+        await page.getByRole('button', { name: 'Assign Token to dana' }).click();
         const assign = page.locator('#dlg-assign-token');
         await assign.getByRole('tab', { name: 'Existing' }).click();
         await assign.locator('#existing-token option', { hasText: 'Dana mail' }).waitFor({ state: 'attached' });
@@ -253,7 +255,7 @@ describe.each(SITES)('the $name example site', ({ createSite, screenshot }) => {
 
         // ... and Assign Token -> New: a token made in the same step, 8 digits, no PIN.
         await addUser('erik', 'erik@example.com', 'Erik');
-        await page.getByRole('button', { name: 'Assign a token to erik' }).click();
+        await page.getByRole('button', { name: 'Assign Token to erik' }).click();
         await assign.getByRole('tab', { name: 'New' }).click();
         const fresh = assign.locator('#panel-new');
         await fresh.getByLabel('Token Name').fill('Erik mail');

@@ -15,15 +15,15 @@ describe.each(adapters)('$name: a flood of guard requests', (adapter) => {
     for (let i = 0; i < 29; i++) expect((await agent.get('/billing/invoices').expect(401)).body.error).toBe('otp_required');
     const code = await nextCode(env.world, user.email);
     // Posts count too: the 30th request is a resend, refused by its own cooldown.
-    expect((await agent.post('/billing/_otp/resend').send({}).expect(429)).body).toEqual({ error: 'rate_limited', retryAfter: 30 });
+    expect((await agent.post('/billing/_otp/resend').send({}).expect(429)).body).toEqual({ error: 'rate_limited', retryAfter: 30, reason: 'cooldown' });
 
     env.world.clock.advanceSeconds(10);
     const res = await agent.get('/billing/invoices').expect(429);
-    expect(res.body).toEqual({ error: 'rate_limited', retryAfter: 50 });
+    expect(res.body).toEqual({ error: 'rate_limited', retryAfter: 50, reason: 'requests' });
     expect(res.headers['retry-after']).toBe('50');
     expect(res.headers['cache-control']).toBe('no-store');
     // The right code too waits for the minute to end: nothing of this session reaches the store.
-    expect((await agent.post('/billing/_otp/verify').send({ otp: code }).expect(429)).body).toEqual({ error: 'rate_limited', retryAfter: 50 });
+    expect((await agent.post('/billing/_otp/verify').send({ otp: code }).expect(429)).body).toEqual({ error: 'rate_limited', retryAfter: 50, reason: 'requests' });
     const page = await agent.get('/billing/invoices').set('Accept', BROWSER).expect(429);
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(page.headers['retry-after']).toBe('50');
@@ -58,7 +58,7 @@ describe.each(adapters)('$name: a flood of guard requests', (adapter) => {
     env.world.clock.advanceSeconds(15);
     for (const agent of sessions) {
       const res = await agent.get('/billing/invoices').expect(429);
-      expect(res.body).toEqual({ error: 'rate_limited', retryAfter: 45 });
+      expect(res.body).toEqual({ error: 'rate_limited', retryAfter: 45, reason: 'requests' });
       expect(res.headers['retry-after']).toBe('45');
     }
     const page = await sessions[6]!.get('/billing/invoices').set('Accept', BROWSER).expect(429);
@@ -74,7 +74,7 @@ describe.each(adapters)('$name: a flood of guard requests', (adapter) => {
   it('takes its per-session limit from maxRequestsPerMinute', async () => {
     const { agent } = await signedIn(env.pm, (guard) => adapter.makeApp({ guard: { ...guard, maxRequestsPerMinute: 3 } }));
     for (let i = 0; i < 3; i++) await agent.get('/billing/invoices').expect(401);
-    expect((await agent.get('/billing/invoices').expect(429)).body).toEqual({ error: 'rate_limited', retryAfter: 60 });
+    expect((await agent.get('/billing/invoices').expect(429)).body).toEqual({ error: 'rate_limited', retryAfter: 60, reason: 'requests' });
     expect(() => adapter.makeApp({ guard: { protectimus: env.pm, maxRequestsPerMinute: 0 } })).toThrow(/maxRequestsPerMinute/);
   });
 });

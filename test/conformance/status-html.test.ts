@@ -3,7 +3,7 @@
  * 303 back after a form post, and a page for each refusal, from both adapters.
  */
 import type { Response } from 'supertest';
-import { adapters, agentOf, BROWSER, csrfFrom, freshUser, http, nextCode, pageBody, signedIn, signIn, useWorld, wrongCode, type Parsers, type UserOptions } from './harness';
+import { adapters, agentOf, BROWSER, csrfFrom, freshUser, http, nextCode, noMail, pageBody, signedIn, signIn, useWorld, wrongCode, type Parsers, type UserOptions } from './harness';
 
 const env = useWorld();
 
@@ -56,26 +56,75 @@ describe.each(adapters.flatMap((adapter) => (['none', 'both'] as Parsers[]).map(
       await form({ otp, _csrf: csrfFrom(page.text) }).expect(303);
     });
 
-    it('shows the page again with the refusal after a wrong code (401); the resend form answers 429 too soon, then 303 with a new code', async () => {
+    it('sends a wrong code back to the page (303), which shows the refusal once, tied to the field; a reload posts nothing', async () => {
       const { user, agent } = await start();
       const page = await agent.get('/billing/invoices').set('Accept', BROWSER).expect(401);
       const csrf = csrfFrom(page.text);
       const code = await nextCode(env.world, user.email);
       const wrong = await agent.post('/billing/_otp/verify').set('Accept', BROWSER).type('form').send({ otp: PIN + wrongCode(code), _csrf: csrf });
-      expectPage(wrong, 401);
-      expect(wrong.text).toContain('role="alert"');
-      expect(wrong.text).toContain('2 attempts left');
-      expect(wrong.text).toContain('action="/billing/_otp/verify"');
-      const soon = await agent.post('/billing/_otp/resend').set('Accept', BROWSER).type('form').send({ _csrf: csrf });
-      expectPage(soon, 429);
-      expect(soon.headers['retry-after']).toBe('30');
+      expectPage(wrong, 303);
+      expect(wrong.headers.location).toBe('/billing/invoices');
+      const shown = await agent.get('/billing/invoices').set('Accept', BROWSER);
+      expectPage(shown, 401);
+      expect(shown.text).toContain('<p id="otp-error" class="alert" role="alert">That code is not right. 2 attempts left.</p>');
+      expect(shown.text).toContain('aria-invalid="true" aria-describedby="otp-error otp-hint"');
+      expect(shown.text).toContain('action="/billing/_otp/verify"');
+      // The reload of the page the browser now shows is a GET: no attempt counted, no alert again, no mail.
+      const reload = await agent.get('/billing/invoices').set('Accept', BROWSER).expect(401);
+      expect(reload.text).not.toContain('role="alert"');
+      await noMail(env.world, user.email, 100);
+      expect((await agent.post('/billing/_otp/verify').send({ otp: PIN + wrongCode(code) }).expect(401)).body).toEqual({ error: 'invalid_otp', attemptsLeft: 1 });
+      await agent.post('/billing/_otp/verify').set('Accept', BROWSER).type('form').send({ otp: PIN + code, _csrf: csrf }).expect(303);
+    });
 
-      env.world.clock.advanceSeconds(30);
+    it('draws the resend button disabled during the cooldown; a resend then goes back to the page, which names the cooldown; after it, a new code and "only the latest mail"', async () => {
+      const { user, agent } = await start();
+      const page = await agent.get('/billing/invoices').set('Accept', BROWSER).expect(401);
+      expect(page.text).toContain('<button type="submit" class="secondary" disabled aria-describedby="resend-hint">Send a new code</button>');
+      expect(page.text).toContain('You can ask for a new code in 30 s. Reload this page then.');
+      const csrf = csrfFrom(page.text);
+      const first = await nextCode(env.world, user.email);
+      env.world.clock.advanceSeconds(10);
+      // A client that posts anyway (the button is only drawn disabled) is refused, and sent back.
+      const soon = await agent.post('/billing/_otp/resend').set('Accept', BROWSER).type('form').send({ _csrf: csrf });
+      expectPage(soon, 303);
+      expect(soon.headers.location).toBe('/billing/invoices');
+      const told = await agent.get('/billing/invoices').set('Accept', BROWSER).expect(401);
+      expect(told.text).toContain('role="alert">A code was mailed to you moments ago: check your mail. You can ask for a new code in 20 s.</p>');
+      expect(told.text).not.toContain('Too many');
+      expect(told.text).toContain('name="otp"');
+
+      env.world.clock.advanceSeconds(20);
+      const ready = await agent.get('/billing/invoices').set('Accept', BROWSER).expect(401);
+      expect(ready.text).toContain('<button type="submit" class="secondary" aria-describedby="resend-hint">Send a new code</button>');
       const sent = await agent.post('/billing/_otp/resend').set('Accept', BROWSER).type('form').send({ _csrf: csrf }).expect(303);
       expect(sent.headers.location).toBe('/billing/invoices');
       const again = await agent.get('/billing/invoices').set('Accept', BROWSER).expect(401);
       expect(again.text).toContain('A new code is on its way.');
-      await agent.post('/billing/_otp/verify').set('Accept', BROWSER).type('form').send({ otp: PIN + (await nextCode(env.world, user.email)), _csrf: csrf }).expect(303);
+      expect(again.text).toContain('Only the code in the latest mail works.');
+      const second = await nextCode(env.world, user.email);
+      if (second !== first) {
+        await agent.post('/billing/_otp/verify').set('Accept', BROWSER).type('form').send({ otp: PIN + first, _csrf: csrf }).expect(303);
+        const old = await agent.get('/billing/invoices').set('Accept', BROWSER).expect(401);
+        expect(old.text).toContain('That code is not right. A newer code was sent: only the code in the latest mail works. 2 attempts left.');
+      }
+      await agent.post('/billing/_otp/verify').set('Accept', BROWSER).type('form').send({ otp: `${PIN} ${second.slice(0, 3)} ${second.slice(3)}`, _csrf: csrf }).expect(303);
+      await agent.get('/billing/invoices').set('Accept', BROWSER).expect(200);
+    });
+
+    it('says a used-up code is used up, without a lifetime, and mails no new code until asked', async () => {
+      const { user, agent } = await start();
+      const page = await agent.get('/billing/invoices').set('Accept', BROWSER).expect(401);
+      expect(page.text).toContain('It works for 5 more minutes.');
+      const csrf = csrfFrom(page.text);
+      const code = await nextCode(env.world, user.email);
+      for (let i = 0; i < 3; i++) await agent.post('/billing/_otp/verify').set('Accept', BROWSER).type('form').send({ otp: PIN + wrongCode(code), _csrf: csrf }).expect(303);
+      const used = await agent.get('/billing/invoices').set('Accept', BROWSER).expect(401);
+      expect(used.text).toContain('That code is not right, and it is now used up. Ask for a new one.');
+      expect(used.text).not.toContain('It works for');
+      expect(used.text).not.toContain('name="otp"');
+      expect(used.text).toContain('Send a new code');
+      await noMail(env.world, user.email, 100);
     });
   },
 );
@@ -91,23 +140,28 @@ describe.each(adapters)('$name: a page for each refusal', (adapter) => {
     expect(res.text).not.toContain('<form');
   });
 
-  it('answers an expired code with the page and its refusal (401)', async () => {
+  it('answers an expired code with a 303 back to the page, which tells the refusal (401)', async () => {
     const { user, agent } = await start();
     const page = await agent.get('/billing/invoices').set('Accept', BROWSER).expect(401);
     const code = await nextCode(env.world, user.email);
     env.world.clock.advanceSeconds(301);
     const res = await agent.post('/billing/_otp/verify').set('Accept', BROWSER).type('form').send({ otp: code, _csrf: csrfFrom(page.text) });
-    expectPage(res, 401);
-    expect(res.text).toContain('That code has expired or was used up.');
+    expectPage(res, 303);
+    const shown = await agent.get('/billing/invoices').set('Accept', BROWSER);
+    expectPage(shown, 401);
+    expect(shown.text).toContain('That code has expired or was used up.');
   });
 
-  it('answers a malformed code with the page and its refusal (400)', async () => {
+  it('answers a malformed code with a 303 back to the page, which tells the refusal', async () => {
     const { user, agent } = await start();
     const page = await agent.get('/billing/invoices').set('Accept', BROWSER).expect(401);
     await nextCode(env.world, user.email);
     const res = await agent.post('/billing/_otp/verify').set('Accept', BROWSER).type('form').send({ otp: '1'.repeat(65), _csrf: csrfFrom(page.text) });
-    expectPage(res, 400);
-    expect(res.text).toContain('That entry could not be read.');
+    expectPage(res, 303);
+    const shown = await agent.get('/billing/invoices').set('Accept', BROWSER);
+    expectPage(shown, 401);
+    expect(shown.text).toContain('That entry could not be read.');
+    expect(shown.text).toContain('aria-invalid="true"');
   });
 
   it('answers a token locked by wrong codes (403, with the wait) and a user an administrator blocked (403) with the blocked page', async () => {
@@ -115,11 +169,14 @@ describe.each(adapters)('$name: a page for each refusal', (adapter) => {
     const page = await agent.get('/billing/invoices').set('Accept', BROWSER).expect(401);
     const wrong = wrongCode(await nextCode(env.world, user.email));
     const post = () => agent.post('/billing/_otp/verify').set('Accept', BROWSER).type('form').send({ otp: wrong, _csrf: csrfFrom(page.text) });
-    await post().expect(401);
-    await post().expect(401);
+    await post().expect(303);
+    await post().expect(303);
     const locked = await post();
-    expectPage(locked, 403);
-    expect(locked.text).toContain('sign-in is blocked. Try again in 5 minutes.');
+    expectPage(locked, 303);
+    const shown = await agent.get('/billing/invoices').set('Accept', BROWSER);
+    expectPage(shown, 403);
+    expect(shown.text).toContain('sign-in is blocked. Try again in 5 minutes.');
+    expect(shown.text).toContain('<a href="/">Back to the site</a>');
     const reload = await agent.get('/billing/invoices').set('Accept', BROWSER);
     expectPage(reload, 403);
     expect(reload.text).toContain('Sign-in blocked');

@@ -100,6 +100,18 @@ describe.each(adapters)('$name: the status table in JSON', (adapter) => {
     expect((await agent.get('/billing/invoices').expect(401)).body.error).toBe('otp_required');
   });
 
+  it('takes a code typed in groups, with spaces or hyphens between them, as the code', async () => {
+    const { user, agent } = await start({ otpLength: 8, pin: '2468', pinPosition: 'before' });
+    await agent.get('/billing/invoices').expect(401);
+    const code = await nextCode(env.world, user.email);
+    // A grouped wrong code is a wrong code: one attempt, as without the spaces.
+    expect((await agent.post('/billing/_otp/verify').send({ otp: `2468 ${wrongCode(code).slice(0, 4)} ${wrongCode(code).slice(4)}` }).expect(401)).body).toEqual({ error: 'invalid_otp', attemptsLeft: 2 });
+    // Another separator is not forgiven, and costs an attempt like any other wrong shape.
+    expect((await agent.post('/billing/_otp/verify').send({ otp: `2468.${code}` }).expect(401)).body).toEqual({ error: 'invalid_otp', attemptsLeft: 1 });
+    expect((await agent.post('/billing/_otp/verify').send({ otp: ` 2468 ${code.slice(0, 4)}-${code.slice(4)} ` }).expect(200)).body.ok).toBe(true);
+    await agent.get('/billing/invoices').expect(200);
+  });
+
   it('answers 401 otp_expired when no code was sent, once it has expired (fake clock), and once it is used up', async () => {
     const { user, agent } = await start();
     expect((await agent.post('/billing/_otp/verify').send({ otp: '123456' }).expect(401)).body).toEqual({ error: 'otp_expired' });
@@ -168,12 +180,12 @@ describe.each(adapters)('$name: the status table in JSON', (adapter) => {
     await nextCode(env.world, user.email);
   });
 
-  it('answers a resend too soon 429 rate_limited with Retry-After, and 202 with a new code once the cooldown is over', async () => {
+  it('answers a resend too soon 429 rate_limited (reason cooldown) with Retry-After, and 202 with a new code once the cooldown is over', async () => {
     const { user, agent } = await start();
     await agent.get('/billing/invoices').expect(401);
     const first = await nextCode(env.world, user.email);
     const res = await agent.post('/billing/_otp/resend').send({}).expect(429);
-    expect(res.body).toEqual({ error: 'rate_limited', retryAfter: 30 });
+    expect(res.body).toEqual({ error: 'rate_limited', retryAfter: 30, reason: 'cooldown' });
     expect(res.headers['retry-after']).toBe('30');
     expect(res.headers['cache-control']).toBe('no-store');
 
@@ -186,7 +198,7 @@ describe.each(adapters)('$name: the status table in JSON', (adapter) => {
     await agent.post('/billing/_otp/verify').send({ otp: second }).expect(200);
   });
 
-  it('answers 429 rate_limited with Retry-After past the hourly cap of mails', async () => {
+  it('answers 429 rate_limited (reason hourly_cap) with Retry-After past the hourly cap of mails', async () => {
     const capped = env.world.make({ otp: { resendCooldown: 1, maxSendsPerHour: 2 } });
     const { user, agent } = await signedIn(capped, (guard) => adapter.makeApp({ guard }));
     await agent.get('/billing/invoices').expect(401);
@@ -196,7 +208,7 @@ describe.each(adapters)('$name: the status table in JSON', (adapter) => {
     await nextCode(env.world, user.email);
     env.world.clock.advanceSeconds(2);
     const res = await agent.post('/billing/_otp/resend').send({}).expect(429);
-    expect(res.body).toEqual({ error: 'rate_limited', retryAfter: expect.any(Number) as unknown });
+    expect(res.body).toEqual({ error: 'rate_limited', retryAfter: expect.any(Number) as unknown, reason: 'hourly_cap' });
     expect(res.body.retryAfter).toBeGreaterThan(60);
     expect(res.headers['retry-after']).toBe(String(res.body.retryAfter));
   });

@@ -47,7 +47,7 @@ export const STYLESHEET_PATH = '/assets/site.css';
 export const SITE_CSP = [
   "default-src 'none'",
   "style-src 'self'",
-  "img-src 'self'",
+  "img-src 'self' data:",
   "form-action 'self'",
   "frame-ancestors 'none'",
   "base-uri 'none'",
@@ -105,6 +105,7 @@ export function layout(title: string, ctx: PageContext, body: SafeHtml, options:
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>${title} · Example Co.</title>
 <link rel="stylesheet" href="${STYLESHEET_PATH}">
 </head>

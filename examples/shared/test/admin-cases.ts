@@ -77,7 +77,7 @@ export function adminPanelCases(getSite: () => Site<unknown>): void {
     expect(home.text).not.toContain(ADMIN_LINK);
 
     const page = await agent.get('/admin').set('Accept', 'text/html').expect(403);
-    expect(page.text).toContain('Forbidden');
+    expect(page.text).toContain('Administrators only');
     const api = await agent.get('/admin/api/tokens').set('Accept', 'application/json').expect(403);
     expect(api.body.error).toBe('forbidden');
     await agent.get('/admin/assets/panel.js').expect(403);
@@ -94,7 +94,7 @@ export function adminPanelCases(getSite: () => Site<unknown>): void {
     const mailsToBob = () => site.inbox?.list().filter((m) => m.to.includes(DEMO.bob.email)).length;
     const before = mailsToBob();
     const page = await agent.get('/admin').set('Accept', 'text/html').expect(403);
-    expect(page.text).toContain('Forbidden');
+    expect(page.text).toContain('Administrators only');
     expect(page.text).not.toContain('_otp/verify');
     const api = await agent.get('/admin/api/tokens').set('Accept', 'application/json').expect(403);
     expect(api.body.error).toBe('forbidden');

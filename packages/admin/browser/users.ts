@@ -49,7 +49,7 @@ function usersPage(): void {
       { label: 'Status', cell: statusBadge },
       { label: 'Actions', cell: (u) => {
         return rowActions([
-          button('Assign Token', { key: 'assign:' + u.id, aria: 'Assign a token to ' + u.login, onClick: (e) => openAssign(u, e.currentTarget as Element) }),
+          button('Assign Token', { key: 'assign:' + u.id, aria: 'Assign Token to ' + u.login, onClick: (e) => openAssign(u, e.currentTarget as Element) }),
           u.blocked
             ? button('Unblock', { key: 'block:' + u.id, aria: 'Unblock user ' + u.login, onClick: () => unblock('users', u, 'User ' + u.login, list) })
             : button('Block', { key: 'block:' + u.id, aria: 'Block user ' + u.login, onClick: (e) => openBlock('users', u, 'user ' + u.login, e.currentTarget as Element, list) }),

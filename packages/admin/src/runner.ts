@@ -75,11 +75,21 @@ const forbidden = (): WebRefusal => new WebRefusal('FORBIDDEN');
 
 const TITLES: Readonly<Record<number, string>> = { 403: 'Forbidden', 404: 'Not found', 405: 'Not allowed', 503: 'Service unavailable' };
 
+/**
+ * What a person who may not use the panel reads: not the API's message (written for the
+ * developer calling it), a sentence about their own account.
+ */
+const FORBIDDEN_PAGE = {
+  title: 'Administrators only',
+  message: "This page is for the site's administrators, and your account is not one of them. If you need it, ask an administrator.",
+};
+
 function failureResponse(failure: Failure, asPage: boolean): Answer {
   const message = failure.message ?? '';
   if (asPage) {
     // A refusal seen in a browser: the guard's message page, under its CSP, not the panel.
-    return page(failure.status, renderMessagePage(TITLES[failure.status] ?? 'Something went wrong', message), { csp: PAGE_CSP, headers: failure.headers ?? {} });
+    const shown = failure.error === 'forbidden' ? FORBIDDEN_PAGE : { title: TITLES[failure.status] ?? 'Something went wrong', message };
+    return page(failure.status, renderMessagePage(shown.title, shown.message), { csp: PAGE_CSP, headers: failure.headers ?? {} });
   }
   const body = { error: failure.error, message, ...(failure.field !== undefined ? { field: failure.field } : {}) };
   return json(failure.status, body, failure.headers);

@@ -47,7 +47,7 @@ export interface PrepareResult {
 export interface AuthenticateInput {
   resource: string;
   login: string;
-  /** PIN and code as one string, as typed (surrounding whitespace is trimmed). */
+  /** PIN and code as one string, as typed (surrounding whitespace is trimmed, spaces and hyphens inside ignored). */
   otp: unknown;
   ip?: string;
 }
@@ -72,14 +72,27 @@ export interface TypedCredential {
 
 const ASCII_DIGITS = /^[0-9]+$/;
 
+/** Spaces (U+0020, U+00A0) and hyphens (U+002D) between the characters of what was typed. */
+const GROUP_SEPARATORS = /(?<=[^ \u00a0-])[ \u00a0-]+(?=[^ \u00a0-])/g;
+
 /**
- * Splits PIN+code typed as one string (docs/design.md, "Rules" 4). Only surrounding whitespace is
- * forgiven; any other deviation from the exact shape returns null, which the caller counts as a
- * failed attempt. The code part must be ASCII digits: `\d` in some engines and `Number()` accept
+ * `2468 0661 1224` or `0661-1224` as `246806611224` and `06611224`: people group long codes when
+ * they type or paste them. Only separators between two other characters go; one at an edge stays
+ * and fails the shape check. No PIN or code character is a space or a hyphen, so nothing that was
+ * part of the credential is ever removed.
+ */
+function joinGroups(s: string): string {
+  return s.includes(' ') || s.includes('-') || s.includes('\u00a0') ? s.replace(GROUP_SEPARATORS, '') : s;
+}
+
+/**
+ * Splits PIN+code typed as one string (docs/design.md, "Rules" 4). Only surrounding whitespace,
+ * and spaces and hyphens between characters, are forgiven; any other deviation from the exact
+ * shape returns null, which the caller counts as a failed attempt. The code part must be ASCII digits: `\d` in some engines and `Number()` accept
  * other digits and signs, so neither is used.
  */
 export function parseTyped(typed: string, otpLength: number, pinPosition: PinPosition | null): TypedCredential | null {
-  const s = typed.trim();
+  const s = joinGroups(typed.trim());
   if (pinPosition === null) {
     return s.length === otpLength && ASCII_DIGITS.test(s) ? { pin: null, otp: s } : null;
   }
@@ -277,15 +290,16 @@ export class Challenges {
     });
     switch (reserved.status) {
       case 'throttled': {
-        const err = new ProtectimusError('RATE_LIMITED', 'too many requests for this token; wait before trying again', { retryAfter: Math.max(1, Math.ceil(reserved.retryAfterMs / 1000)) });
+        const err = new ProtectimusError('RATE_LIMITED', 'too many requests for this token; wait before trying again', { retryAfter: Math.max(1, Math.ceil(reserved.retryAfterMs / 1000)), reason: 'requests' });
         this.event('otp.rate_limited', route, { code: err.code, detail: { retryAfter: err.retryAfter ?? null, reason: 'requests' } });
         throw err;
       }
       case 'blocked':
         return this.refuse(this.blocked(reserved.block, 'token'), route);
       case 'rate_limited': {
-        const err = new ProtectimusError('RATE_LIMITED', 'too many codes asked for; wait before asking again', { retryAfter: Math.max(1, Math.ceil(reserved.retryAfterMs / 1000)) });
-        this.event('otp.rate_limited', route, { code: err.code, detail: { retryAfter: err.retryAfter ?? null } });
+        const message = reserved.reason === 'cooldown' ? 'a code was mailed moments ago; wait before asking for another' : 'too many codes mailed this hour; wait before asking again';
+        const err = new ProtectimusError('RATE_LIMITED', message, { retryAfter: Math.max(1, Math.ceil(reserved.retryAfterMs / 1000)), reason: reserved.reason });
+        this.event('otp.rate_limited', route, { code: err.code, detail: { retryAfter: err.retryAfter ?? null, reason: reserved.reason } });
         throw err;
       }
       case 'open':

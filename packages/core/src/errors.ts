@@ -20,7 +20,15 @@ export interface ErrorDetails {
   retryAfter?: number;
   /** `INVALID_INPUT`: the offending field. */
   field?: string;
+  /** `RATE_LIMITED`: which limit refused (docs/design.md, "Rules" 3 and 7). */
+  reason?: RateLimitReason;
 }
+
+/**
+ * Why a request was rate limited: a resend within the cooldown of the last mail, the hourly cap
+ * of mails per token, or too many requests (page loads of one token, or of one session).
+ */
+export type RateLimitReason = 'cooldown' | 'hourly_cap' | 'requests';
 
 /** Every refusal of protectimus-mail: a stable `code`, an HTTP `status`, a human `message`. */
 export class ProtectimusError extends Error implements ErrorDetails {
@@ -30,6 +38,7 @@ export class ProtectimusError extends Error implements ErrorDetails {
   readonly attemptsLeft?: number;
   readonly retryAfter?: number;
   readonly field?: string;
+  readonly reason?: RateLimitReason;
 
   constructor(code: ErrorCode, message: string, details: ErrorDetails = {}, options?: { cause?: unknown }) {
     super(message, options);
@@ -38,6 +47,7 @@ export class ProtectimusError extends Error implements ErrorDetails {
     if (details.attemptsLeft !== undefined) this.attemptsLeft = details.attemptsLeft;
     if (details.retryAfter !== undefined) this.retryAfter = details.retryAfter;
     if (details.field !== undefined) this.field = details.field;
+    if (details.reason !== undefined) this.reason = details.reason;
   }
 }
 
@@ -154,6 +164,8 @@ export interface Failure {
   attemptsLeft?: number;
   /** The guard's `blocked` (temporary) and `rate_limited`: whole seconds to wait. */
   retryAfter?: number;
+  /** The guard's `rate_limited`: which limit refused. */
+  reason?: RateLimitReason;
   /** The admin API's: the model's message (written for people, never a secret) or the table's. */
   message?: string;
   /** The admin API's, for `invalid_input` and `already_exists`: the field at fault, so a form can point at it. */
@@ -163,10 +175,10 @@ export interface Failure {
 }
 
 /** A refusal as the guard answers it: its status and the body of its JSON. */
-export type GuardFailure = Pick<Failure, 'status' | 'error' | 'attemptsLeft' | 'retryAfter'>;
+export type GuardFailure = Pick<Failure, 'status' | 'error' | 'attemptsLeft' | 'retryAfter' | 'reason'>;
 
 /** The failure for a refusal the caller decided itself, by its code in the table. */
-export function refusal(code: ErrorCode | WebCode, surface: Surface, facts: Pick<Failure, 'retryAfter'> = {}): Failure {
+export function refusal(code: ErrorCode | WebCode, surface: Surface, facts: Pick<Failure, 'retryAfter' | 'reason'> = {}): Failure {
   const wire = wireOf(code, surface);
   return { status: wire.status, error: wire.error, ...(surface === 'admin' ? { message: wire.message ?? '' } : {}), ...facts };
 }
@@ -193,7 +205,10 @@ export function failureOf(err: unknown, surface: Surface = 'guard'): Failure {
   if (wire.error === 'invalid_otp' && err.attemptsLeft !== undefined) failure.attemptsLeft = err.attemptsLeft;
   if (wire.error === 'blocked' && err.retryAfter !== undefined) failure.retryAfter = err.retryAfter;
   // The protocol promises a retryAfter; a second is the least wait that can be honest.
-  if (wire.error === 'rate_limited') failure.retryAfter = Math.max(1, Math.ceil(err.retryAfter ?? 1));
+  if (wire.error === 'rate_limited') {
+    failure.retryAfter = Math.max(1, Math.ceil(err.retryAfter ?? 1));
+    failure.reason = err.reason ?? 'requests';
+  }
   return failure;
 }
 

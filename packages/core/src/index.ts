@@ -29,7 +29,7 @@ export type { CodeSender } from './mail';
 // Errors.
 /** Every refusal: a stable `code`, an HTTP `status`, a message, and `attemptsLeft`, `retryAfter` or `field` where they apply. */
 export { ProtectimusError, isProtectimusError } from './errors';
-export type { ErrorCode, ErrorDetails } from './errors';
+export type { ErrorCode, ErrorDetails, RateLimitReason } from './errors';
 
 // Rules and model.
 /** The input and result of `prepare` (mail a code) and `authenticate` (check one). */

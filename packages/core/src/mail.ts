@@ -68,32 +68,39 @@ function minutes(n: number): string {
 /** The built-in wording: short and plain, with the code standing out. */
 export const defaultTemplates: MailTemplates = {
   // The code leads the subject so phones can offer it from the notification.
-  subject: (ctx) => `${ctx.code} is your ${ctx.appName ? `${ctx.appName} ` : ''}code for ${ctx.resourceName}`,
+  subject: (ctx) => `${ctx.code} is your ${ctx.appName ? `${ctx.appName} ` : ''}code to sign in to ${ctx.resourceName}`,
 
   text: (ctx) =>
     [
-      `Your one-time code${ctx.appName ? ` for ${ctx.appName}` : ''} is:`,
+      `Your code to sign in to ${ctx.resourceName}${ctx.appName ? ` on ${ctx.appName}` : ''} is:`,
       '',
       `    ${ctx.code}`,
       '',
-      `Use it to open "${ctx.resourceName}". It is for your token "${ctx.tokenName}",`,
-      `works once, and expires in ${minutes(ctx.minutesValid)}.`,
+      `It was sent to your token "${ctx.tokenName}", works once, and expires in ${minutes(ctx.minutesValid)}.`,
       '',
       'If you did not just try to sign in, do not share this code; someone may know your password.',
       '',
     ].join('\n'),
 
   html: (ctx) => {
-    const app = ctx.appName ? ` for ${escapeHtml(ctx.appName)}` : '';
+    const app = ctx.appName ? ` on ${escapeHtml(ctx.appName)}` : '';
+    // A whole document (language, charset, title), as mail clients and screen readers expect;
+    // inline styles only, since most clients drop a <style> element.
     return [
       '<!doctype html>',
-      '<html><body style="font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:1.5;color:#1a1a1a">',
-      `<p>Your one-time code${app} is:</p>`,
+      '<html lang="en">',
+      '<head>',
+      '<meta charset="utf-8">',
+      '<meta name="viewport" content="width=device-width, initial-scale=1">',
+      `<title>Your code to sign in to ${escapeHtml(ctx.resourceName)}</title>`,
+      '</head>',
+      '<body style="font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:1.5;color:#1a1a1a">',
+      `<p>Your code to sign in to ${escapeHtml(ctx.resourceName)}${app} is:</p>`,
       `<p style="font-family:Consolas,Menlo,monospace;font-size:28px;font-weight:bold;letter-spacing:4px">${escapeHtml(ctx.code)}</p>`,
-      `<p>Use it to open &ldquo;${escapeHtml(ctx.resourceName)}&rdquo;. It is for your token &ldquo;${escapeHtml(ctx.tokenName)}&rdquo;, `,
-      `works once, and expires in ${escapeHtml(minutes(ctx.minutesValid))}.</p>`,
+      `<p>It was sent to your token &ldquo;${escapeHtml(ctx.tokenName)}&rdquo;, works once, and expires in ${escapeHtml(minutes(ctx.minutesValid))}.</p>`,
       '<p style="color:#555">If you did not just try to sign in, do not share this code; someone may know your password.</p>',
-      '</body></html>',
+      '</body>',
+      '</html>',
     ].join('\n');
   },
 };

@@ -50,7 +50,7 @@ describe.each(STORE_KINDS)('prepare + authenticate on %s store', (kind) => {
   it('counts each malformed typing as a failed attempt and never passes it', async () => {
     const s = await seedUser(pm, { pin: '1234', pinPosition: 'before' });
     const code = await mailedCode(s.resource.name, s.login, s.email);
-    const bad = [`${code}1234`, `1234 ${code}`, `1234-${code}`];
+    const bad = [`${code}1234`, `1234.${code}`, `-1234${code}`];
     let left = 3;
     for (const otp of bad) {
       const err = await refusal(pm.authenticate({ resource: s.resource.name, login: s.login, otp }));
@@ -60,6 +60,12 @@ describe.each(STORE_KINDS)('prepare + authenticate on %s store', (kind) => {
     }
     // Used up: even the right code now finds nothing open.
     expect((await refusal(pm.authenticate({ resource: s.resource.name, login: s.login, otp: `1234${code}` }))).code).toBe('OTP_EXPIRED');
+  });
+
+  it('takes PIN and code typed in groups (spaces, hyphens) as typed together', async () => {
+    const s = await seedUser(pm, { pin: '1234', pinPosition: 'before' });
+    const code = await mailedCode(s.resource.name, s.login, s.email);
+    expect(await pm.authenticate({ resource: s.resource.name, login: s.login, otp: `1234 ${code.slice(0, 3)}-${code.slice(3)}` })).toBeTruthy();
   });
 
   it('treats wrong lengths and Unicode digits as failed attempts', async () => {

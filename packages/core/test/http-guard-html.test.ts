@@ -41,10 +41,13 @@ describe('code page', () => {
     const style = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1] ?? '';
     const hash = createHash('sha256').update(style).digest('base64');
     expect(res.headers['Content-Security-Policy']).toBe(
-      `default-src 'none'; style-src 'sha256-${hash}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+      `default-src 'none'; style-src 'sha256-${hash}'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
     );
     expect(html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
     expect(html).toContain('<html lang="en">');
+    // No request for /favicon.ico: the icon is empty, and the CSP above allows it.
+    expect(html).toContain('<link rel="icon" href="data:,">');
+    expect(html).toContain('<p class="back"><a href="/">Back to the site</a></p>');
   });
 
   it('shows the masked address, the code length, the code field, CSRF fields and both forms', async () => {
@@ -63,26 +66,34 @@ describe('code page', () => {
       /<input id="otp" name="otp" type="text" autocomplete="one-time-code" inputmode="numeric" maxlength="64" required autofocus/,
     );
     expect(html).toContain('<button type="submit">Verify</button>');
-    expect(html).toContain('Send a new code</button>');
-    expect(html).toContain('You can ask for a new code in 30 s.');
+    // No script may enable the button when the cooldown ends: it is drawn disabled, with the wait.
+    expect(html).toContain('<button type="submit" class="secondary" disabled aria-describedby="resend-hint">Send a new code</button>');
+    expect(html).toContain('<p id="resend-hint" class="muted">You can ask for a new code in 30 s. Reload this page then.</p>');
+    expect(html).toContain('aria-describedby="otp-hint">');
+    expect(html).not.toContain('aria-invalid');
     expect(html).toContain('It works for 5 more minutes.');
     expect(html).not.toContain('role="alert"');
   });
 
-  it('counts the resend wait down with the clock', async () => {
+  it('counts the resend wait down with the clock, and enables the button once it is over', async () => {
     const engine = new FakeEngine();
     const session: Record<string, unknown> = {};
     await answer(engine, page({ session }));
     engine.clock.advanceSeconds(12);
-    const html = expectPage(await answer(engine, formPost(session, '/_otp/verify', { otp: '000000' })), 401);
+    const html = expectPage(await answer(engine, page({ session })), 401);
     expect(html).toContain('You can ask for a new code in 18 s.');
+    expect(html).toContain(' disabled ');
     engine.clock.advanceSeconds(18);
-    const later = expectPage(await answer(engine, formPost(session, '/_otp/verify', { otp: '000000' })), 401);
+    const later = expectPage(await answer(engine, page({ session })), 401);
     expect(later).toContain('No mail? You can ask for a new code now.');
+    expect(later).toContain('<button type="submit" class="secondary" aria-describedby="resend-hint">Send a new code</button>');
+    // The same open code all along: the page load mailed nothing.
+    expect(engine.prepareCalls.every((c) => c.resend === undefined)).toBe(true);
   });
 
   it('still works when the session knows nothing of the challenge', async () => {
-    const html = expectPage(await answer(new FakeEngine(), formPost({}, '/_otp/verify', { otp: '000000' })), 401);
+    const res = await answer(new FakeEngine(), { ...formPost({}, '/_otp/verify', { otp: '000000' }), body: { otp: '000000' } });
+    const html = expectPage(res, 403);
     expect(html).toContain('Type the code from the mail we sent you.');
     expect(html).toContain('No mail? You can ask for a new code now.');
   });
@@ -201,17 +212,51 @@ describe('resend form', () => {
     expect(again).not.toContain('A new code is on its way.');
   });
 
-  it('shows the wait when a resend comes too soon, with Retry-After', async () => {
+  it('sends a resend within the cooldown back to the page, which says it is the cooldown and how long to wait (once)', async () => {
+    const engine = new FakeEngine();
+    const session: Record<string, unknown> = {};
+    await answer(engine, page({ session, originalUrl: '/billing/r', path: '/r' }));
+    engine.clock.advanceSeconds(5);
+    engine.prepareError = new ProtectimusError('RATE_LIMITED', 'x', { retryAfter: 25, reason: 'cooldown' });
+    const res = await answer(engine, formPost(session, '/_otp/resend'));
+    expectPage(res, 303);
+    expect(res.headers.Location).toBe('/billing/r');
+    engine.prepareError = null;
+    engine.clock.advanceSeconds(2);
+    const html = expectPage(await answer(engine, page({ session, originalUrl: '/billing/r', path: '/r' })), 401);
+    expect(html).toContain('role="alert">A code was mailed to you moments ago: check your mail. You can ask for a new code in 23 s.</p>');
+    expect(html).toContain('You can ask for a new code in 23 s. Reload this page then.');
+    expect(html).toContain(' disabled ');
+    // the open code still works, so the form to type it stays, and it is not what was refused
+    expect(html).toContain('name="otp"');
+    expect(html).not.toContain('aria-invalid');
+    const again = expectPage(await answer(engine, page({ session, originalUrl: '/billing/r', path: '/r' })), 401);
+    expect(again).not.toContain('role="alert"');
+  });
+
+  it('tells the hourly cap from the cooldown, in minutes, and keeps the button disabled until it ends', async () => {
     const engine = new FakeEngine();
     const session: Record<string, unknown> = {};
     await answer(engine, page({ session }));
-    engine.prepareError = new ProtectimusError('RATE_LIMITED', 'x', { retryAfter: 25 });
-    const res = await answer(engine, formPost(session, '/_otp/resend'));
-    const html = expectPage(res, 429);
-    expect(res.headers['Retry-After']).toBe('25');
-    expect(html).toContain('role="alert">Too many codes asked for. You can ask for a new code in 25 s.</p>');
-    // the open code still works, so the form to type it stays
-    expect(html).toContain('name="otp"');
+    engine.clock.advanceSeconds(40);
+    engine.prepareError = new ProtectimusError('RATE_LIMITED', 'x', { retryAfter: 1500, reason: 'hourly_cap' });
+    expectPage(await answer(engine, formPost(session, '/_otp/resend')), 303);
+    engine.prepareError = null;
+    const html = expectPage(await answer(engine, page({ session })), 401);
+    expect(html).toContain('role="alert">Too many codes were mailed in the last hour. You can ask for a new code in 25 minutes.</p>');
+    expect(html).toContain('You can ask for a new code in 25 minutes. Reload this page then.');
+    expect(html).toContain(' disabled ');
+  });
+
+  it('answers a script with the reason of the refusal next to Retry-After', async () => {
+    const engine = new FakeEngine();
+    for (const reason of ['cooldown', 'hourly_cap', 'requests'] as const) {
+      engine.prepareError = new ProtectimusError('RATE_LIMITED', 'x', { retryAfter: 25, reason });
+      const res = await answer(engine, { method: 'POST', path: '/_otp/resend', headers: { contentType: 'application/json' }, body: {} });
+      expect(res.status).toBe(429);
+      expect(res.headers['Retry-After']).toBe('25');
+      expect(res.body).toBe(`{"error":"rate_limited","retryAfter":25,"reason":"${reason}"}`);
+    }
   });
 });
 
@@ -234,14 +279,70 @@ describe('refusal pages', () => {
     expect(engine.authenticateCalls).toHaveLength(0);
   });
 
-  it('shows attempts left after a wrong code, keeping what it knows of the challenge', async () => {
+  it('sends a wrong code back to the page (303), which shows attempts left once, tied to the field', async () => {
+    const engine = new FakeEngine();
+    const session: Record<string, unknown> = {};
+    await answer(engine, page({ session, originalUrl: '/billing/x', path: '/x' }));
+    const res = await answer(engine, formPost(session, '/_otp/verify', { otp: '000000' }));
+    expectPage(res, 303);
+    expect(res.headers.Location).toBe('/billing/x');
+    const html = expectPage(await answer(engine, page({ session, originalUrl: '/billing/x', path: '/x' })), 401);
+    expect(html).toContain('<p id="otp-error" class="alert" role="alert">That code is not right. 2 attempts left.</p>');
+    expect(html).toContain('aria-invalid="true" aria-describedby="otp-error otp-hint">');
+    expect(html).toContain('a***e@example.com');
+    expect(html).toContain('name="otp"');
+    // The page load reused the open code: nothing was mailed.
+    expect(engine.prepareCalls).toHaveLength(2);
+    expect(engine.prepareCalls.some((c) => c.resend === true)).toBe(false);
+    const reload = expectPage(await answer(engine, page({ session, originalUrl: '/billing/x', path: '/x' })), 401);
+    expect(reload).not.toContain('role="alert"');
+    expect(reload).not.toContain('aria-invalid');
+  });
+
+  it('says after a resend that only the latest mail’s code works', async () => {
     const engine = new FakeEngine();
     const session: Record<string, unknown> = {};
     await answer(engine, page({ session }));
-    const html = expectPage(await answer(engine, formPost(session, '/_otp/verify', { otp: '000000' })), 401);
-    expect(html).toContain('role="alert">That code is not right. 2 attempts left.</p>');
-    expect(html).toContain('a***e@example.com');
-    expect(html).toContain('name="otp"');
+    expect(expectPage(await answer(engine, formPost(session, '/_otp/verify', { otp: '000000' })), 303));
+    expect(expectPage(await answer(engine, page({ session })), 401)).toContain('That code is not right. 2 attempts left.');
+    engine.clock.advanceSeconds(30);
+    expectPage(await answer(engine, formPost(session, '/_otp/resend')), 303);
+    const sent = expectPage(await answer(engine, page({ session })), 401);
+    expect(sent).toContain('A new code is on its way.');
+    expect(sent).toContain('Only the code in the latest mail works.');
+    expectPage(await answer(engine, formPost(session, '/_otp/verify', { otp: '000000' })), 303);
+    const html = expectPage(await answer(engine, page({ session })), 401);
+    expect(html).toContain('role="alert">That code is not right. A newer code was sent: only the code in the latest mail works. 2 attempts left.</p>');
+    engine.authenticateError = new ProtectimusError('INVALID_OTP', 'x', { attemptsLeft: 0 });
+    expectPage(await answer(engine, formPost(session, '/_otp/verify', { otp: '000000' })), 303);
+    const used = expectPage(await answer(engine, page({ session })), 401);
+    expect(used).toContain('A newer code was sent: only the code in the latest mail works. The latest code is now used up: ask for a new one.');
+  });
+
+  it('does not say a newer code was sent before any was', async () => {
+    const engine = new FakeEngine();
+    const session: Record<string, unknown> = {};
+    await answer(engine, page({ session }));
+    engine.clock.advanceSeconds(60);
+    await answer(engine, page({ session }));
+    expectPage(await answer(engine, formPost(session, '/_otp/verify', { otp: '000000' })), 303);
+    const html = expectPage(await answer(engine, page({ session })), 401);
+    expect(html).not.toContain('newer');
+    expect(html).not.toContain('latest mail');
+  });
+
+  it('says a used-up code is used up, promises it no minutes, mails nothing behind the user’s back, and offers the resend', async () => {
+    const engine = new FakeEngine();
+    const session: Record<string, unknown> = {};
+    await answer(engine, page({ session }));
+    engine.clock.advanceSeconds(10);
+    engine.authenticateError = new ProtectimusError('INVALID_OTP', 'x', { attemptsLeft: 0 });
+    expectPage(await answer(engine, formPost(session, '/_otp/verify', { otp: '000000' })), 303);
+    const html = expectPage(await answer(engine, page({ session })), 401);
+    expect(html).toContain('role="alert">That code is not right, and it is now used up. Ask for a new one.</p>');
+    expect(html).not.toContain('It works for');
+    expect(html).not.toContain('name="otp"');
+    expect(html).toContain('You can ask for a new code in 20 s.');
     expect(engine.prepareCalls).toHaveLength(1);
   });
 
@@ -250,41 +351,92 @@ describe('refusal pages', () => {
     const session: Record<string, unknown> = {};
     engine.sentTo = 'm***y@example.com';
     await answer(engine, page({ session, login: 'mallory' }));
-    const html = expectPage(await answer(engine, formPost(session, '/_otp/verify', { otp: '000000' })), 401);
+    engine.authenticateError = new ProtectimusError('OTP_EXPIRED', 'x');
+    expectPage(await answer(engine, formPost(session, '/_otp/verify', { otp: '000000' })), 303);
+    const html = expectPage(await answer(engine, page({ session })), 401);
+    expect(html).toContain('That code has expired or was used up.');
     expect(html).not.toContain('m***y@example.com');
   });
 
-  const codes: [ErrorCode, object, number, string, boolean][] = [
-    ['INVALID_OTP', { attemptsLeft: 1 }, 401, 'That code is not right. 1 attempt left.', true],
-    ['INVALID_OTP', { attemptsLeft: 0 }, 401, 'That code is not right, and it is now used up. Ask for a new one.', false],
-    ['OTP_EXPIRED', {}, 401, 'That code has expired or was used up. Ask for a new one.', false],
-    ['BLOCKED', { retryAfter: 290 }, 403, 'Too many wrong codes: sign-in is blocked. Try again in 5 minutes.', false],
-    ['BLOCKED', { retryAfter: 30 }, 403, 'Try again in 1 minute.', false],
-    ['BLOCKED', {}, 403, 'Sign-in with your token is blocked. Ask your administrator to unblock it.', false],
-    ['NOT_ASSIGNED', {}, 403, 'Your account has no token for this area. Ask your administrator to assign one.', false],
-    ['NOT_FOUND', {}, 403, 'Your account has no token for this area.', false],
-    ['ACCESS_RESTRICTED', {}, 403, 'This area cannot be opened from your network.', false],
-    ['RATE_LIMITED', { retryAfter: 9 }, 429, 'You can ask for a new code in 9 s.', true],
-    ['INVALID_INPUT', {}, 400, 'That entry could not be read. Type the code again.', true],
-    ['DELIVERY_FAILED', {}, 502, 'The code could not be mailed. Try again in a moment.', false],
-    ['STORE_UNAVAILABLE', {}, 503, 'The service is unavailable right now. Try again in a moment.', false],
+  // A refusal of a form post: what the page shows after the 303 (status, sentence, code form).
+  const posted: [ErrorCode, object, string, boolean][] = [
+    ['INVALID_OTP', { attemptsLeft: 1 }, 'That code is not right. 1 attempt left.', true],
+    ['INVALID_OTP', { attemptsLeft: 0 }, 'That code is not right, and it is now used up. Ask for a new one.', false],
+    ['OTP_EXPIRED', {}, 'That code has expired or was used up. Ask for a new one.', false],
+    ['RATE_LIMITED', { retryAfter: 9 }, 'Too many requests in a short time. Try again in 9 s.', true],
+    ['INVALID_INPUT', {}, 'That entry could not be read. Type the code again.', true],
+    ['DELIVERY_FAILED', {}, 'The code could not be mailed. Try again in a moment.', true],
   ];
 
-  it.each(codes)('verify refused with %s %j -> %i "%s"', async (code, details, status, message, codeForm) => {
+  it.each(posted)('verify refused with %s %j -> 303, then the page says "%s"', async (code, details, message, codeForm) => {
     const engine = new FakeEngine();
     const session: Record<string, unknown> = {};
     await answer(engine, page({ session }));
     engine.authenticateError = new ProtectimusError(code, 'internal detail', details);
     const res = await answer(engine, formPost(session, '/_otp/verify', { otp: '123456' }));
-    const html = expectPage(res, status);
+    expectPage(res, 303);
+    expect(res.headers.Location).toBe('/billing');
+    expect(res.grant).toBeUndefined();
+    const html = expectPage(await answer(engine, page({ session })), 401);
     expect(html).toContain(message);
     expect(html).toContain('role="alert"');
     expect(html).not.toContain('internal detail');
     expect(html.includes('name="otp"')).toBe(codeForm);
-    expect(res.grant).toBeUndefined();
   });
 
-  it.each(codes.filter(([code]) => !['INVALID_OTP', 'OTP_EXPIRED'].includes(code)))(
+  // Refusals only someone else can lift: the page after the 303 meets them too, and says so.
+  const deadEnds: [ErrorCode, object, number, string][] = [
+    ['BLOCKED', { retryAfter: 290 }, 403, 'Too many wrong codes: sign-in is blocked. Try again in 5 minutes.'],
+    ['BLOCKED', { retryAfter: 30 }, 403, 'Try again in 1 minute.'],
+    ['BLOCKED', {}, 403, 'Sign-in with your token is blocked. Ask your administrator to unblock it.'],
+    ['NOT_ASSIGNED', {}, 403, 'Your account has no token for this area. Ask your administrator to assign one.'],
+    ['NOT_FOUND', {}, 403, 'Your account has no token for this area.'],
+    ['ACCESS_RESTRICTED', {}, 403, 'This area cannot be opened from your network.'],
+  ];
+
+  it.each(deadEnds)('verify refused with %s %j -> 303, then the page load -> %i "%s", no form, a way back', async (code, details, status, message) => {
+    const engine = new FakeEngine();
+    const session: Record<string, unknown> = {};
+    await answer(engine, page({ session }));
+    engine.authenticateError = new ProtectimusError(code, 'internal detail', details);
+    expectPage(await answer(engine, formPost(session, '/_otp/verify', { otp: '123456' })), 303);
+    engine.prepareError = engine.authenticateError;
+    const html = expectPage(await answer(engine, page({ session })), status);
+    expect(html).toContain(message);
+    expect(html).not.toContain('<form');
+    expect(html).toContain('<a href="/">Back to the site</a>');
+  });
+
+  it('shows no stale refusal once the page load gets past it (a lock that ended)', async () => {
+    const engine = new FakeEngine();
+    const session: Record<string, unknown> = {};
+    await answer(engine, page({ session }));
+    engine.authenticateError = new ProtectimusError('BLOCKED', 'x', { retryAfter: 290 });
+    expectPage(await answer(engine, formPost(session, '/_otp/verify', { otp: '123456' })), 303);
+    const html = expectPage(await answer(engine, page({ session })), 401);
+    expect(html).not.toContain('role="alert"');
+  });
+
+  it('answers an outage of a form post where it happened: 503, closed, no redirect', async () => {
+    const engine = new FakeEngine();
+    const session: Record<string, unknown> = {};
+    await answer(engine, page({ session }));
+    engine.authenticateError = new ProtectimusError('STORE_UNAVAILABLE', 'internal detail');
+    const html = expectPage(await answer(engine, formPost(session, '/_otp/verify', { otp: '123456' })), 503);
+    expect(html).toContain('The service is unavailable right now. Try again in a moment.');
+    expect(html).not.toContain('internal detail');
+  });
+
+  const codes: [ErrorCode, object, number, string][] = [
+    ...deadEnds,
+    ['RATE_LIMITED', { retryAfter: 9 }, 429, 'Too many requests in a short time. Try again in 9 s.'],
+    ['RATE_LIMITED', { retryAfter: 9, reason: 'hourly_cap' }, 429, 'Too many codes were mailed in the last hour. You can ask for a new code in 9 s.'],
+    ['INVALID_INPUT', {}, 400, 'That entry could not be read. Type the code again.'],
+    ['DELIVERY_FAILED', {}, 502, 'The code could not be mailed. Try again in a moment.'],
+    ['STORE_UNAVAILABLE', {}, 503, 'The service is unavailable right now. Try again in a moment.'],
+  ];
+
+  it.each(codes)(
     'page load refused with %s %j -> %i, no code form',
     async (code, details, status, message) => {
       const engine = new FakeEngine();

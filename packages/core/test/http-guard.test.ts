@@ -265,11 +265,11 @@ describe('guard: resend', () => {
 
   it('answers 429 with Retry-After when too soon', async () => {
     const engine = new FakeEngine();
-    engine.prepareError = new ProtectimusError('RATE_LIMITED', 'too soon', { retryAfter: 17 });
+    engine.prepareError = new ProtectimusError('RATE_LIMITED', 'too soon', { retryAfter: 17, reason: 'cooldown' });
     const res = await answer(engine, resendPost());
     expect(res.status).toBe(429);
     expect(res.headers['Retry-After']).toBe('17');
-    expect(bodyOf(res)).toEqual({ error: 'rate_limited', retryAfter: 17 });
+    expect(bodyOf(res)).toEqual({ error: 'rate_limited', retryAfter: 17, reason: 'cooldown' });
   });
 
   it('answers 400 for a body that is not an object', async () => {
@@ -355,7 +355,8 @@ describe('guard: refusals by error code', () => {
     ['NOT_ASSIGNED', {}, 403, { error: 'not_assigned' }],
     ['NOT_FOUND', {}, 403, { error: 'not_assigned' }],
     ['ACCESS_RESTRICTED', {}, 403, { error: 'access_restricted' }],
-    ['RATE_LIMITED', { retryAfter: 12 }, 429, { error: 'rate_limited', retryAfter: 12 }],
+    ['RATE_LIMITED', { retryAfter: 12 }, 429, { error: 'rate_limited', retryAfter: 12, reason: 'requests' }],
+    ['RATE_LIMITED', { retryAfter: 12, reason: 'hourly_cap' }, 429, { error: 'rate_limited', retryAfter: 12, reason: 'hourly_cap' }],
     ['INVALID_INPUT', { field: 'login' }, 400, { error: 'invalid_input' }],
     ['DELIVERY_FAILED', {}, 502, { error: 'delivery_failed' }],
     ['STORE_UNAVAILABLE', {}, 503, { error: 'unavailable' }],
@@ -457,7 +458,7 @@ describe('guard: requests per session', () => {
       const res = await answer(engine, { session, ...over }, options);
       expect(res.status).toBe(429);
       expect(res.headers['Retry-After']).toBe('15');
-      expect(bodyOf(res)).toEqual({ error: 'rate_limited', retryAfter: 15 });
+      expect(bodyOf(res)).toEqual({ error: 'rate_limited', retryAfter: 15, reason: 'requests' });
     }
     expect(engine.prepareCalls).toHaveLength(3);
     expect(engine.authenticateCalls).toHaveLength(1);

@@ -53,8 +53,19 @@ describe('Mailer over real SMTP', () => {
       expect(part).toContain('billing');
       expect(part).toContain('5 minutes');
     }
+    expect(got.subject).toBe('493817 is your Acme code to sign in to billing');
+    expect(got.text).toContain('Your code to sign in to billing on Acme is:');
     expect(got.headers.get('auto-submitted')).toBe('auto-generated');
     expect(smtp.codeFrom(got)).toBe('493817');
+  });
+
+  it('sends a whole HTML document: language, charset, title', async () => {
+    await mailer.send(mail({ to: 'doc@example.com' }));
+    const html = String((await smtp.waitForMail('doc@example.com')).html);
+    expect(html).toMatch(/^<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">/);
+    expect(html).toContain('<title>Your code to sign in to billing</title>');
+    expect(html).toContain('</head>\n<body');
+    expect(html.trimEnd().endsWith('</body>\n</html>')).toBe(true);
   });
 
   it('escapes hostile values in the HTML part and keeps them readable in the text part', async () => {

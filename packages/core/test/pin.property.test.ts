@@ -1,7 +1,8 @@
 /**
  * Property tests of PIN+code parsing (docs/design.md, "Rules" 4) with fast-check: any string in gives a
  * parse result of the exact shape or null (a failed attempt), never an exception; and PIN and code
- * typed together, in either position and with surrounding whitespace, come back apart unchanged.
+ * typed together, in either position, with surrounding whitespace and with spaces and hyphens
+ * between characters, come back apart unchanged.
  */
 import fc from 'fast-check';
 import { parseTyped } from '../src/challenge';
@@ -37,6 +38,20 @@ const anyString = fc.oneof(
 const ASCII_DIGITS = /^[0-9]+$/;
 const PIN = /^[A-Za-z0-9]{4,12}$/;
 
+/** What may group the characters of a code: runs of spaces, no-break spaces and hyphens. */
+const separatorArb = fc.string({ unit: fc.constantFrom(' ', '\u00a0', '-'), minLength: 1, maxLength: 3 });
+
+/** `typed` with a separator run put between characters at some of the positions `cuts` picks. */
+function grouped(typed: string, cuts: Array<[number, string]>): string {
+  const at = new Map(cuts.map(([i, sep]) => [1 + (i % Math.max(1, typed.length - 1)), sep]));
+  return Array.from(typed, (ch, i) => (at.get(i) ?? '') + ch).join('');
+}
+
+/** What the parser reads: the trimmed input with spaces and hyphens between characters dropped. */
+function joined(typed: string): string {
+  return typed.trim().replace(/(?<=[^ \u00a0-])[ \u00a0-]+(?=[^ \u00a0-])/g, '');
+}
+
 describe('parseTyped (property)', () => {
   it('takes any string and returns the exact shape or null, never throwing', () => {
     fc.assert(
@@ -45,7 +60,7 @@ describe('parseTyped (property)', () => {
         if (parsed === null) return;
         expect(parsed.otp).toHaveLength(length);
         expect(parsed.otp).toMatch(ASCII_DIGITS);
-        const s = typed.trim();
+        const s = joined(typed);
         if (position === null) {
           expect(parsed.pin).toBeNull();
           expect(parsed.otp).toBe(s);
@@ -83,6 +98,44 @@ describe('parseTyped (property)', () => {
         expect(parseTyped(`${lead}${otp}${trail}`, length, null)).toEqual({ pin: null, otp });
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('round-trips PIN and code with spaces and hyphens between any of their characters', () => {
+    fc.assert(
+      fc.property(
+        pinArb,
+        lengthArb.chain((l) => fc.tuple(fc.constant(l), otpOf(l))),
+        positionArb,
+        fc.array(fc.tuple(fc.nat(), separatorArb), { maxLength: 6 }),
+        spaceArb,
+        spaceArb,
+        (pin, [length, otp], position, cuts, lead, trail) => {
+          const typed = position === null ? otp : position === 'before' ? `${pin}${otp}` : `${otp}${pin}`;
+          expect(parseTyped(`${lead}${grouped(typed, cuts)}${trail}`, length, position)).toEqual({ pin: position === null ? null : pin, otp });
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('refuses a hyphen before or after what was typed, and any other separator inside it', () => {
+    fc.assert(
+      fc.property(
+        pinArb,
+        lengthArb.chain((l) => fc.tuple(fc.constant(l), otpOf(l))),
+        positionArb,
+        fc.constantFrom('.', '_', '/', '\t', '\u2013', '\u2009', '\u200b', '+'),
+        fc.nat(),
+        (pin, [length, otp], position, sep, at) => {
+          const typed = position === null ? otp : position === 'before' ? `${pin}${otp}` : `${otp}${pin}`;
+          const i = 1 + (at % (typed.length - 1));
+          expect(parseTyped(typed.slice(0, i) + sep + typed.slice(i), length, position)).toBeNull();
+          expect(parseTyped(`-${typed}`, length, position)).toBeNull();
+          expect(parseTyped(`${typed}-`, length, position)).toBeNull();
+        },
+      ),
+      { numRuns: 1000 },
     );
   });
 

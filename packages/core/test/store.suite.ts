@@ -275,9 +275,9 @@ export function storeSuite(name: string, makeStore: () => Store | Promise<Store>
         const { reserve, clock } = await setup();
         await reserve();
         clock.advance(10_000);
-        expect(await reserve({ resend: true })).toEqual({ status: 'rate_limited', retryAfterMs: 20_000 });
+        expect(await reserve({ resend: true })).toEqual({ status: 'rate_limited', retryAfterMs: 20_000, reason: 'cooldown' });
         clock.advance(19_999);
-        expect(await reserve({ resend: true })).toEqual({ status: 'rate_limited', retryAfterMs: 1 });
+        expect(await reserve({ resend: true })).toEqual({ status: 'rate_limited', retryAfterMs: 1, reason: 'cooldown' });
       });
 
       it('replaces the open challenge on a resend after the cooldown', async () => {
@@ -308,11 +308,11 @@ export function storeSuite(name: string, makeStore: () => Store | Promise<Store>
         clock.advance(40_000);
         expect((await reserve({ ...cap, resend: true })).status).toBe('reserved');
         clock.advance(40_000);
-        expect(await reserve({ ...cap, resend: true })).toEqual({ status: 'rate_limited', retryAfterMs: t0 + HOUR - clock.now() });
+        expect(await reserve({ ...cap, resend: true })).toEqual({ status: 'rate_limited', retryAfterMs: t0 + HOUR - clock.now(), reason: 'hourly_cap' });
         clock.advance(TTL);
-        expect(await reserve(cap)).toEqual({ status: 'rate_limited', retryAfterMs: t0 + HOUR - clock.now() });
+        expect(await reserve(cap)).toEqual({ status: 'rate_limited', retryAfterMs: t0 + HOUR - clock.now(), reason: 'hourly_cap' });
         clock.advance(t0 + HOUR - clock.now() - 1);
-        expect(await reserve(cap)).toEqual({ status: 'rate_limited', retryAfterMs: 1 });
+        expect(await reserve(cap)).toEqual({ status: 'rate_limited', retryAfterMs: 1, reason: 'hourly_cap' });
         clock.advance(1);
         expect(await reserve(cap)).toMatchObject({ status: 'reserved', counter: 4 });
       });
@@ -325,8 +325,21 @@ export function storeSuite(name: string, makeStore: () => Store | Promise<Store>
         await reserve({ maxSendsPerHour: 2, resend: true });
         clock.advance(1_000);
         // The hourly cap frees a slot in 9 s, the cooldown only in 29 s.
-        expect(await reserve({ maxSendsPerHour: 2, resend: true })).toEqual({ status: 'rate_limited', retryAfterMs: 29_000 });
+        expect(await reserve({ maxSendsPerHour: 2, resend: true })).toEqual({ status: 'rate_limited', retryAfterMs: 29_000, reason: 'cooldown' });
         expect(t0 + HOUR - clock.now()).toBe(9_000);
+      });
+
+      it('names the hourly cap when its wait is the longer one, even within the cooldown', async () => {
+        const { reserve, clock } = await setup();
+        const t0 = clock.now();
+        await reserve({ maxSendsPerHour: 2 });
+        clock.advance(60_000);
+        await reserve({ maxSendsPerHour: 2, resend: true });
+        clock.advance(10_000);
+        // The cooldown ends in 20 s, the hourly cap frees a slot only when the first send is an hour old.
+        expect(await reserve({ maxSendsPerHour: 2, resend: true })).toEqual({ status: 'rate_limited', retryAfterMs: t0 + HOUR - clock.now(), reason: 'hourly_cap' });
+        clock.advance(20_000);
+        expect(await reserve({ maxSendsPerHour: 2, resend: true })).toEqual({ status: 'rate_limited', retryAfterMs: t0 + HOUR - clock.now(), reason: 'hourly_cap' });
       });
 
       it('counts sends per token across resources, with one counter', async () => {
@@ -334,7 +347,7 @@ export function storeSuite(name: string, makeStore: () => Store | Promise<Store>
         expect(await reserve({ resourceId: 'a' })).toMatchObject({ status: 'reserved', counter: 1 });
         expect(await reserve({ resourceId: 'b' })).toMatchObject({ status: 'reserved', counter: 2 });
         expect((await reserve({ resourceId: 'a' })).status).toBe('open');
-        expect(await reserve({ resourceId: 'b', resend: true })).toEqual({ status: 'rate_limited', retryAfterMs: 30_000 });
+        expect(await reserve({ resourceId: 'b', resend: true })).toEqual({ status: 'rate_limited', retryAfterMs: 30_000, reason: 'cooldown' });
       });
 
       it('refuses a blocked token, and forgets a block that ended', async () => {

@@ -543,7 +543,7 @@ export function adminConformance(label: string, start: () => Promise<AdminWorld>
         expect(res.text).toContain('href="/admin/users"');
         scriptUrl = /<script src="\/admin\/([^"]+)"/.exec(res.text)?.[1] ?? '';
       }
-      expect(ADMIN_CSP).toBe("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+      expect(ADMIN_CSP).toBe("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
       const js = await call('GET', scriptUrl.replace('&amp;', '&'));
       expect(js.status).toBe(200);
       expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');

@@ -34,17 +34,21 @@ export function unavailableResponse(): Extract<GuardResponse, { action: 'respond
 /** What the code page shows. */
 export interface CodePageView {
   /** The open challenge, or null when unknown (the form still works, with less guidance). */
-  info: Pick<PendingEntry, 'tokenName' | 'sentTo' | 'otpLength' | 'pin' | 'expiresAt' | 'resendAfter'> | null;
+  info: Pick<PendingEntry, 'tokenName' | 'sentTo' | 'otpLength' | 'pin' | 'expiresAt' | 'resendAfter' | 'newer'> | null;
   csrf: string;
   verifyUrl: string;
   resendUrl: string;
   now: number;
   /** A refusal to show in the alert area. */
   message?: string;
+  /** The refusal is about what was typed: the field is marked invalid and described by it. */
+  fieldError?: boolean;
   /** Good news to show, e.g. that a new code was sent. */
   notice?: string;
   /** False when there is no code worth typing (used up, not sent); the resend form stays. */
   showCodeForm?: boolean;
+  /** Epoch ms a resend can succeed, when later than `info.resendAfter` (the hourly cap). */
+  resendAt?: number;
 }
 
 function pinHint(info: CodePageView['info']): string {
@@ -55,36 +59,50 @@ function pinHint(info: CodePageView['info']): string {
   return `Type ${code}.`;
 }
 
-function intro(info: NonNullable<CodePageView['info']>, now: number): string {
+function intro(info: NonNullable<CodePageView['info']>, now: number, usable: boolean): string {
   const minutes = Math.ceil(secondsUntil(info.expiresAt, now) / 60);
+  // A code that is used up or expired works for no more minutes, whatever its expiry said.
   const lifetime =
-    minutes > 0 ? ` It works for ${minutes === 1 ? '1 more minute' : `${minutes} more minutes`}.` : '';
+    usable && minutes > 0 ? ` It works for ${minutes === 1 ? '1 more minute' : `${minutes} more minutes`}.` : '';
+  const latest = usable && info.newer ? ' Only the code in the latest mail works.' : '';
   return (
     `<p>We mailed ${info.otpLength === 8 ? 'an' : 'a'} ${escapeHtml(info.otpLength)}-digit code to <strong>${escapeHtml(info.sentTo)}</strong> ` +
-    `for your token &ldquo;${escapeHtml(info.tokenName)}&rdquo;.${lifetime}</p>`
+    `for your token &ldquo;${escapeHtml(info.tokenName)}&rdquo;.${lifetime}${latest}</p>`
   );
 }
 
-function resendText(info: CodePageView['info'], now: number): string {
-  const wait = info ? secondsUntil(info.resendAfter, now) : 0;
-  return wait > 0 ? `You can ask for a new code in ${wait} s.` : 'No mail? You can ask for a new code now.';
+/** Whole seconds until a resend can succeed, as far as the page knows. */
+function resendWait(view: CodePageView): number {
+  const cooldown = view.info ? secondsUntil(view.info.resendAfter, view.now) : 0;
+  const other = view.resendAt === undefined ? 0 : Math.max(0, Math.ceil((view.resendAt - view.now) / 1000));
+  return Math.max(cooldown, other);
+}
+
+function resendText(wait: number): string {
+  // No script runs on these pages, so the button cannot enable itself: a reload draws it again.
+  return wait > 0 ? `You can ask for a new code in ${duration(wait)}. Reload this page then.` : 'No mail? You can ask for a new code now.';
 }
 
 function hiddenCsrf(token: string): string {
   return `<input type="hidden" name="_csrf" value="${escapeHtml(token)}">`;
 }
 
+/** Every guard page offers a way out, whatever it says. */
+const BACK_LINK = '<p class="back"><a href="/">Back to the site</a></p>';
+
 /** The code entry page: no script, every value escaped, usable by keyboard and on a phone. */
 export function renderCodePage(view: CodePageView): string {
   const { info } = view;
+  const showForm = view.showCodeForm !== false;
   const parts: string[] = ['<h1>Enter your code</h1>'];
-  if (view.message) parts.push(`<p class="alert" role="alert">${escapeHtml(view.message)}</p>`);
+  if (view.message) parts.push(`<p id="otp-error" class="alert" role="alert">${escapeHtml(view.message)}</p>`);
   if (view.notice) parts.push(`<p class="notice" role="status">${escapeHtml(view.notice)}</p>`);
-  if (info) parts.push(intro(info, view.now));
+  if (info) parts.push(intro(info, view.now, showForm));
 
-  if (view.showCodeForm !== false) {
+  if (showForm) {
     // A PIN may hold letters, so the numeric keypad is offered only when there is none.
     const numeric = info && info.pin === null ? ' inputmode="numeric"' : '';
+    const invalid = view.message && view.fieldError ? ' aria-invalid="true" aria-describedby="otp-error otp-hint"' : ' aria-describedby="otp-hint"';
     parts.push(
       `<form method="post" action="${escapeHtml(view.verifyUrl)}">`,
       hiddenCsrf(view.csrf),
@@ -92,26 +110,28 @@ export function renderCodePage(view: CodePageView): string {
       `<label for="otp">${info?.pin ? 'PIN and code' : 'Code'}</label>`,
       `<p id="otp-hint" class="muted">${escapeHtml(pinHint(info))}</p>`,
       `<input id="otp" name="otp" type="text" autocomplete="one-time-code"${numeric} maxlength="64" required autofocus ` +
-        'spellcheck="false" autocapitalize="off" aria-describedby="otp-hint">',
+        `spellcheck="false" autocapitalize="off"${invalid}>`,
       '</div>',
       '<button type="submit">Verify</button>',
       '</form>',
     );
   }
 
+  const wait = resendWait(view);
   parts.push(
     `<form class="resend" method="post" action="${escapeHtml(view.resendUrl)}">`,
     hiddenCsrf(view.csrf),
-    `<p class="muted">${escapeHtml(resendText(info, view.now))}</p>`,
-    `<button type="submit" class="secondary">Send a new code</button>`,
+    `<p id="resend-hint" class="muted">${escapeHtml(resendText(wait))}</p>`,
+    `<button type="submit" class="secondary"${wait > 0 ? ' disabled' : ''} aria-describedby="resend-hint">Send a new code</button>`,
     '</form>',
+    BACK_LINK,
   );
   return plainPage('Enter your code', new SafeHtml(parts.join('\n')));
 }
 
 /** A page for a refusal the user cannot fix by typing (sign in first, blocked, unavailable). */
 export function renderMessagePage(title: string, message: string): string {
-  return plainPage(title, html`<h1>${title}</h1>\n<p class="alert" role="alert">${message}</p>`);
+  return plainPage(title, html`<h1>${title}</h1>\n<p class="alert" role="alert">${message}</p>\n${new SafeHtml(BACK_LINK)}`);
 }
 
 /** The short page sent with a 303, for clients that do not follow redirects. */
@@ -123,28 +143,53 @@ function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
+/** A wait as people read it: seconds under a minute, whole minutes (rounded up) past it. */
+function duration(seconds: number): string {
+  return seconds < 60 ? `${Math.max(1, seconds)} s` : plural(Math.ceil(seconds / 60), 'minute', 'minutes');
+}
+
 /** Whole seconds until `iso`, never negative. */
 export function secondsUntil(iso: string, now: number): number {
   const t = Date.parse(iso);
   return Number.isFinite(t) ? Math.max(0, Math.ceil((t - now) / 1000)) : 0;
 }
 
+/** A refusal as a page tells it. */
+export type ShownFailure = Pick<Failure, 'error' | 'attemptsLeft' | 'retryAfter' | 'reason'>;
+
+/** What the page knows besides the refusal: a newer code replaced one this session was mailed. */
+export interface FailureContext {
+  newer?: boolean;
+}
+
+const LATEST_ONLY = 'A newer code was sent: only the code in the latest mail works.';
+
 /** The sentence the code page shows for a refusal; nothing in it comes from the request. */
-export function failureMessage(failure: Pick<Failure, 'error' | 'attemptsLeft' | 'retryAfter'>): string {
+export function failureMessage(failure: ShownFailure, context: FailureContext = {}): string {
   switch (failure.error) {
-    case 'invalid_otp':
-      if (failure.attemptsLeft === 0) return 'That code is not right, and it is now used up. Ask for a new one.';
+    case 'invalid_otp': {
+      const latest = context.newer ? ` ${LATEST_ONLY}` : '';
+      if (failure.attemptsLeft === 0) {
+        return context.newer
+          ? `That code is not right. ${LATEST_ONLY} The latest code is now used up: ask for a new one.`
+          : 'That code is not right, and it is now used up. Ask for a new one.';
+      }
       return failure.attemptsLeft === undefined
-        ? 'That code is not right. Try again.'
-        : `That code is not right. ${plural(failure.attemptsLeft, 'attempt', 'attempts')} left.`;
+        ? `That code is not right.${latest} Try again.`
+        : `That code is not right.${latest} ${plural(failure.attemptsLeft, 'attempt', 'attempts')} left.`;
+    }
     case 'otp_expired':
       return 'That code has expired or was used up. Ask for a new one.';
     case 'blocked':
       return failure.retryAfter !== undefined
         ? `Too many wrong codes: sign-in is blocked. Try again in ${plural(Math.max(1, Math.ceil(failure.retryAfter / 60)), 'minute', 'minutes')}.`
         : 'Sign-in with your token is blocked. Ask your administrator to unblock it.';
-    case 'rate_limited':
-      return `Too many codes asked for. You can ask for a new code in ${failure.retryAfter ?? 1} s.`;
+    case 'rate_limited': {
+      const wait = duration(failure.retryAfter ?? 1);
+      if (failure.reason === 'cooldown') return `A code was mailed to you moments ago: check your mail. You can ask for a new code in ${wait}.`;
+      if (failure.reason === 'hourly_cap') return `Too many codes were mailed in the last hour. You can ask for a new code in ${wait}.`;
+      return `Too many requests in a short time. Try again in ${wait}.`;
+    }
     case 'not_assigned':
       return 'Your account has no token for this area. Ask your administrator to assign one.';
     case 'access_restricted':
@@ -165,7 +210,7 @@ export function failureMessage(failure: Pick<Failure, 'error' | 'attemptsLeft' |
 }
 
 /** The heading of a page for a refusal the user cannot fix by typing. */
-export function failureTitle(failure: Pick<Failure, 'error' | 'attemptsLeft' | 'retryAfter'>): string {
+export function failureTitle(failure: ShownFailure): string {
   switch (failure.error) {
     case 'unauthenticated':
       return 'Sign in first';
@@ -180,16 +225,21 @@ export function failureTitle(failure: Pick<Failure, 'error' | 'attemptsLeft' | '
   }
 }
 
-function pendingFor(turn: Turn): PendingEntry | null {
+/** The open challenge this session was shown for the turn's resource and login, if any. */
+export function pendingFor(turn: Turn): PendingEntry | null {
   const entry = ownEntry(guardState(turn.req.session).pending, turn.resource);
   return entry && entry.login === turn.req.login ? entry : null;
 }
 
 /** Whether a code the user has is still worth typing after this refusal. */
-function codeStillUsable(turn: Turn, failure: Failure): boolean {
-  if (turn.route === 'page') return false;
+export function codeStillUsable(failure: ShownFailure): boolean {
   if (failure.error === 'otp_expired' || failure.error === 'delivery_failed') return false;
   return !(failure.error === 'invalid_otp' && failure.attemptsLeft === 0);
+}
+
+/** Whether the refusal is about what was typed into the field (so the field is marked invalid). */
+export function aboutTheField(failure: ShownFailure): boolean {
+  return (failure.error === 'invalid_otp' && failure.attemptsLeft !== 0) || failure.error === 'invalid_input';
 }
 
 /** True for refusals that only someone else can lift (an admin, the first factor, the network). */
@@ -197,27 +247,37 @@ export function isDeadEnd(failure: Pick<Failure, 'error'>): boolean {
   return ['unauthenticated', 'blocked', 'not_assigned', 'access_restricted', 'unavailable', 'method_not_allowed'].includes(failure.error);
 }
 
+/** The `Retry-After` header of a refusal that has one. */
+function retryHeader(failure: Failure): Record<string, string> {
+  return failure.error === 'rate_limited' && failure.retryAfter !== undefined ? { 'Retry-After': String(failure.retryAfter) } : {};
+}
+
 /** The guard's answer to a refusal: the JSON of the protocol, or the page that explains it. */
 export function failureResponse(turn: Turn, failure: Failure): GuardResponse {
-  const extra: Record<string, string> =
-    failure.error === 'rate_limited' && failure.retryAfter !== undefined ? { 'Retry-After': String(failure.retryAfter) } : {};
+  const extra = retryHeader(failure);
   if (!turn.html) {
     const body: Record<string, unknown> = { error: failure.error };
     if (failure.attemptsLeft !== undefined) body.attemptsLeft = failure.attemptsLeft;
     if (failure.retryAfter !== undefined) body.retryAfter = failure.retryAfter;
+    if (failure.reason !== undefined) body.reason = failure.reason;
     return guardJson(failure.status, body, extra);
   }
-  const message = failureMessage(failure);
-  if (isDeadEnd(failure)) return guardPage(failure.status, renderMessagePage(failureTitle(failure), message), extra);
   // A refused page load has no code behind it yet; after a refused post the session knows the open one.
+  const pending = turn.route === 'page' ? null : pendingFor(turn);
+  const message = failureMessage(failure, { newer: pending?.newer === true });
+  if (isDeadEnd(failure)) return guardPage(failure.status, renderMessagePage(failureTitle(failure), message), extra);
+  const now = turn.engine.clock.now();
+  const showCodeForm = turn.route !== 'page' && codeStillUsable(failure);
   const codePage = renderCodePage({
-    info: turn.route === 'page' ? null : pendingFor(turn),
+    info: pending,
     csrf: csrfToken(turn.req.session),
     verifyUrl: turn.verifyUrl,
     resendUrl: turn.resendUrl,
-    now: turn.engine.clock.now(),
+    now,
     message,
-    showCodeForm: codeStillUsable(turn, failure),
+    fieldError: showCodeForm && aboutTheField(failure),
+    showCodeForm,
+    ...(failure.error === 'rate_limited' && failure.retryAfter !== undefined ? { resendAt: now + failure.retryAfter * 1000 } : {}),
   });
   return guardPage(failure.status, codePage, extra);
 }

@@ -1,11 +1,23 @@
 import type { AuthenticateInput, AuthenticateResult, PrepareInput, PrepareResult } from '../challenge';
 import type { Enrollee } from '../directory/enrollment';
 import type { Clock } from '../protectimus';
-import { failureOf, invalidInput, isOutage, refusal, reportGuardError } from '../errors';
+import { failureOf, invalidInput, isOutage, refusal, reportGuardError, type Failure } from '../errors';
 import type { Answer } from '../web/answer';
 import { checkCsrf, csrfToken, isFormType, mediaType, parseBody, prefersHtml, prefersJson, safeReturnTo } from '../web/request';
-import { failureResponse, guardJson, guardPage, renderCodePage, renderRedirectPage, unavailableResponse } from './pages';
-import { countRequest, dropVerified, guardState, ownEntry, setEntry, verifiedEntry, type VerifiedEntry } from './session';
+import {
+  aboutTheField,
+  codeStillUsable,
+  failureMessage,
+  failureResponse,
+  guardJson,
+  guardPage,
+  isDeadEnd,
+  pendingFor,
+  renderCodePage,
+  renderRedirectPage,
+  unavailableResponse,
+} from './pages';
+import { countRequest, dropVerified, guardState, ownEntry, setEntry, takeNotice, verifiedEntry, type RefusalNotice, type VerifiedEntry } from './session';
 
 /**
  * The part of `Protectimus` the guard uses. Kept structural and minimal so the protocol can be
@@ -179,9 +191,15 @@ function challengeFields(turn: Turn, result: PrepareResult): Record<string, unkn
   };
 }
 
+/**
+ * Keeps what the page shows of the open code. A code whose mail time (`resendAfter`) differs from
+ * the one this session was shown before replaced it: the earlier mail's code no longer works.
+ */
 function rememberChallenge(turn: Turn, login: string, result: PrepareResult): void {
   const { tokenName, sentTo, otpLength, pin, expiresAt, resendAfter } = result;
-  setEntry(guardState(turn.req.session).pending, turn.resource, { login, tokenName, sentTo, otpLength, pin, expiresAt, resendAfter });
+  const before = pendingFor(turn);
+  const newer = before !== null && (before.resendAfter !== resendAfter || before.newer === true);
+  setEntry(guardState(turn.req.session).pending, turn.resource, { login, tokenName, sentTo, otpLength, pin, expiresAt, resendAfter, ...(newer ? { newer } : {}) });
 }
 
 /** Where a form post sends the browser: the page first asked for, else the mount root. */
@@ -194,30 +212,87 @@ function seeOther(location: string, grant?: Grant): GuardResponse {
   return guardPage(303, renderRedirectPage(location), { Location: location }, grant);
 }
 
-async function askForCode(turn: Turn, login: string): Promise<GuardResponse> {
+/** The page's return address: the page asked for, kept for the 303 after the code. */
+function rememberReturn(turn: Turn): void {
   const { req } = turn;
+  if (req.method !== 'GET' && req.method !== 'HEAD') return;
+  const state = guardState(req.session);
+  const target = safeReturnTo(req.originalUrl);
+  if (target) setEntry(state.returnTo, turn.resource, target);
+  else delete state.returnTo[turn.resource];
+}
+
+/** A refused post's notice as the failure it was, its wait counted from now. */
+function noticeFailure(notice: RefusalNotice, now: number): Failure {
+  const failure: Failure = { status: 401, error: notice.error as Failure['error'] };
+  if (notice.attemptsLeft !== undefined) failure.attemptsLeft = notice.attemptsLeft;
+  if (notice.retryAt !== undefined) failure.retryAfter = Math.max(1, Math.ceil((notice.retryAt - now) / 1000));
+  if (notice.reason === 'cooldown' || notice.reason === 'hourly_cap' || notice.reason === 'requests') failure.reason = notice.reason;
+  return failure;
+}
+
+async function askForCode(turn: Turn, login: string): Promise<GuardResponse> {
+  const { req, engine } = turn;
+  // One-shot: taken before anything can fail, so a refusal now never shows an old notice later.
+  const notice = takeNotice(req.session, turn.resource);
+  const now = engine.clock.now();
+  const refused = turn.html && notice !== null && notice !== 'sent' ? noticeFailure(notice, now) : null;
+
+  if (refused && !codeStillUsable(refused) && refused.error !== 'delivery_failed') {
+    // The code is used up or expired: say so, and leave the new one to the resend button rather
+    // than mailing one behind the user's back. Nothing to ask the store.
+    rememberReturn(turn);
+    const pending = pendingFor(turn);
+    const page = renderCodePage({
+      info: pending,
+      csrf: csrfToken(req.session),
+      verifyUrl: turn.verifyUrl,
+      resendUrl: turn.resendUrl,
+      now,
+      message: failureMessage(refused, { newer: pending?.newer === true }),
+      showCodeForm: false,
+    });
+    return guardPage(401, page);
+  }
+
   const enroll = req.enroll ? await req.enroll() : null;
-  const result = await turn.engine.prepare({ resource: turn.resource, login, ip: req.ip, ...(enroll ? { enroll } : {}) });
+  const result = await engine.prepare({ resource: turn.resource, login, ip: req.ip, ...(enroll ? { enroll } : {}) });
   rememberChallenge(turn, login, result);
   if (!turn.html) return guardJson(401, { error: 'otp_required', ...challengeFields(turn, result) });
 
-  const state = guardState(req.session);
-  if (req.method === 'GET' || req.method === 'HEAD') {
-    const target = safeReturnTo(req.originalUrl);
-    if (target) setEntry(state.returnTo, turn.resource, target);
-    else delete state.returnTo[turn.resource];
-  }
-  const notice = ownEntry(state.notice, turn.resource);
-  delete state.notice[turn.resource];
+  rememberReturn(turn);
+  const pending = pendingFor(turn);
+  // A refusal the page load got past (a lock that ended, a mail that went out after all) is over.
+  const shown = refused && !isDeadEnd(refused) && !(refused.error === 'delivery_failed' && result.sent) ? refused : null;
   const page = renderCodePage({
-    info: result,
+    info: pending ?? result,
     csrf: csrfToken(req.session),
     verifyUrl: turn.verifyUrl,
     resendUrl: turn.resendUrl,
-    now: turn.engine.clock.now(),
+    now,
     ...(notice === 'sent' ? { notice: 'A new code is on its way.' } : {}),
+    ...(shown
+      ? {
+          message: failureMessage(shown, { newer: pending?.newer === true }),
+          fieldError: aboutTheField(shown),
+          ...(shown.error === 'rate_limited' && shown.retryAfter !== undefined ? { resendAt: now + shown.retryAfter * 1000 } : {}),
+        }
+      : {}),
   });
   return guardPage(401, page);
+}
+
+/**
+ * POST/Redirect/GET for a refused form post: the refusal is kept in the session as a one-shot
+ * notice and the browser goes back to the page, which shows it once; a reload never posts again.
+ */
+function refusedPost(turn: Turn, failure: Failure): GuardResponse {
+  const notice: RefusalNotice = { error: failure.error };
+  if (failure.attemptsLeft !== undefined) notice.attemptsLeft = failure.attemptsLeft;
+  if (failure.retryAfter !== undefined) notice.retryAt = turn.engine.clock.now() + failure.retryAfter * 1000;
+  if (failure.reason !== undefined) notice.reason = failure.reason;
+  setEntry(guardState(turn.req.session).notice, turn.resource, notice);
+  return seeOther(backTo(turn));
 }
 
 /**
@@ -314,14 +389,17 @@ export async function handleGuard(
     if (route === 'page' && (await stillVerified(turn, login))) return NEXT;
     // Everything past here may cost the store a write: a flood from one session stops here first.
     const wait = countRequest(req.session, engine.clock.now(), maxRequests);
-    if (wait > 0) return failureResponse(turn, refusal('RATE_LIMITED', 'guard', { retryAfter: wait }));
+    if (wait > 0) return failureResponse(turn, refusal('RATE_LIMITED', 'guard', { retryAfter: wait, reason: 'requests' }));
     if (route === 'verify') return await verify(turn, login, verifiedFor);
     if (route === 'resend') return await resend(turn, login);
     return await askForCode(turn, login);
   } catch (err) {
     if (isOutage(err)) reportGuardError(options.onError, err);
     try {
-      return failureResponse(turn, failureOf(err, 'guard'));
+      const failure = failureOf(err, 'guard');
+      // A refused form post goes back to the page; an outage answers where it happened, closed.
+      if (turn.html && turn.route !== 'page' && failure.error !== 'unavailable') return refusedPost(turn, failure);
+      return failureResponse(turn, failure);
     } catch (again) {
       // Even the error page failed (a broken session object, a clock that throws): still closed.
       reportGuardError(options.onError, again);

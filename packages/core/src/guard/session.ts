@@ -22,7 +22,24 @@ export interface PendingEntry {
   pin: PinPosition | null;
   expiresAt: string;
   resendAfter: string;
+  /**
+   * This code replaced one mailed before in this session (a resend, or a new code after the last
+   * expired): a wrong code may be the earlier mail's, and the page says only the latest counts.
+   */
+  newer?: boolean;
 }
+
+/** A refused form post, kept for the page the browser is sent back to (POST/Redirect/GET). */
+export interface RefusalNotice {
+  error: string;
+  attemptsLeft?: number;
+  /** Epoch ms a retry can succeed, for `rate_limited` and `blocked`: the page counts down from it. */
+  retryAt?: number;
+  reason?: string;
+}
+
+/** A one-shot notice for the next page: a resend that went out, or a refused form post. */
+export type Notice = 'sent' | RefusalNotice;
 
 /** The guard's keys in `session.protectimus`; everything else in the session is the app's. */
 export interface GuardState {
@@ -30,8 +47,8 @@ export interface GuardState {
   csrf?: string;
   returnTo: Record<string, string>;
   pending: Record<string, PendingEntry>;
-  /** One-shot notices for the next page, per resource (`'sent'` after a resend). */
-  notice: Record<string, string>;
+  /** One-shot notices for the next page, per resource: `'sent'` after a resend, or a refused post. */
+  notice: Record<string, Notice>;
 }
 
 /** Where the guard's state lives in the session. */
@@ -79,6 +96,24 @@ export function verifiedEntry(session: Record<string, unknown>, resource: string
   }
   delete state.verified[resource];
   return null;
+}
+
+/**
+ * Takes the resource's one-shot notice out of the session. Sessions come back from JSON stores,
+ * so only the shapes the guard writes are returned; anything else is dropped as if absent.
+ */
+export function takeNotice(session: Record<string, unknown>, resource: string): Notice | null {
+  const state = guardState(session);
+  const raw = ownEntry(state.notice, resource) as unknown;
+  if (raw === undefined) return null;
+  delete state.notice[resource];
+  if (raw === 'sent') return raw;
+  if (!isRecord(raw) || typeof raw.error !== 'string') return null;
+  const notice: RefusalNotice = { error: raw.error };
+  if (typeof raw.attemptsLeft === 'number' && Number.isInteger(raw.attemptsLeft) && raw.attemptsLeft >= 0) notice.attemptsLeft = raw.attemptsLeft;
+  if (typeof raw.retryAt === 'number' && Number.isFinite(raw.retryAt)) notice.retryAt = raw.retryAt;
+  if (typeof raw.reason === 'string') notice.reason = raw.reason;
+  return notice;
 }
 
 /** Ends the verification for `resource`: the directory no longer grants it. */

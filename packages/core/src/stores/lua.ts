@@ -107,7 +107,7 @@ return {res or false, usr or false, tok or false, redis.call('GET', KEYS[1]) or 
  * call window length, calls PX, the least counter to take.
  *
  * Replies: {'throttled', retryAfterMs} | {'blocked', block} | {'open', expiresAt, sentAt,
- * attemptsLeft} | {'rate_limited', retryAfterMs} | {'reserved', counter, filled 1|0}. The
+ * attemptsLeft} | {'rate_limited', retryAfterMs, 'cooldown'|'hourly_cap'} | {'reserved', counter, filled 1|0}. The
  * challenge is filled with the given hash only if its counter is the guessed one.
  *
  * `calls` (`start|count`) counts this token's calls in a fixed window that opens at the first
@@ -153,6 +153,7 @@ end
 
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[5])
 local retry = 0
+local reason = 'hourly_cap'
 local cap = tonumber(ARGV[3])
 if redis.call('ZCARD', KEYS[4]) >= cap then
   local oldest = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
@@ -168,10 +169,10 @@ if resend then
   local newest = redis.call('ZRANGE', KEYS[4], -1, -1, 'WITHSCORES')
   if newest[2] then
     local r = tonumber(newest[2]) + tonumber(ARGV[4]) - now
-    if r > retry then retry = r end
+    if r > retry then retry, reason = r, 'cooldown' end
   end
 end
-if retry > 0 then return {'rate_limited', retry} end
+if retry > 0 then return {'rate_limited', retry, reason} end
 
 if ch then
   local c = split(ch)

@@ -204,10 +204,12 @@ export class MemoryStore implements Store {
       const oldest = sends[0];
       retry = oldest ? oldest.at + SEND_WINDOW_MS - a.now : SEND_WINDOW_MS;
     }
+    let reason: 'cooldown' | 'hourly_cap' = 'hourly_cap';
     // The cooldown guards against resend clicks only; when both limits apply, the later wins.
     const newest = sends[sends.length - 1];
-    if (a.resend && newest) retry = Math.max(retry, newest.at + a.cooldownMs - a.now);
-    if (retry > 0) return { status: 'rate_limited', retryAfterMs: retry };
+    const cooldown = a.resend && newest ? newest.at + a.cooldownMs - a.now : 0;
+    if (cooldown > retry) [retry, reason] = [cooldown, 'cooldown'];
+    if (retry > 0) return { status: 'rate_limited', retryAfterMs: retry, reason };
 
     const counter = (t.ctr = Math.max(t.ctr + 1, a.minCounter));
     const filled = a.guess?.counter === counter;

@@ -314,7 +314,7 @@ export class RedisStore implements Store {
           attemptsLeft: Number(reply[3]),
         };
       case 'rate_limited':
-        return { status: 'rate_limited', retryAfterMs: Number(reply[1]) };
+        return { status: 'rate_limited', retryAfterMs: Number(reply[1]), reason: reply[2] === 'cooldown' ? 'cooldown' : 'hourly_cap' };
       case 'reserved':
         return { status: 'reserved', counter: Number(reply[1]), filled: reply[2] === 1, expiresAt, lastSentAt: a.now };
       default:

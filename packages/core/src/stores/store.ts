@@ -97,7 +97,11 @@ export type ReserveResult =
   | { status: 'blocked'; block: Block }
   /** An open challenge exists and `resend` was false: nothing is sent. */
   | { status: 'open'; expiresAt: number; lastSentAt: number; attemptsLeft: number }
-  | { status: 'rate_limited'; retryAfterMs: number }
+  /**
+   * Refused by a send limit: `cooldown` (a resend within `cooldownMs` of the last mail) or
+   * `hourly_cap` (`maxSendsPerHour`); when both refuse, the one with the longer wait.
+   */
+  | { status: 'rate_limited'; retryAfterMs: number; reason: 'cooldown' | 'hourly_cap' }
   /** Over `maxPerMinute`: nothing was done. */
   | { status: 'throttled'; retryAfterMs: number }
   /**

@@ -11,10 +11,14 @@ export interface Answer {
   body: string;
 }
 
-/** The Content-Security-Policy of the guard's pages: no script at all, only the one stylesheet. */
+/**
+ * The Content-Security-Policy of the guard's pages: no script at all, only the one stylesheet
+ * (and the shell's empty `data:` icon).
+ */
 export const PAGE_CSP = [
   "default-src 'none'",
   `style-src 'sha256-${STYLE_HASH}'`,
+  'img-src data:',
   "form-action 'self'",
   "frame-ancestors 'none'",
   "base-uri 'none'",
@@ -29,7 +33,7 @@ export const ADMIN_CSP = [
   "script-src 'self'",
   "style-src 'self'",
   "connect-src 'self'",
-  "img-src 'self'",
+  "img-src 'self' data:",
   "form-action 'self'",
   "frame-ancestors 'none'",
   "base-uri 'none'",

@@ -66,6 +66,10 @@ input:focus-visible,button:focus-visible{outline:3px solid #f59e0b;outline-offse
 .field{margin-bottom:1rem}
 .resend{margin-top:1.5rem;padding-top:1rem;border-top:1px solid #e5e7eb}
 .muted{color:#4b5563;font-size:.95rem}
+button:disabled{border-color:#9ca3af;color:#4b5563;cursor:not-allowed}
+a{color:#1d4ed8}
+a:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}
+.back{margin:1.5rem 0 0}
 @media (max-width:30rem){main{margin:0;border-radius:0;box-shadow:none;min-height:100vh}}
 `;
 
@@ -85,7 +89,7 @@ export interface ShellParts {
 
 /**
  * The one page shell of the guard's pages and the admin panel: doctype, language, charset,
- * viewport, `noindex`, the escaped title, then what the page puts in the head and the body.
+ * viewport, `noindex`, an empty icon, the escaped title, then what the page puts in the head and the body.
  */
 export function pageShell(parts: ShellParts): string {
   return [
@@ -95,6 +99,9 @@ export function pageShell(parts: ShellParts): string {
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     '<meta name="robots" content="noindex">',
+    // An empty icon: without one, every page makes a browser ask for /favicon.ico, which the app
+    // may not have (a 404 in every log). Both CSPs allow `img-src data:` for it.
+    '<link rel="icon" href="data:,">',
     `<title>${escapeHtml(parts.title)}</title>`,
     parts.head.value,
     '</head>',

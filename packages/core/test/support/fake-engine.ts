@@ -29,19 +29,25 @@ export class FakeEngine implements GuardEngine {
   prepareError: unknown = null;
   authenticateError: unknown = null;
 
+  /** When the open code was mailed: reused until it expires, replaced by a resend, like the real engine. */
+  private sentAt: number | null = null;
+
   async prepare(input: PrepareInput): Promise<PrepareResult> {
     this.prepareCalls.push(input);
     if (this.prepareError) throw this.prepareError;
     const now = this.clock.now();
+    const reuse = input.resend !== true && this.sentAt !== null && now < this.sentAt + 300_000;
+    if (!reuse) this.sentAt = now;
+    const sentAt = this.sentAt ?? now;
     return {
       tokenId: 'tok1',
       tokenName: this.tokenName,
       sentTo: this.sentTo,
       otpLength: this.otpLength,
       pin: this.pin,
-      expiresAt: new Date(now + 300_000).toISOString(),
-      resendAfter: new Date(now + 30_000).toISOString(),
-      sent: true,
+      expiresAt: new Date(sentAt + 300_000).toISOString(),
+      resendAfter: new Date(sentAt + 30_000).toISOString(),
+      sent: !reuse,
     };
   }
 
