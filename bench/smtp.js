@@ -41,8 +41,9 @@ async function main() {
     secret: c.SECRET,
   });
   // Plain nodemailer: the same pool, the same timeouts, the same message (core's own templates).
-  const plain = nodemailer.createTransport({ ...core.SMTP_TIMEOUTS, host: '127.0.0.1', port, secure: false, ignoreTLS: true, ...POOL });
-  const templates = core.resolveTemplates();
+  const mail = c.coreModule('mail');
+  const plain = nodemailer.createTransport({ ...mail.SMTP_TIMEOUTS, host: '127.0.0.1', port, secure: false, ignoreTLS: true, ...POOL });
+  const templates = mail.resolveTemplates();
   const plainSend = (i) => {
     const ctx = { code: String(100000 + (i % 900000)), tokenName: `user${i} mail`, resourceName: 'bench', minutesValid: 5 };
     return plain.sendMail({
