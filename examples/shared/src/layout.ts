@@ -1,6 +1,6 @@
 import type { SiteUser } from './accounts';
 import { ADMIN_PATH, isAdmin } from './admin';
-import { html, type SafeHtml } from './html';
+import { html, type SafeHtml } from '@protectimus-mail/core';
 
 /** Served at `STYLESHEET_PATH`: a file, not an inline block, so the CSP can stay `style-src 'self'`. */
 export const STYLESHEET = `

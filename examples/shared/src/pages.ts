@@ -1,7 +1,6 @@
-import type { MailToken } from '@protectimus-mail/core';
 import type { SiteUser } from './accounts';
 import { ADMIN_PATH, isAdmin } from './admin';
-import { html, type SafeHtml } from './html';
+import { html, type MailToken, type SafeHtml } from '@protectimus-mail/core';
 import type { DevInbox, ReceivedMail } from './inbox';
 import { layout, type PageContext } from './layout';
 import type { DemoLogin } from './seed';
