@@ -5,6 +5,7 @@ import { maskEmail } from './mail';
 import { activeBlock, grantStamp, isPending, tokenView, userView, type Block, type MailToken, type PinPosition, type ResourceRecord, type TokenRecord, type User, type UserRecord } from './model';
 import { confirmToken, enroll, type Enrollee } from './directory/enrollment';
 import type { Context } from './protectimus';
+import { isOpen, nextOpening, type Schedule } from './schedule';
 import type { Resolved } from './stores/store';
 import { IpAllowList, isValidPin, loginKey } from './validation';
 
@@ -197,9 +198,17 @@ export class Challenges {
     }, until);
   }
 
-  private refuse(err: ProtectimusError, route: Partial<Route> & { login?: string }): never {
-    this.event('access.denied', route, { code: err.code, detail: err.retryAfter === undefined ? undefined : { retryAfter: err.retryAfter } });
+  private refuse(err: ProtectimusError, route: Partial<Route> & { login?: string }, detail?: ProtectimusEvent['detail']): never {
+    this.event('access.denied', route, { code: err.code, detail: detail ?? (err.retryAfter === undefined ? undefined : { retryAfter: err.retryAfter }) });
     throw err;
+  }
+
+  /** The refusal outside the resource's time windows (docs/design.md, "Time windows"), with when it opens. */
+  private closed(schedule: Schedule, now: number): ProtectimusError {
+    const next = nextOpening(schedule, now);
+    const opensAt = next === null ? null : new Date(next).toISOString();
+    const when = opensAt === null ? 'no time window opens in the next two weeks' : `it opens at ${opensAt}`;
+    return new ProtectimusError('ACCESS_RESTRICTED', `the resource is closed at this time: ${when}`, { opensAt, timeZone: schedule.timeZone });
   }
 
   private blocked(block: Block, what: string): ProtectimusError {
@@ -248,6 +257,16 @@ export class Challenges {
     if (!found.resource || !found.allow) throw new ProtectimusError('NOT_FOUND', 'resource not found');
     const route: Partial<Route> & { login: string } = { resource: found.resource, ip, login, chain: found };
     if (!found.allow.allows(ip)) this.refuse(new ProtectimusError('ACCESS_RESTRICTED', 'access from this address is not allowed'), route);
+    // Before the login is looked at: a closed resource answers every login alike, and nothing
+    // is reserved, mailed or counted.
+    const schedule = found.resource.schedule;
+    if (schedule) {
+      const now = this.ctx.clock.now();
+      if (!isOpen(schedule, now)) {
+        const err = this.closed(schedule, now);
+        this.refuse(err, route, { reason: 'schedule', opensAt: err.opensAt ?? null });
+      }
+    }
     // An unknown login answers like a user without a token, so logins cannot be probed. Logins
     // are unique case-insensitively but found only as spelled: `KATE` is not `kate`.
     if (!found.user || found.user.login !== login) {
@@ -471,6 +490,10 @@ export class Challenges {
     if (own === null || own !== stamp) return false;
     // A block moves the user's epoch on anyway; this also covers one written some other way.
     const block = chain.user?.block ?? null;
-    return block === null || activeBlock(block, this.ctx.clock.now()) === null;
+    const now = this.ctx.clock.now();
+    if (block !== null && activeBlock(block, now) !== null) return false;
+    // A verified session stops passing when the resource's time window closes (docs/design.md,
+    // "Time windows"); the next request is refused by `route` like any other outside it.
+    return isOpen(chain.resource?.schedule, now);
   }
 }

@@ -22,6 +22,13 @@ export interface ErrorDetails {
   field?: string;
   /** `RATE_LIMITED`: which limit refused (docs/design.md, "Rules" 3 and 7). */
   reason?: RateLimitReason;
+  /**
+   * `ACCESS_RESTRICTED` outside the resource's time windows (docs/design.md, "Time windows"): ISO
+   * time it opens next, or null when no window opens within two weeks. Absent for an address refusal.
+   */
+  opensAt?: string | null;
+  /** With `opensAt`: the schedule's IANA time zone, to tell the opening time in local terms. */
+  timeZone?: string;
 }
 
 /**
@@ -39,6 +46,8 @@ export class ProtectimusError extends Error implements ErrorDetails {
   readonly retryAfter?: number;
   readonly field?: string;
   readonly reason?: RateLimitReason;
+  readonly opensAt?: string | null;
+  readonly timeZone?: string;
 
   constructor(code: ErrorCode, message: string, details: ErrorDetails = {}, options?: { cause?: unknown }) {
     super(message, options);
@@ -48,6 +57,8 @@ export class ProtectimusError extends Error implements ErrorDetails {
     if (details.retryAfter !== undefined) this.retryAfter = details.retryAfter;
     if (details.field !== undefined) this.field = details.field;
     if (details.reason !== undefined) this.reason = details.reason;
+    if (details.opensAt !== undefined) this.opensAt = details.opensAt;
+    if (details.timeZone !== undefined) this.timeZone = details.timeZone;
   }
 }
 
@@ -166,6 +177,10 @@ export interface Failure {
   retryAfter?: number;
   /** The guard's `rate_limited`: which limit refused. */
   reason?: RateLimitReason;
+  /** The guard's `access_restricted` outside the time windows: ISO time the resource opens next, or null. */
+  opensAt?: string | null;
+  /** With `opensAt`: the schedule's time zone. */
+  timeZone?: string;
   /** The admin API's: the model's message (written for people, never a secret) or the table's. */
   message?: string;
   /** The admin API's, for `invalid_input` and `already_exists`: the field at fault, so a form can point at it. */
@@ -175,7 +190,7 @@ export interface Failure {
 }
 
 /** A refusal as the guard answers it: its status and the body of its JSON. */
-export type GuardFailure = Pick<Failure, 'status' | 'error' | 'attemptsLeft' | 'retryAfter' | 'reason'>;
+export type GuardFailure = Pick<Failure, 'status' | 'error' | 'attemptsLeft' | 'retryAfter' | 'reason' | 'opensAt' | 'timeZone'>;
 
 /** The failure for a refusal the caller decided itself, by its code in the table. */
 export function refusal(code: ErrorCode | WebCode, surface: Surface, facts: Pick<Failure, 'retryAfter' | 'reason'> = {}): Failure {
@@ -204,6 +219,10 @@ export function failureOf(err: unknown, surface: Surface = 'guard'): Failure {
   }
   if (wire.error === 'invalid_otp' && err.attemptsLeft !== undefined) failure.attemptsLeft = err.attemptsLeft;
   if (wire.error === 'blocked' && err.retryAfter !== undefined) failure.retryAfter = err.retryAfter;
+  if (wire.error === 'access_restricted' && err.opensAt !== undefined) {
+    failure.opensAt = err.opensAt;
+    if (err.timeZone !== undefined) failure.timeZone = err.timeZone;
+  }
   // The protocol promises a retryAfter; a second is the least wait that can be honest.
   if (wire.error === 'rate_limited') {
     failure.retryAfter = Math.max(1, Math.ceil(err.retryAfter ?? 1));

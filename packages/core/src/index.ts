@@ -41,6 +41,10 @@ export type { CreateUserInput, UpdateUserInput } from './directory/users';
 export type { CreateResourceInput, UpdateResourceInput, AssignmentView } from './directory/resources';
 /** What `prepare({ enroll })` and the guard's `enroll` take of an app's user: `{ email, name? }`. */
 export type { Enrollee } from './directory/enrollment';
+/** A resource's time windows: a time zone and opening hours per weekday (docs/design.md, "Time windows"). */
+export type { Schedule, Weekday, TimeRange } from './schedule';
+/** The compact text form of a schedule, `Europe/Kyiv mon-fri 08:00-19:00; sat 10:00-14:00`, both ways. */
+export { parseSchedule, formatSchedule } from './schedule';
 /** What `pm.tokens.reseal()` reports while the server secret rotates. */
 export type { ResealReport } from './secrets';
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Schedule } from './schedule';
 
 /** Where the PIN goes relative to the code in what the user types. */
 export type PinPosition = 'before' | 'after';
@@ -63,6 +64,8 @@ export interface Resource {
   allowedIps: string[];
   /** Whether the guard's `enroll` may create users and tokens of the app here. */
   enrollment: Enrollment;
+  /** When the resource may be entered (docs/design.md, "Time windows"); null: at any time. */
+  schedule: Schedule | null;
   createdAt: string;
 }
 
@@ -139,6 +142,8 @@ export interface ResourceRecord {
   allowedIps: string[];
   /** Absent in records written before enrollment existed: `'off'`. */
   enrollment?: Enrollment;
+  /** Absent in records written before time windows existed: null, always open. */
+  schedule?: Schedule | null;
   createdAt: number;
 }
 
@@ -209,6 +214,7 @@ export function resourceView(rec: ResourceRecord): Resource {
     lockMinutes: rec.lockMinutes,
     allowedIps: [...rec.allowedIps],
     enrollment: rec.enrollment ?? 'off',
+    schedule: rec.schedule ?? null,
     createdAt: new Date(rec.createdAt).toISOString(),
   };
 }

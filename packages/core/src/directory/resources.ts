@@ -7,6 +7,7 @@ import { listPage } from './paging';
 import { dirKey, dirList } from '../stores/store';
 import { loadToken, notFound } from './tokens';
 import * as v from '../validation';
+import { validSchedule, type Schedule } from '../schedule';
 
 /** A new protected area. */
 export interface CreateResourceInput {
@@ -20,6 +21,11 @@ export interface CreateResourceInput {
   allowedIps?: string[];
   /** Whether the guard's `enroll` may create the app's users and tokens here. Default `'off'`. */
   enrollment?: Enrollment;
+  /**
+   * When the resource may be entered: a time zone and opening hours per weekday
+   * (docs/design.md, "Time windows"). Default: none, always open; `null` on update removes it.
+   */
+  schedule?: Schedule | null;
 }
 
 export type UpdateResourceInput = Partial<CreateResourceInput>;
@@ -30,7 +36,7 @@ export interface AssignmentView extends Assignment {
   tokenName: string;
 }
 
-const FIELDS = ['name', 'failedAttemptsBeforeLock', 'lockMinutes', 'allowedIps', 'enrollment'] as const;
+const FIELDS = ['name', 'failedAttemptsBeforeLock', 'lockMinutes', 'allowedIps', 'enrollment', 'schedule'] as const;
 
 /** Reads a resource by id or name in a transaction, or throws NOT_FOUND. */
 export async function loadResource(tx: DirTx, idOrName: unknown): Promise<ResourceRecord> {
@@ -50,6 +56,7 @@ function settings(f: Record<string, unknown>, base: Omit<ResourceRecord, 'id' | 
     lockMinutes: f.lockMinutes === undefined ? base.lockMinutes : v.integer(f.lockMinutes, 'lockMinutes', 1, 10080),
     allowedIps: f.allowedIps === undefined ? base.allowedIps : v.allowedIps(f.allowedIps),
     enrollment: f.enrollment === undefined ? (base.enrollment ?? 'off') : v.enrollment(f.enrollment),
+    schedule: f.schedule === undefined ? (base.schedule ?? null) : validSchedule(f.schedule),
   };
 }
 
@@ -61,7 +68,7 @@ export class Resources {
     const rec = await transact(this.ctx.store, async (tx) => {
       const f = v.fields(input, FIELDS, 'resource');
       if (f.name === undefined) throw invalidInput('name', 'name is required');
-      const s = settings(f, { name: '', failedAttemptsBeforeLock: 5, lockMinutes: 5, allowedIps: [], enrollment: 'off' });
+      const s = settings(f, { name: '', failedAttemptsBeforeLock: 5, lockMinutes: 5, allowedIps: [], enrollment: 'off', schedule: null });
       if ((await tx.get(dirKey.resourceName(s.name))) !== null) throw new ProtectimusError('ALREADY_EXISTS', 'a resource with this name exists', { field: 'name' });
       const rec: ResourceRecord = { id: newId('res'), ...s, createdAt: this.ctx.clock.now() };
       tx.set(dirKey.resource(rec.id), rec);

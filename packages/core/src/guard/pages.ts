@@ -155,11 +155,53 @@ export function secondsUntil(iso: string, now: number): number {
 }
 
 /** A refusal as a page tells it. */
-export type ShownFailure = Pick<Failure, 'error' | 'attemptsLeft' | 'retryAfter' | 'reason'>;
+export type ShownFailure = Pick<Failure, 'error' | 'attemptsLeft' | 'retryAfter' | 'reason' | 'opensAt' | 'timeZone'>;
 
-/** What the page knows besides the refusal: a newer code replaced one this session was mailed. */
+/** What the page knows besides the refusal: a newer code replaced one this session was mailed; the time now. */
 export interface FailureContext {
   newer?: boolean;
+  /** Epoch ms, for the wait until a closed resource opens. */
+  now?: number;
+}
+
+/**
+ * The guard page's sentences about a resource closed outside its time windows (docs/design.md,
+ * "Time windows"), kept together for translation.
+ */
+export const SCHEDULE_TEXT = {
+  title: 'Closed at this time',
+  opens: (when: string, wait: string) => `This area is closed at this time. It opens ${when}, ${wait} from now.`,
+  never: 'This area is closed at this time, and no opening is scheduled. Ask your administrator.',
+  seconds: (n: number) => plural(n, 'second', 'seconds'),
+  minutes: (n: number) => plural(n, 'minute', 'minutes'),
+  hours: (n: number) => `about ${plural(n, 'hour', 'hours')}`,
+  days: (n: number) => `about ${plural(n, 'day', 'days')}`,
+} as const;
+
+/** "Monday 30 November at 08:00 EET": the opening as the resource's clocks show it. */
+function openingTime(iso: string, timeZone: string | undefined): string {
+  const options: Intl.DateTimeFormatOptions = { weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' };
+  try {
+    return new Intl.DateTimeFormat('en-GB', { ...options, timeZone: timeZone ?? 'UTC' }).format(Date.parse(iso));
+  } catch {
+    return new Intl.DateTimeFormat('en-GB', { ...options, timeZone: 'UTC' }).format(Date.parse(iso));
+  }
+}
+
+/** A wait as people say it: seconds, minutes up to two hours, hours up to two days, then days. */
+function waitWords(ms: number): string {
+  const s = Math.max(1, Math.ceil(ms / 1000));
+  if (s < 60) return SCHEDULE_TEXT.seconds(s);
+  const min = Math.ceil(s / 60);
+  if (min < 120) return SCHEDULE_TEXT.minutes(min);
+  const h = Math.round(min / 60);
+  return h < 48 ? SCHEDULE_TEXT.hours(h) : SCHEDULE_TEXT.days(Math.round(h / 24));
+}
+
+/** The sentence for a refusal outside the time windows. */
+function closedMessage(failure: ShownFailure, now: number): string {
+  if (!failure.opensAt) return SCHEDULE_TEXT.never;
+  return SCHEDULE_TEXT.opens(openingTime(failure.opensAt, failure.timeZone), waitWords(Date.parse(failure.opensAt) - now));
 }
 
 const LATEST_ONLY = 'A newer code was sent: only the code in the latest mail works.';
@@ -193,6 +235,7 @@ export function failureMessage(failure: ShownFailure, context: FailureContext = 
     case 'not_assigned':
       return 'Your account has no token for this area. Ask your administrator to assign one.';
     case 'access_restricted':
+      if (failure.opensAt !== undefined) return closedMessage(failure, context.now ?? Date.now());
       return 'This area cannot be opened from your network.';
     case 'delivery_failed':
       return 'The code could not be mailed. Try again in a moment.';
@@ -219,7 +262,7 @@ export function failureTitle(failure: ShownFailure): string {
     case 'not_assigned':
       return 'No token for this area';
     case 'access_restricted':
-      return 'Access restricted';
+      return failure.opensAt !== undefined ? SCHEDULE_TEXT.title : 'Access restricted';
     default:
       return 'Service unavailable';
   }
@@ -260,11 +303,13 @@ export function failureResponse(turn: Turn, failure: Failure): GuardResponse {
     if (failure.attemptsLeft !== undefined) body.attemptsLeft = failure.attemptsLeft;
     if (failure.retryAfter !== undefined) body.retryAfter = failure.retryAfter;
     if (failure.reason !== undefined) body.reason = failure.reason;
+    if (failure.opensAt !== undefined) body.opensAt = failure.opensAt;
+    if (failure.timeZone !== undefined) body.timeZone = failure.timeZone;
     return guardJson(failure.status, body, extra);
   }
   // A refused page load has no code behind it yet; after a refused post the session knows the open one.
   const pending = turn.route === 'page' ? null : pendingFor(turn);
-  const message = failureMessage(failure, { newer: pending?.newer === true });
+  const message = failureMessage(failure, { newer: pending?.newer === true, now: turn.engine.clock.now() });
   if (isDeadEnd(failure)) return guardPage(failure.status, renderMessagePage(failureTitle(failure), message), extra);
   const now = turn.engine.clock.now();
   const showCodeForm = turn.route !== 'page' && codeStillUsable(failure);
