@@ -116,6 +116,20 @@ describe('ProtectimusMailStrategy after a first factor (Passport session)', () =
     expect((await elsewhere.post('/otp.json').send({ otp: '123456' }).expect(403)).body).toEqual({ error: 'not_assigned' });
   });
 
+  it('fails with 403 access_restricted and opensAt outside the resource\'s time windows, mailing nothing, signed in or by posted login', async () => {
+    // A schedule with no ranges never opens: opensAt is null.
+    const user = await freshUser(env.pm, { resource: { schedule: { timeZone: 'UTC', days: {} } } });
+    const agent = agentOf(makeApp({ protectimus: env.pm, resource: user.resourceName }));
+    await signIn(agent, user.login);
+    const closed = { error: 'access_restricted', opensAt: null, timeZone: 'UTC' };
+    expect((await agent.post('/otp.json').send({}).expect(403)).body).toEqual(closed);
+    expect((await agent.post('/otp.json').send({ otp: '123456' }).expect(403)).body).toEqual(closed);
+    expect((await agent.post('/otp.err').send({ otp: '123456' }).expect(403)).body).toEqual(closed);
+    const nobody = agentOf(makeApp({ protectimus: env.pm, resource: user.resourceName }));
+    expect((await nobody.post('/otp.json').send({ login: user.login, otp: '123456' }).expect(403)).body).toEqual(closed);
+    await noMail(env.world, user.email);
+  });
+
   it('checks the signed-in user, not a login posted beside the code', async () => {
     const victim = await freshUser(env.pm);
     const attacker = await freshUser(env.pm);
