@@ -9,6 +9,65 @@ interface ResourceView {
   allowedIps: string[];
   /** Whether the app's guard may enroll its own users here. */
   enrollment: 'allowed' | 'off';
+  /** When it may be entered; null: at any time. */
+  schedule: ScheduleView | null;
+}
+
+/** A resource's time window as the API shows it: a time zone, and per weekday its ranges. */
+interface ScheduleView {
+  timeZone: string;
+  days: Partial<Record<string, [string, string][]>>;
+}
+
+/** The weekdays as the API names them, with the short names the list shows. */
+const WEEKDAYS: readonly [day: string, short: string][] = [['mon', 'Mon'], ['tue', 'Tue'], ['wed', 'Wed'], ['thu', 'Thu'], ['fri', 'Fri'], ['sat', 'Sat'], ['sun', 'Sun']];
+
+/** "08:00-12:00, 13:00-19:00": a day's ranges as the form and the list write them. */
+function rangesText(ranges: readonly [string, string][] | undefined): string {
+  return (ranges || []).map((r) => r[0] + '-' + r[1]).join(', ');
+}
+
+/** The list's cell: "Any time", or the zone and each open day's ranges. */
+function scheduleCell(s: ScheduleView | null): Node {
+  if (!s) return el('span', { class: 'muted', text: 'Any time' });
+  const open = WEEKDAYS.filter((d) => (s.days[d[0]] || []).length > 0);
+  return el('div', null, [
+    el('div', { text: s.timeZone }),
+    open.length ? el('ul', { class: 'inline-list' }, open.map((d) => el('li', { text: d[1] + ' ' + rangesText(s.days[d[0]]) }))) : el('span', { class: 'muted', text: 'Never open' }),
+  ]);
+}
+
+/**
+ * The form's time window as the API takes it: null without a time zone; else each day's text
+ * split into ranges. A range that is not HH:MM-HH:MM is refused here, pointing at its day; the
+ * server checks the rest (the zone, the times, overlaps).
+ */
+function scheduleFromForm(form: HTMLFormElement): ScheduleView | null {
+  const timeZone = field(form, 'schedule').value.trim();
+  if (!timeZone) return null;
+  const days: Record<string, [string, string][]> = {};
+  WEEKDAYS.forEach((d) => {
+    const text = field(form, 'schedule-' + d[0]).value.trim();
+    if (!text) return;
+    days[d[0]] = text.split(/[,;]/).map((part) => part.trim()).filter(Boolean).map((part) => {
+      const m = /^(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})$/.exec(part);
+      if (!m) throw new ApiError(400, { field: 'schedule-' + d[0], message: 'Not a range like 08:00-12:00: "' + part + '".' });
+      return [pad(m[1]!), pad(m[2]!)] as [string, string];
+    });
+  });
+  return { timeZone: timeZone, days: days };
+}
+
+function pad(hhmm: string): string {
+  return hhmm.length === 4 ? '0' + hhmm : hhmm;
+}
+
+/** Offers the browser's time zones as suggestions for the zone field. */
+function fillZones(): void {
+  const list = $('#res-sched-zones');
+  const intl = Intl as unknown as { supportedValuesOf?: (key: string) => string[] };
+  if (!list || !intl.supportedValuesOf) return;
+  list.replaceChildren(...intl.supportedValuesOf('timeZone').map((z) => el('option', { value: z })));
 }
 
 /** A token with user assigned on a resource, as the API shows it. */
@@ -53,6 +112,7 @@ function resourcesPage(): void {
       { label: 'Lock for', cell: (r) => r.lockMinutes + ' min' },
       { label: 'Allowed IPs', cell: (r) => (r.allowedIps.length ? r.allowedIps.join(', ') : 'Any') },
       { label: 'Enrollment', cell: (r) => (r.enrollment === 'allowed' ? 'Allowed' : 'Off') },
+      { label: 'Time window', cell: (r) => scheduleCell(r.schedule) },
       { label: 'Tokens with users', cell: assignedCell },
       { label: 'Actions', cell: (r) => {
         return rowActions([
@@ -77,7 +137,12 @@ function resourcesPage(): void {
     field(resourceForm, 'lockMinutes').value = String(r.lockMinutes);
     field<HTMLTextAreaElement>(resourceForm, 'allowedIps').value = r.allowedIps.join('\n');
     setRadio(resourceForm, 'enrollment', r.enrollment);
+    field(resourceForm, 'schedule').value = r.schedule ? r.schedule.timeZone : '';
+    WEEKDAYS.forEach((d) => {
+      field(resourceForm, 'schedule-' + d[0]).value = r.schedule ? rangesText(r.schedule.days[d[0]]) : '';
+    });
   }
+  fillZones();
   $('#add-resource')!.addEventListener('click', (e) => editResource(null, e.currentTarget as Element));
   resourceForm.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -88,6 +153,7 @@ function resourcesPage(): void {
         lockMinutes: Number(field(resourceForm, 'lockMinutes').value),
         allowedIps: field<HTMLTextAreaElement>(resourceForm, 'allowedIps').value.split(/[\s,]+/).filter(Boolean),
         enrollment: radioValue(resourceForm, 'enrollment'),
+        schedule: scheduleFromForm(resourceForm),
       };
       const r = editing ? await api<ResourceView>('PATCH', 'resources/' + seg(editing.id), body) : await api<ResourceView>('POST', 'resources', body);
       resourceDialog.close();

@@ -333,6 +333,37 @@ function usersPage(ctx: PageContext): string {
   return panelLayout('users', 'Users', ctx, main, [userDialog(), assignTokenDialog(), importDialog(), blockDialog(), confirmDialog()].join('\n'));
 }
 
+/** The weekdays of a schedule, as the API names them and as the form labels them. */
+const WEEKDAY_LABELS: readonly [day: string, label: string][] = [
+  ['mon', 'Monday'],
+  ['tue', 'Tuesday'],
+  ['wed', 'Wednesday'],
+  ['thu', 'Thursday'],
+  ['fri', 'Friday'],
+  ['sat', 'Saturday'],
+  ['sun', 'Sunday'],
+];
+
+/**
+ * The resource's time window (docs/design.md, "Time windows"): a time zone, and per weekday its
+ * ranges as text. The zone field is named `schedule`, so a refusal of the API (field `schedule`)
+ * points at it.
+ */
+function scheduleFields(): string {
+  const days = WEEKDAY_LABELS.map(([day, label]) =>
+    textField(`res-sched-${day}`, `schedule-${day}`, label, 'type="text" autocomplete="off" spellcheck="false" autocapitalize="off" placeholder="08:00-12:00, 13:00-19:00" aria-describedby="res-sched-days-hint"'),
+  );
+  return [
+    '<fieldset class="field schedule"><legend>Time window</legend>',
+    '<p class="hint" id="res-sched-hint">When the resource may be entered. Outside it nobody gets a code, and verified sessions stop passing when it closes. Leave the time zone empty for no time window (open at any time).</p>',
+    textField('res-sched-zone', 'schedule', 'Time zone', 'type="text" autocomplete="off" spellcheck="false" autocapitalize="off" list="res-sched-zones" placeholder="Europe/Kyiv" aria-describedby="res-sched-hint"'),
+    '<datalist id="res-sched-zones"></datalist>',
+    '<p class="hint" id="res-sched-days-hint">Hours per day as ranges, such as 08:00-12:00, 13:00-19:00; 22:00-06:00 runs past midnight. An empty day is closed.</p>',
+    ...days,
+    '</fieldset>',
+  ].join('\n');
+}
+
 function resourceDialog(): string {
   return dialog(
     'dlg-resource',
@@ -350,6 +381,7 @@ function resourceDialog(): string {
         ['allowed', 'Allowed'],
       ]),
       '<p class="hint">Allowed: a signed-in user of the app with no token here gets one at their address, if the app’s guard enrolls (its <code>enroll</code> option); the first code mailed there confirms it. Off: only tokens with users assigned here.</p>',
+      scheduleFields(),
       formEnd('Save'),
       '</form>',
     ].join('\n'),
