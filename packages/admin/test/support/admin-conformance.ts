@@ -346,6 +346,31 @@ export function adminConformance(label: string, start: () => Promise<AdminWorld>
       await refused(() => call('GET', `api/resources/${id}`), 404, 'not_found');
     });
 
+    it('takes and shows a resource\'s time window, removes it with null, and refuses a bad one (400 field schedule), changing nothing', async () => {
+      const schedule = { timeZone: 'Europe/Kyiv', days: { mon: [['13:00', '19:00'], ['08:00', '12:00']], sat: [['22:00', '06:00']] } };
+      const sorted = { timeZone: 'Europe/Kyiv', days: { mon: [['08:00', '12:00'], ['13:00', '19:00']], sat: [['22:00', '06:00']] } };
+      const created = await post('api/resources', { name: uniq('hours'), schedule });
+      expect(created.status).toBe(201);
+      expect(created.body.schedule).toEqual(sorted);
+      const id: string = created.body.id;
+      expect((await call('GET', `api/resources/${id}`)).body.schedule).toEqual(sorted);
+      expect((await call('GET', `api/resources?q=${encodeURIComponent(created.body.name)}`)).body.items[0].schedule).toEqual(sorted);
+      const bad: [unknown, RegExp][] = [
+        [{ timeZone: 'Mars/Olympus', days: {} }, /IANA/],
+        [{ timeZone: 'UTC', days: { mon: [['08:00', '25:00']] } }, /25:00/],
+        [{ timeZone: 'UTC', days: { mon: [['08:00', '08:00']] } }, /empty/],
+        [{ timeZone: 'UTC', days: { mon: [['08:00', '12:00'], ['11:00', '13:00']] } }, /overlap/],
+        [{ timeZone: 'UTC', days: { someday: [] } }, /weekday/],
+        ['Europe/Kyiv mon-fri 08:00-19:00', /timeZone, days/],
+      ];
+      for (const [value, message] of bad) {
+        expect((await refused(() => patch(`api/resources/${id}`, { schedule: value, lockMinutes: 9 }), 400, 'invalid_input', 'schedule')).body.message).toMatch(message);
+        await refused(() => post('api/resources', { name: uniq('bad-hours'), schedule: value }), 400, 'invalid_input', 'schedule');
+      }
+      expect((await patch(`api/resources/${id}`, { schedule: null })).body.schedule).toBeNull();
+      expect((await call('GET', `api/resources/${id}`)).body.schedule).toBeNull();
+    });
+
     it('reads the event log newest first, filtered and paged', async () => {
       const login = uniq('gina');
       const u = await post('api/users', { login });
