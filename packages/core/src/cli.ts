@@ -5,11 +5,12 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EVENT_TYPES, type EventQuery, type ProtectimusEvent } from './audit';
-import type { AssignmentView } from './directory/resources';
+import type { AssignmentView, UpdateResourceInput } from './directory/resources';
 import type { CreateMailTokenInput } from './directory/tokens';
 import { describeError, failureOf, isProtectimusError, ProtectimusError } from './errors';
 import type { ListQuery, MailToken, Page, Resource, User } from './model';
 import { asDecision, protectimusFromEnv, type AdminActions, type Protectimus } from './protectimus';
+import { formatSchedule, parseSchedule } from './schedule';
 import { generateSecret } from './secrets';
 import { dirKey } from './stores/store';
 import { loginKey } from './validation';
@@ -66,7 +67,7 @@ function status(blocked: string | null, blockedUntil: string | null, pending = f
 
 const TOKEN_COLUMNS = ['ID', 'NAME', 'EMAIL', 'DIGITS', 'PIN', 'USER', 'STATUS'];
 const USER_COLUMNS = ['ID', 'LOGIN', 'EMAIL', 'NAME', 'STATUS'];
-const RESOURCE_COLUMNS = ['ID', 'NAME', 'LOCK', 'ALLOWED IPS', 'ENROLLMENT'];
+const RESOURCE_COLUMNS = ['ID', 'NAME', 'LOCK', 'ALLOWED IPS', 'ENROLLMENT', 'TIME WINDOW'];
 const EVENT_COLUMNS = ['TIME', 'TYPE', 'RESOURCE', 'USER', 'TOKEN', 'IP', 'CODE', 'ACTOR', 'DETAIL'];
 
 function userRow(u: User): string[] {
@@ -75,7 +76,7 @@ function userRow(u: User): string[] {
 }
 
 function resourceRow(r: Resource): string[] {
-  return [r.id, r.name, `after ${r.failedAttemptsBeforeLock} failures, ${r.lockMinutes} min`, r.allowedIps.length > 0 ? r.allowedIps.join(', ') : 'any', r.enrollment];
+  return [r.id, r.name, `after ${r.failedAttemptsBeforeLock} failures, ${r.lockMinutes} min`, r.allowedIps.length > 0 ? r.allowedIps.join(', ') : 'any', r.enrollment, r.schedule ? formatSchedule(r.schedule) : 'any time'];
 }
 
 function detailText(detail: ProtectimusEvent['detail']): string {
@@ -647,25 +648,35 @@ Codes and PINs are never printed.`,
 
   // Resources
   const resources = program.command('resources').description('resources: add, list, assign and unassign tokens with their users');
+  /** The settings `resources add` and `update` share; `update` changes only those given. */
+  const resourceSettings = (cmd: Command, adding: boolean): Command =>
+    cmd
+      .option('--lock-after <n>', `consecutive failures that lock a token here, 3..10${adding ? ' (default 5)' : ''}`, wholeNumber)
+      .option('--lock-minutes <n>', `how long that lock lasts, 1..10080${adding ? ' (default 5)' : ''}`, wholeNumber)
+      .option('--allowed-ips <list>', `addresses or CIDRs allowed in, separated by commas${adding ? ' (default: any)' : '; "" for any'}`)
+      .addOption(new Option('--enrollment <mode>', `whether the guard's enroll may create users and tokens here${adding ? ' (default off)' : ''}`).choices(['allowed', 'off']))
+      .option('--schedule <text>', `when it may be entered: "<time zone> <days> <HH:MM-HH:MM>, ...; ..." such as "Europe/Kyiv mon-fri 08:00-19:00; sat 10:00-14:00"${adding ? ' (default: any time)' : '; "none" removes it'}`);
+  const settingsOf = (o: Record<string, unknown>): UpdateResourceInput => ({
+    ...(o.lockAfter !== undefined ? { failedAttemptsBeforeLock: o.lockAfter as number } : {}),
+    ...(o.lockMinutes !== undefined ? { lockMinutes: o.lockMinutes as number } : {}),
+    ...(o.allowedIps !== undefined ? { allowedIps: (o.allowedIps as string).split(/[\s,]+/).filter((ip) => ip !== '') } : {}),
+    ...(o.enrollment !== undefined ? { enrollment: o.enrollment as 'allowed' | 'off' } : {}),
+    ...(o.schedule !== undefined ? { schedule: parseSchedule(o.schedule as string) } : {}),
+  });
   action(
-    resources
-      .command('add')
-      .description('add a resource')
-      .requiredOption('--name <name>', 'the name the guard is given; unique (required)')
-      .option('--lock-after <n>', 'consecutive failures that lock a token here, 3..10 (default 5)', wholeNumber)
-      .option('--lock-minutes <n>', 'how long that lock lasts, 1..10080 (default 5)', wholeNumber)
-      .option('--allowed-ips <list>', 'addresses or CIDRs allowed in, separated by commas (default: any)')
-      .addOption(new Option('--enrollment <mode>', "whether the guard's enroll may create users and tokens here (default off)").choices(['allowed', 'off'])),
+    resourceSettings(resources.command('add').description('add a resource').requiredOption('--name <name>', 'the name the guard is given; unique (required)'), true),
+    'store',
+    async (run) => {
+      const resource = await run.admin.resources.create({ name: run.opts.name as string, ...settingsOf(run.opts) });
+      run.print(table(RESOURCE_COLUMNS, [resourceRow(resource)]), resource);
+    },
+  );
+  action(
+    resourceSettings(resources.command('update').description("change a resource's settings; those not given stay").argument('<resource>', 'id or name').option('--name <name>', 'a new name'), false),
     'store',
     async (run) => {
       const o = run.opts;
-      const resource = await run.admin.resources.create({
-        name: o.name as string,
-        ...(o.lockAfter !== undefined ? { failedAttemptsBeforeLock: o.lockAfter as number } : {}),
-        ...(o.lockMinutes !== undefined ? { lockMinutes: o.lockMinutes as number } : {}),
-        ...(o.allowedIps !== undefined ? { allowedIps: (o.allowedIps as string).split(/[\s,]+/).filter((ip) => ip !== '') } : {}),
-        ...(o.enrollment !== undefined ? { enrollment: o.enrollment as 'allowed' | 'off' } : {}),
-      });
+      const resource = await run.admin.resources.update(arg(run, 0), { ...(o.name !== undefined ? { name: o.name as string } : {}), ...settingsOf(o) });
       run.print(table(RESOURCE_COLUMNS, [resourceRow(resource)]), resource);
     },
   );

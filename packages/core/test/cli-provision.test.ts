@@ -138,7 +138,7 @@ describe('a provisioning script with --json', () => {
     expect(row).toMatch(/^tok_\S+ +alice-mail +alice@example\.com +8 +yes, after +alice +active$/);
     expect(rest).toEqual(['']);
     expect((await cli(['users', 'list'])).stdout).toMatch(/^ID +LOGIN +EMAIL +NAME +STATUS\nusr_\S+ +alice +alice@example\.com +Alice Liddell +active\n$/);
-    expect((await cli(['resources', 'list'])).stdout).toMatch(/^ID +NAME +LOCK +ALLOWED IPS +ENROLLMENT\nres_\S+ +web +after 4 failures, 10 min +127\.0\.0\.1\/32, ::1\/128 +off\n$/);
+    expect((await cli(['resources', 'list'])).stdout).toMatch(/^ID +NAME +LOCK +ALLOWED IPS +ENROLLMENT +TIME WINDOW\nres_\S+ +web +after 4 failures, 10 min +127\.0\.0\.1\/32, ::1\/128 +off +any time\n$/);
     expect((await cli(['events', '--limit', '3'])).stdout).toMatch(/^TIME +TYPE +RESOURCE +USER +TOKEN +IP +CODE +ACTOR +DETAIL\n\d{4}-/);
     expect((await cli(['users', 'list', '--query', 'nobody-like-this'])).stdout).toBe('no users\n');
   });
@@ -253,7 +253,7 @@ describe('--help', () => {
       for (const sub of commandsOf((await cli([name, '--help'])).stdout)) paths.push([name, sub]);
     }
     expect(paths.map((p) => p.join(' '))).toEqual(
-      expect.arrayContaining(['tokens add', 'tokens list', 'tokens block', 'tokens unblock', 'tokens remove', 'users add', 'users list', 'users assign', 'users unassign', 'users block', 'users unblock', 'users remove', 'resources add', 'resources list', 'resources assign', 'resources unassign']),
+      expect.arrayContaining(['tokens add', 'tokens list', 'tokens block', 'tokens unblock', 'tokens remove', 'users add', 'users list', 'users assign', 'users unassign', 'users block', 'users unblock', 'users remove', 'resources add', 'resources update', 'resources list', 'resources assign', 'resources unassign']),
     );
     for (const path of paths) {
       for (const args of [[...path, '--help'], [...path, '-h']]) {
@@ -358,5 +358,24 @@ Module._resolveFilename = function (request, ...rest) {
       ['user.created', 'ivan'],
       ['user.blocked', 'ivan'],
     ]);
+  });
+});
+
+describe('resources with a time window', () => {
+  it('adds one with --schedule in the compact form, lists it, keeps it on other updates, removes it with none, refuses a bad one (exit 1)', async () => {
+    const added = await json<Resource>(['resources', 'add', '--name', 'office', '--schedule', 'Europe/Kyiv mon-fri 08:00-12:00, 13:00-19:00; sat 10:00-14:00']);
+    const week = [['08:00', '12:00'], ['13:00', '19:00']];
+    expect(added.schedule).toEqual({ timeZone: 'Europe/Kyiv', days: { mon: week, tue: week, wed: week, thu: week, fri: week, sat: [['10:00', '14:00']] } });
+    const listed = (await cli(['resources', 'list', '--query', 'office'])).stdout;
+    expect(listed).toMatch(/^ID +NAME +LOCK +ALLOWED IPS +ENROLLMENT +TIME WINDOW\nres_\S+ +office +after 5 failures, 5 min +any +off +Europe\/Kyiv mon-fri 08:00-12:00, 13:00-19:00; sat 10:00-14:00\n$/);
+    const changed = await json<Resource>(['resources', 'update', 'office', '--lock-minutes', '9']);
+    expect(changed).toMatchObject({ lockMinutes: 9, schedule: added.schedule });
+    const night = await json<Resource>(['resources', 'update', added.id, '--schedule', 'America/New_York sun 22:00-06:00']);
+    expect(night.schedule).toEqual({ timeZone: 'America/New_York', days: { sun: [['22:00', '06:00']] } });
+    const bad = await cli(['resources', 'update', 'office', '--schedule', 'Mars/Olympus mon 08:00-10:00']);
+    expect(bad).toMatchObject({ code: 1, stdout: '', stderr: expect.stringMatching(/^protectimus-mail: invalid_input: schedule\.timeZone "Mars\/Olympus" is not an IANA time zone/) });
+    expect(await cli(['resources', 'add', '--name', 'overlap', '--schedule', 'UTC mon 08:00-12:00, 11:00-13:00'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/overlap/) });
+    expect((await json<Resource>(['resources', 'update', 'office', '--schedule', 'none'])).schedule).toBeNull();
+    expect((await cli(['resources', 'list', '--query', 'office'])).stdout).toMatch(/ any time\n$/);
   });
 });
