@@ -212,6 +212,34 @@ describe.each(adapters)('$name: the guard pages, walked in Chromium at 1280 px, 
   );
 
   test(
+    'outside the time window (403): the page says when the area opens, in the resource\'s time, and offers the way back',
+    async () => {
+      // Open only three days from now, 10:00-11:00 UTC: closed whenever this test runs.
+      const days = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+      const then = new Date(Date.now() + 3 * 86_400_000);
+      const schedule = { timeZone: 'UTC', days: { [days[then.getUTCDay()]]: [['10:00', '11:00']] } };
+      const lee = await seedUser(pm, { login: `lee-${adapter.name}`, resource: { schedule } });
+      const baseURL = await site(adapter, pm, lee.resource.name);
+      const context = await axeContext(browser, baseURL);
+      try {
+        const page = await context.newPage();
+        await signIn(context, baseURL, lee.login);
+        const res = await page.goto('/billing/invoices');
+        expect(res?.status()).toBe(403);
+        expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('Closed at this time');
+        const weekday = then.toLocaleDateString('en-GB', { weekday: 'long', timeZone: 'UTC' });
+        expect(await alertText(page)).toMatch(new RegExp(`^This area is closed at this time\\. It opens ${weekday} ${then.getUTCDate()} \\w+ at 10:00 UTC, about [23] days from now\\.$`));
+        expect(await page.locator('#otp').count()).toBe(0);
+        expect(await page.getByRole('link', { name: 'Back to the site' }).getAttribute('href')).toBe('/');
+        expect(await axeViolations(page)).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    },
+    SLOW,
+  );
+
+  test(
     'under their own CSP the pages raise no violation and ask for no /favicon.ico',
     async () => {
       const kim = await seedUser(pm, { login: `kim-${adapter.name}` });
