@@ -217,7 +217,7 @@ describe.each(adapters)('$name: the guard pages, walked in Chromium at 1280 px, 
       // Open only three days from now, 10:00-11:00 UTC: closed whenever this test runs.
       const days = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
       const then = new Date(Date.now() + 3 * 86_400_000);
-      const schedule = { timeZone: 'UTC', days: { [days[then.getUTCDay()]]: [['10:00', '11:00']] } };
+      const schedule = { timeZone: 'UTC', days: { [days[then.getUTCDay()] ?? 'sun']: [['10:00', '11:00']] } };
       const lee = await seedUser(pm, { login: `lee-${adapter.name}`, resource: { schedule } });
       const baseURL = await site(adapter, pm, lee.resource.name);
       const context = await axeContext(browser, baseURL);
