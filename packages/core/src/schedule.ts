@@ -170,7 +170,22 @@ interface Wall {
   date: number;
 }
 
+// The local time changes once a minute (zones' offsets are whole minutes), and `formatToParts`
+// costs microseconds: the guard asks on every request of a scheduled resource, so each zone keeps
+// the minute it was last asked about.
+const lastWall = new Map<string, { minute: number; wall: Wall }>();
+
 function wall(zone: string, at: number): Wall {
+  const minute = Math.floor(at / MINUTE_MS);
+  const last = lastWall.get(zone);
+  if (last !== undefined && last.minute === minute) return last.wall;
+  const w = readWall(zone, at);
+  if (last === undefined && lastWall.size > 500) lastWall.clear();
+  lastWall.set(zone, { minute, wall: w });
+  return w;
+}
+
+function readWall(zone: string, at: number): Wall {
   const w: Wall = { day: 0, minute: 0, year: 0, month: 0, date: 0 };
   for (const part of formatter(zone).formatToParts(at)) {
     switch (part.type) {
@@ -316,11 +331,23 @@ function candidates(schedule: Schedule, from: number, edge: 'start' | 'end'): nu
  * with no ranges). A range starting at a skipped local time opens when the clocks jump past it.
  */
 export function nextOpening(schedule: Schedule | null | undefined, at: number): number | null {
-  if (isOpen(schedule, at)) return at;
-  if (!schedule) return at;
-  for (const t of candidates(schedule, at, 'start')) if (isOpen(schedule, t)) return t;
-  return null;
+  if (!schedule || isOpen(schedule, at)) return at;
+  // Closed from `from` until `opens`: every instant between has the same answer. Refusals come
+  // in runs (a page reloaded, a client retrying), and the search below costs a millisecond.
+  const known = openings.get(schedule);
+  if (known !== undefined && known.from <= at && at < known.until) return known.opens;
+  let opens: number | null = null;
+  for (const t of candidates(schedule, at, 'start')) {
+    if (isOpen(schedule, t)) {
+      opens = t;
+      break;
+    }
+  }
+  openings.set(schedule, { from: at, until: opens ?? at + MINUTE_MS, opens });
+  return opens;
 }
+
+const openings = new WeakMap<Schedule, { from: number; until: number; opens: number | null }>();
 
 /**
  * When the window open at `at` closes: the first instant after it outside every range, `at`
