@@ -124,6 +124,16 @@ describe('ProtectimusMailStrategy under koa-passport', () => {
     expect((await agent.post('/login/code').send({ login: user.login, otp: '123456' }).expect(401)).body).toEqual({ error: 'otp_expired' });
   });
 
+  it('answers 403 access_restricted with opensAt outside the time windows, for every login alike, through failWithError too', async () => {
+    const user = await freshUser(env.pm, { resource: { schedule: { timeZone: 'UTC', days: {} } } });
+    const agent = agentOf(codeLoginApp(user.resourceName).callback());
+    const closed = { error: 'access_restricted', opensAt: null, timeZone: 'UTC' };
+    expect((await agent.post('/login/code').send({ login: user.login, otp: '123456' }).expect(403)).body).toEqual(closed);
+    expect((await agent.post('/login/code').send({ login: 'nobody-here', otp: '123456' }).expect(403)).body).toEqual(closed);
+    expect((await agent.post('/login/code-error').send({ login: user.login, otp: '123456' }).expect(403)).body).toEqual(closed);
+    await noMail(env.world, user.email);
+  });
+
   it("gives koa-passport's own failure answer the strategy's status", async () => {
     const user = await freshUser(env.pm);
     const agent = agentOf(codeLoginApp(user.resourceName).callback());
