@@ -50,7 +50,7 @@ function minutesOf(value: unknown, end: boolean, where: string): number {
   return Number(m[1]) * 60 + Number(m[2]);
 }
 
-/** Whether `Intl` knows the zone; offsets (`+02:00`) and abbreviations (`EST`) are not IANA names. */
+/** Whether `Intl` knows the zone by an IANA-shaped name; offsets (`+02:00`) are refused. */
 function knownZone(zone: string): boolean {
   if (!IANA.test(zone) || zone.length > 64) return false;
   try {
