@@ -246,7 +246,8 @@ export class Protectimus {
   /**
    * Whether a success (`authenticate`'s `stamp`) still holds for `login` on `resource`: same
    * resource, user and token, still assigned, nothing deleted, no admin block since, address and
-   * PIN unchanged. Answers from what the store knows without I/O (RedisStore: its directory
+   * PIN unchanged, and the resource's time window open now (docs/design.md, "Time windows").
+   * Answers from what the store knows without I/O (RedisStore: its directory
    * cache, while fresh); undefined when only a read can tell (`confirmGrant`). Never throws; a
    * failed-attempt lock does not count.
    */
