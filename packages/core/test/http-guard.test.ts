@@ -355,6 +355,8 @@ describe('guard: refusals by error code', () => {
     ['NOT_ASSIGNED', {}, 403, { error: 'not_assigned' }],
     ['NOT_FOUND', {}, 403, { error: 'not_assigned' }],
     ['ACCESS_RESTRICTED', {}, 403, { error: 'access_restricted' }],
+    ['ACCESS_RESTRICTED', { opensAt: '2026-01-05T06:00:00.000Z', timeZone: 'Europe/Kyiv' }, 403, { error: 'access_restricted', opensAt: '2026-01-05T06:00:00.000Z', timeZone: 'Europe/Kyiv' }],
+    ['ACCESS_RESTRICTED', { opensAt: null, timeZone: 'UTC' }, 403, { error: 'access_restricted', opensAt: null, timeZone: 'UTC' }],
     ['RATE_LIMITED', { retryAfter: 12 }, 429, { error: 'rate_limited', retryAfter: 12, reason: 'requests' }],
     ['RATE_LIMITED', { retryAfter: 12, reason: 'hourly_cap' }, 429, { error: 'rate_limited', retryAfter: 12, reason: 'hourly_cap' }],
     ['INVALID_INPUT', { field: 'login' }, 400, { error: 'invalid_input' }],
