@@ -66,7 +66,7 @@ function status(blocked: string | null, blockedUntil: string | null, pending = f
 
 const TOKEN_COLUMNS = ['ID', 'NAME', 'EMAIL', 'DIGITS', 'PIN', 'USER', 'STATUS'];
 const USER_COLUMNS = ['ID', 'LOGIN', 'EMAIL', 'NAME', 'STATUS'];
-const RESOURCE_COLUMNS = ['ID', 'NAME', 'LOCK', 'ALLOWED IPS', 'ENROLLMENT'];
+const RESOURCE_COLUMNS = ['ID', 'NAME', 'DISPLAY NAME', 'LOCK', 'ALLOWED IPS', 'ENROLLMENT'];
 const EVENT_COLUMNS = ['TIME', 'TYPE', 'RESOURCE', 'USER', 'TOKEN', 'IP', 'CODE', 'ACTOR', 'DETAIL'];
 
 function userRow(u: User): string[] {
@@ -75,7 +75,7 @@ function userRow(u: User): string[] {
 }
 
 function resourceRow(r: Resource): string[] {
-  return [r.id, r.name, `after ${r.failedAttemptsBeforeLock} failures, ${r.lockMinutes} min`, r.allowedIps.length > 0 ? r.allowedIps.join(', ') : 'any', r.enrollment];
+  return [r.id, r.name, r.displayName ?? '-', `after ${r.failedAttemptsBeforeLock} failures, ${r.lockMinutes} min`, r.allowedIps.length > 0 ? r.allowedIps.join(', ') : 'any', r.enrollment];
 }
 
 function detailText(detail: ProtectimusEvent['detail']): string {
@@ -652,6 +652,7 @@ Codes and PINs are never printed.`,
       .command('add')
       .description('add a resource')
       .requiredOption('--name <name>', 'the name the guard is given; unique (required)')
+      .option('--display-name <text>', 'what users read in the code page and mail, 1..80 characters (default: none, the mail says the name)')
       .option('--lock-after <n>', 'consecutive failures that lock a token here, 3..10 (default 5)', wholeNumber)
       .option('--lock-minutes <n>', 'how long that lock lasts, 1..10080 (default 5)', wholeNumber)
       .option('--allowed-ips <list>', 'addresses or CIDRs allowed in, separated by commas (default: any)')
@@ -661,6 +662,7 @@ Codes and PINs are never printed.`,
       const o = run.opts;
       const resource = await run.admin.resources.create({
         name: o.name as string,
+        ...(o.displayName !== undefined ? { displayName: o.displayName as string } : {}),
         ...(o.lockAfter !== undefined ? { failedAttemptsBeforeLock: o.lockAfter as number } : {}),
         ...(o.lockMinutes !== undefined ? { lockMinutes: o.lockMinutes as number } : {}),
         ...(o.allowedIps !== undefined ? { allowedIps: (o.allowedIps as string).split(/[\s,]+/).filter((ip) => ip !== '') } : {}),
