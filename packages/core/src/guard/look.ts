@@ -24,7 +24,14 @@ export interface PageLook {
   readonly brand: SafeHtml;
   /** The ways out under the content: "Back to the site" (or "Cancel") and "Sign out". */
   readonly links: SafeHtml;
-  readonly layout: PageLayout | null;
+  readonly layout: PageLayout<unknown> | null;
+  /** The request the layout is given (`forRequest`). */
+  readonly request?: unknown;
+}
+
+/** The look for one request: the layout is handed the framework's request. */
+export function forRequest(look: PageLook, request: unknown): PageLook {
+  return look.layout === null || request === undefined ? look : { ...look, request };
 }
 
 /** Thrown when the app's `page.layout` throws or returns something other than a string: answered 503, closed. */
@@ -185,7 +192,7 @@ export const DEFAULT_LOOK: PageLook = {
  * Checks the guard's `page` option and computes what its pages are drawn with, once, when the
  * guard is created: a mistake throws a `TypeError` naming the option, never a 500 later.
  */
-export function pageLook(options: PageOptions | undefined): PageLook {
+export function pageLook(options: PageOptions<never> | undefined): PageLook {
   if (options === undefined) return DEFAULT_LOOK;
   if (!isRecord(options)) throw invalid('page must be an object');
   known(options, ['brand', 'cancelUrl', 'signOutUrl', 'layout', 'styleSrc', 'locale'], 'page');
@@ -210,7 +217,7 @@ export function pageLook(options: PageOptions | undefined): PageLook {
   const cancelUrl = options.cancelUrl === undefined ? null : siteLink(options.cancelUrl, 'cancelUrl');
   const signOutUrl = options.signOutUrl === undefined ? null : siteLink(options.signOutUrl, 'signOutUrl');
   if (options.layout !== undefined && typeof options.layout !== 'function') throw invalid('layout must be a function (parts) => string');
-  const layout = (options.layout as PageLayout | undefined) ?? null;
+  const layout = (options.layout as PageLayout<unknown> | undefined) ?? null;
   if (options.styleSrc !== undefined && !Array.isArray(options.styleSrc)) throw invalid('styleSrc must be an array of sources');
   const styleSrc = (options.styleSrc ?? []).map(styleSource);
 
@@ -248,12 +255,15 @@ export function lookPage(look: PageLook, title: string, content: SafeHtml): stri
   }
   let out: unknown;
   try {
-    out = look.layout({
-      title,
-      lang: 'en',
-      head: html`<meta name="robots" content="noindex">\n${style}`,
-      main: html`<div class="pm-guard">${look.brand}${main}</div>`,
-    });
+    out = look.layout(
+      {
+        title,
+        lang: 'en',
+        head: html`<meta name="robots" content="noindex">\n${style}`,
+        main: html`<div class="pm-guard">${look.brand}${main}</div>`,
+      },
+      look.request,
+    );
   } catch (err) {
     throw new PageLayoutError('protectimusMail: page.layout threw', { cause: err });
   }

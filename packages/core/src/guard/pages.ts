@@ -23,15 +23,20 @@ export interface LayoutParts {
 
 /**
  * The app's own document around a guard page: returns the whole HTML (`<!doctype html>` ...),
- * as a string or as the `SafeHtml` of core's `html` template. Whatever it interpolates itself it
- * must escape (use `html`, which escapes every value but `SafeHtml`). It may not add inline
- * script or style: the page's CSP forbids them; link the site's stylesheet and allow it with
- * `styleSrc`. A layout that throws or returns no string makes the guard answer 503, closed.
+ * as a string or as the `SafeHtml` of core's `html` template. `request` is the adapter's own
+ * request (Express `req`, Koa `ctx`), for what the site's header shows (who is signed in).
+ * Whatever it interpolates itself it must escape (use `html`, which escapes every value but
+ * `SafeHtml`). It may not add inline script or style: the page's CSP forbids them; link the
+ * site's stylesheet and allow it with `styleSrc`. A layout that throws or returns no string makes
+ * the guard answer 503, closed.
  */
-export type PageLayout = (parts: LayoutParts) => string | SafeHtml;
+export type PageLayout<R = never> = (parts: LayoutParts, request: R) => string | SafeHtml;
 
-/** The guard's `page` option: its pages in the app's look (docs/design.md, "The guard's pages in the app's look"). */
-export interface PageOptions {
+/**
+ * The guard's `page` option: its pages in the app's look (docs/design.md, "The guard's pages in
+ * the app's look"). `R` is the adapter's request (`req`, `ctx`), which `layout` is given.
+ */
+export interface PageOptions<R = never> {
   /**
    * The app's brand: `name` (1..100 characters, a header over the content), `logoUrl` (an `<img>`
    * whose alt text is `name`, so `name` is required with it; a path on this site or an http(s)
@@ -56,7 +61,8 @@ export interface PageOptions {
    * The site's own document around every guard page (code page, message pages, the redirect
    * page): see `PageLayout`. Default: the guard's own page shell.
    */
-  layout?: PageLayout;
+  // A method, so that options written for any request type (a layout that ignores it) fit every adapter.
+  layout?(parts: LayoutParts, request: R): string | SafeHtml;
   /**
    * Sources added to the pages' CSP `style-src`, for the layout's stylesheet: `"'self'"` or
    * absolute http(s) URLs or origins. No `*`, no quoted keyword such as `'unsafe-inline'`.

@@ -19,7 +19,7 @@ import {
   unavailablePage,
   unavailableResponse,
 } from './pages';
-import { DEFAULT_LOOK, PageLayoutError, type PageLook } from './look';
+import { DEFAULT_LOOK, forRequest, PageLayoutError, type PageLook } from './look';
 import { countRequest, dropVerified, guardState, ownEntry, setEntry, takeNotice, verifiedEntry, type RefusalNotice, type VerifiedEntry } from './session';
 
 /**
@@ -77,6 +77,8 @@ export interface GuardRequest {
    * them when they have no token on the resource. Read only when a code is asked for.
    */
   enroll?: () => Enrollee | null | undefined | Promise<Enrollee | null | undefined>;
+  /** The framework's own request (`req`, `ctx`), handed to the `page.layout` that draws the pages. */
+  frameworkRequest?: unknown;
 }
 
 /** A verification to write into the session once its id has been regenerated. */
@@ -388,7 +390,7 @@ export async function handleGuard(
     verifyUrl: `${mount}${OWN_PREFIX}verify`,
     resendUrl: `${mount}${OWN_PREFIX}resend`,
     html: wantsPage(req, route),
-    look: options.look ?? DEFAULT_LOOK,
+    look: forRequest(options.look ?? DEFAULT_LOOK, req.frameworkRequest),
   };
 
   try {

@@ -118,7 +118,7 @@ export interface CommonGuardOptions<R = never> {
    * `styleSrc` (the layout's stylesheet in the CSP). Checked when the guard is created: a bad
    * value throws a `TypeError` naming it. Default: the guard's own page shell.
    */
-  page?: PageOptions;
+  page?: PageOptions<R>;
 }
 
 /** What an adapter knows of its own request type `R`; everything else is done here. */
@@ -216,6 +216,7 @@ export function guardRunner<R>(options: CommonGuardOptions<R>, binding: GuardBin
     const login = binding.login(r) || null;
     const req = binding.request(r, session, login, where);
     if (enrolleeOf !== null) req.enroll = () => enrolleeOf(r);
+    if (look.layout !== null) req.frameworkRequest = r;
     const answer = await handleGuard(engine, guardOptions, req);
     if (answer.action === 'respond' && answer.grant) await binding.grant(r, session, answer.grant);
     return answer;
