@@ -56,6 +56,20 @@ describe.each(adapters)('$name: the page option', (adapter) => {
     expect(expectGuardPage(noForm, 403)).toContain('<a href="/logout">Sign out</a>');
   });
 
+  it("gives the layout the adapter's own request (Express req, Koa ctx), for what the site's header shows", async () => {
+    const seen: unknown[] = [];
+    const { agent } = await start({
+      layout: (parts, request) => {
+        seen.push(request);
+        return layout(parts, request);
+      },
+    });
+    await agent.get('/billing/invoices?x=1').set('Accept', BROWSER).expect(401);
+    expect(seen).toHaveLength(1);
+    expect((seen[0] as { originalUrl?: unknown }).originalUrl).toBe('/billing/invoices?x=1');
+    expect(typeof (seen[0] as Record<string, unknown>)[adapter.name === 'koa' ? 'state' : 'res']).toBe('object');
+  });
+
   it("puts every page inside the app's layout under one CSP that allows the layout's stylesheet, and the code still works", async () => {
     const { user, agent } = await start({ layout, styleSrc: ["'self'", 'https://cdn.example.com'], brand: { name: 'Site', logoUrl: 'https://img.example.com/logo.png' } });
     const page = await agent.get('/billing/invoices').set('Accept', BROWSER);
@@ -76,6 +90,22 @@ describe.each(adapters)('$name: the page option', (adapter) => {
     expect(expectGuardPage(posted, 303)).toContain('<main><div class="pm-guard"><p class="brand"><img src="https://img.example.com/logo.png" alt="Site"></p><h1>Continue</h1>');
     expect(posted.headers.location).toBe('/billing/invoices');
     expect((await agent.get('/billing/invoices').set('Accept', BROWSER).expect(200)).body).toEqual(pageBody('/billing/invoices', user.login));
+  });
+
+  it('draws the layout under an app-wide guard (area) as under a mounted one, and a verified session passes', async () => {
+    const user = await freshUser(env.pm);
+    const app = adapter.makeApp({ mount: 'area', guard: { protectimus: env.pm, resource: user.resourceName, page: { layout, styleSrc: ["'self'"] } } });
+    const agent = agentOf(app);
+    await signIn(agent, user.login);
+    const page = await agent.get('/billing/invoices').set('Accept', BROWSER);
+    expect(expectGuardPage(page, 401)).toContain('<main><div class="pm-guard"><h1>Enter your code</h1>');
+    expect(page.headers['content-security-policy']).toMatch(/style-src 'sha256-[^']+' 'self';/);
+    // Another spelling of the area is the same page, in the same layout.
+    expect(expectGuardPage(await agent.get('/BILLING/invoices').set('Accept', BROWSER), 401)).toContain('<footer class="site-footer">');
+    await agent.post('/billing/_otp/verify').send({ otp: await nextCode(env.world, user.email) }).expect(200);
+    expect((await agent.get('/billing/invoices').set('Accept', BROWSER).expect(200)).body).toEqual(pageBody('/billing/invoices', user.login));
+    // Outside the area nothing is drawn by the guard.
+    expect((await agent.get('/me').expect(200)).body).toEqual({ user: user.login });
   });
 
   it("draws the refusal pages (401 sign in first, 403) in the layout too", async () => {

@@ -1,5 +1,5 @@
 import type { Failure } from '../errors';
-import { json, page, PAGE_CSP, type Answer } from '../web/answer';
+import { json, page, type Answer } from '../web/answer';
 import { escapeHtml, html, SafeHtml } from '../web/html';
 import { csrfToken } from '../web/request';
 import { DEFAULT_LOOK, lookPage, type PageLook } from './look';
@@ -82,7 +82,7 @@ export function guardJson(status: number, body: object, extra: Record<string, st
 
 /** A page with the guard's headers, strict CSP included (the look's, when the guard has a `page` option). */
 export function guardPage(status: number, html: string, extra: Record<string, string> = {}, grant?: Grant, look: PageLook = DEFAULT_LOOK): GuardResponse {
-  return respond(page(status, html, { csp: look === DEFAULT_LOOK ? PAGE_CSP : look.csp, headers: extra, surface: 'guard' }), grant);
+  return respond(page(status, html, { csp: look.csp, headers: extra, surface: 'guard' }), grant);
 }
 
 /**
