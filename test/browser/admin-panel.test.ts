@@ -189,8 +189,10 @@ test(
       await page.getByRole('button', { name: 'Add Resource' }).click();
       const resDialog = page.locator('#dlg-resource');
       await resDialog.getByLabel('Resource Name').fill('billing');
+      await resDialog.getByLabel('Display name').fill('Billing & invoices');
       await resDialog.getByRole('button', { name: 'Save' }).click();
       await row(page, 'billing').waitFor();
+      expect(await row(page, 'billing').innerText()).toContain('Billing & invoices');
       await page.getByRole('button', { name: 'Assign to billing' }).click();
       const assignRes = page.locator('#dlg-assign');
       await assignRes.getByRole('button', { name: /^Token with User/ }).click();
@@ -208,7 +210,8 @@ test(
     const alice = await visitor('alice');
     try {
       await alice.page.goto('/billing/');
-      expect(await alice.page.getByRole('heading', { level: 1 }).innerText()).toBe('Enter your code');
+      // The resource's display name, set in the panel, names it on the code page.
+      expect(await alice.page.getByRole('heading', { level: 1 }).innerText()).toBe('Enter your code for Billing & invoices');
       expect(await alice.page.locator('main').innerText()).toContain('Type the 8-digit code, then your PIN');
       const code = world.smtp.codeFrom(await world.smtp.waitForMail('alice@example.com'));
       expect(code).toMatch(/^\d{8}$/);
@@ -513,6 +516,16 @@ test(
       await page.locator('#dlg-resource').getByLabel('Resource Name').fill('payroll');
       await page.locator('#dlg-resource').getByRole('button', { name: 'Save' }).click();
       await row(page, 'payroll').waitFor();
+      expect(await row(page, 'payroll').innerText()).toContain('None');
+      // Edit gives the resource a display name, and shows it again when opened.
+      await page.getByRole('button', { name: 'Edit resource payroll' }).click();
+      await page.locator('#dlg-resource').getByLabel('Display name').fill('Payroll runs');
+      await page.locator('#dlg-resource').getByRole('button', { name: 'Save' }).click();
+      await row(page, 'Payroll runs').waitFor();
+      await page.getByRole('button', { name: 'Edit resource payroll' }).click();
+      expect(await page.locator('#dlg-resource').getByLabel('Display name').inputValue()).toBe('Payroll runs');
+      await page.locator('#dlg-resource').getByRole('button', { name: 'Save' }).click();
+      await page.locator('#dlg-resource').waitFor({ state: 'hidden' });
       const after = await inPage<string>(page, "fetch('api/csrf').then((r) => r.json()).then((b) => b.csrf)");
       expect(after).not.toBe(before);
       expect(problems).toEqual([]);

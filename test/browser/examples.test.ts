@@ -64,7 +64,7 @@ describe.each(SITES)('the $name example site', ({ createSite, screenshot }) => {
 
         await signIn(page, 'bob', 'bob-password');
         await page.waitForURL('**/account/settings');
-        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Enter your code');
+        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Enter your code for Account settings');
         const intro = await page.locator('main').innerText();
         expect(intro).toContain('b***@example.com');
         expect(intro).toContain('8-digit code');
@@ -128,7 +128,7 @@ describe.each(SITES)('the $name example site', ({ createSite, screenshot }) => {
         await page.getByRole('link', { name: 'Sign in' }).click();
         await signIn(page, 'alice', 'alice-password');
         await page.waitForURL('**/account');
-        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Enter your code');
+        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Enter your code for Account settings');
         await page.getByLabel('Code', { exact: true }).fill(await codeFromInbox(context, 'alice@example.com', 6));
         await page.getByRole('button', { name: 'Verify' }).click();
         await page.waitForURL('**/account');
@@ -193,7 +193,7 @@ describe.each(SITES)('the $name example site', ({ createSite, screenshot }) => {
         // Signing in again asks for a code again: signing out ended the verification too.
         await signIn(page, 'alice', 'alice-password');
         await page.waitForURL('**/account');
-        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Enter your code');
+        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Enter your code for Account settings');
         expect(problems).toEqual([]);
       } finally {
         await context.close();
@@ -289,7 +289,7 @@ describe.each(SITES)('the $name example site', ({ createSite, screenshot }) => {
         await expect(page.getByRole('note').innerText()).resolves.toContain('demo-password');
         await signIn(page, 'dana', 'demo-password');
         await page.waitForURL('**/account/settings');
-        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Enter your code');
+        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Enter your code for Account settings');
         await expect(page.locator('main').innerText()).resolves.toContain('Type the 6-digit code, then your PIN');
         await page.getByLabel('PIN and code').fill(`${await codeFromInbox(context, 'dana@example.com', 6)}5791`);
         await page.getByRole('button', { name: 'Verify' }).click();
@@ -307,7 +307,7 @@ describe.each(SITES)('the $name example site', ({ createSite, screenshot }) => {
         await page.getByRole('link', { name: 'Sign in' }).click();
         await signIn(page, 'erik', 'demo-password');
         await page.waitForURL('**/account');
-        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Enter your code');
+        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Enter your code for Account settings');
         await page.getByLabel('Code', { exact: true }).fill(await codeFromInbox(context, 'erik@example.com', 8));
         await page.getByRole('button', { name: 'Verify' }).click();
         await page.waitForURL('**/account');

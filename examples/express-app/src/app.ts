@@ -1,6 +1,6 @@
 import { protectimusAdmin, protectimusMail } from '@protectimus-mail/express';
-import { ACCOUNT_RESOURCE, ADMIN_PATH, buildSite, isAdmin, isMember, METRICS_PATH, SECURITY_HEADERS, STYLESHEET, STYLESHEET_HEADERS, STYLESHEET_PATH, type Site as ExampleSite, type SiteConfig } from '@protectimus-mail/example-shared';
-import express, { type Express } from 'express';
+import { ACCOUNT_RESOURCE, ADMIN_PATH, buildSite, guardPageOptions, isAdmin, isMember, METRICS_PATH, SECURITY_HEADERS, STYLESHEET, STYLESHEET_HEADERS, STYLESHEET_PATH, type Site as ExampleSite, type SiteConfig } from '@protectimus-mail/example-shared';
+import express, { type Express, type Request, type Response } from 'express';
 import { authRoutes, createAuthenticator, requireSignIn } from './auth';
 import { currentUser, pageContext, sendPage } from './page-context';
 import { accountRoutes, devInboxRoutes, errorPages, notFound } from './routes';
@@ -48,7 +48,9 @@ export function createSite(config: SiteConfig): Promise<Site> {
     app.get('/', (req, res) => sendPage(res, 200, homePage(pageContext(req, res))));
     app.use(authRoutes(authenticator, signInPage));
     // Everything under /account: password first (requireSignIn), then the mailed code (the guard).
-    app.use('/account', requireSignIn, protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE }), accountRoutes(pm));
+    // The guard's pages sit inside the site's own header and footer (its `page.layout`).
+    const page = guardPageOptions((req: Request) => pageContext(req, req.res as Response));
+    app.use('/account', requireSignIn, protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE, page }), accountRoutes(pm));
     // The admin panel: the same two factors (the same resource, so a code typed for /account opens
     // it too), then protectimusAdmin, which answers 403 to anyone but the admin. A signed-in member
     // is handed to the panel before the guard, so that its 403 answers him without a code mailed
@@ -58,7 +60,7 @@ export function createSite(config: SiteConfig): Promise<Site> {
       ADMIN_PATH,
       requireSignIn,
       (req, res, next) => (isMember(currentUser(req)) ? panel(req, res, next) : next()),
-      protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE }),
+      protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE, page }),
       panel,
     );
     if (inbox) app.use(devInboxRoutes(inbox));

@@ -5,6 +5,7 @@ import {
   ACCOUNT_RESOURCE,
   ADMIN_PATH,
   buildSite,
+  guardPageOptions,
   isAdmin,
   METRICS_PATH,
   notFoundPage,
@@ -76,12 +77,14 @@ export function createSite(config: SiteConfig): Promise<Site> {
     // code (the guard). Both run app-wide, before the routers, and tell their requests by the path
     // itself (`area`), so no router's way of matching paths decides what is guarded. The guard
     // answers its own URLs (/account/_otp/verify and /resend) itself.
-    const guard = protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE, area: '/account' });
+    // The guard's pages sit inside the site's own header and footer (its `page.layout`).
+    const page = guardPageOptions(pageContext);
+    const guard = protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE, area: '/account', page });
     app.use(gated('/account', requireSignIn, guard));
     // The admin panel: the same two factors (the same resource, so a code typed for /account opens
     // it too), then protectimusAdmin, which answers 403 to anyone but the admin (and 404 to another
     // spelling of /admin that its router hands it).
-    const adminGuard = protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE, area: ADMIN_PATH });
+    const adminGuard = protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE, area: ADMIN_PATH, page });
     const panel = protectimusAdmin({ protectimus: pm, authorize: (ctx) => isAdmin(currentUser(ctx)), mountPath: ADMIN_PATH });
     app.use(gated(ADMIN_PATH, requireSignIn, membersToPanel(panel), adminGuard));
     app.use(accountRoutes(pm).routes());

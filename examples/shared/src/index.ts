@@ -13,7 +13,7 @@ export { configFromEnv, type SiteConfig } from './config';
 export { siteCsrfToken, siteCsrfValid } from './csrf';
 export { errorPage } from './errors';
 export { DevInbox, type ReceivedMail } from './inbox';
-export { SECURITY_HEADERS, STYLESHEET, STYLESHEET_HEADERS, STYLESHEET_PATH, type PageContext } from './layout';
+export { guardPageOptions, SECURITY_HEADERS, STYLESHEET, STYLESHEET_HEADERS, STYLESHEET_PATH, type PageContext } from './layout';
 export { METRICS_PATH, type SiteMetrics } from './metrics';
 export { inboxPage, notFoundPage, signInPage, signOutExpiredPage, type SignInView } from './pages';
 export { runSite } from './run';

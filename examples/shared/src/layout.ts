@@ -1,6 +1,6 @@
 import type { SiteUser } from './accounts';
 import { ADMIN_PATH, isAdmin } from './admin';
-import { html, type SafeHtml } from '@protectimus-mail/core';
+import { html, type LayoutParts, type PageOptions, type SafeHtml } from '@protectimus-mail/core';
 
 /** Served at `STYLESHEET_PATH`: a file, not an inline block, so the CSP can stay `style-src 'self'`. */
 export const STYLESHEET = `
@@ -35,7 +35,8 @@ code,kbd{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.95em;backg
 .mail{border:1px solid #e5e7eb;border-radius:.5rem;padding:1rem;margin-bottom:1rem}
 .mail h2{margin:0 0 .25rem;font-size:1.05rem}
 .mail pre{white-space:pre-wrap;word-break:break-word;background:#f9fafb;padding:.75rem;border-radius:.375rem;margin:.5rem 0 0;font-size:.95rem}
-@media (max-width:30rem){main{margin:0;border-radius:0;box-shadow:none}}
+footer{max-width:44rem;margin:0 auto 2rem;padding:0 1rem;color:#4b5563;font-size:.9rem}
+@media (max-width:30rem){main{margin:0;border-radius:0;box-shadow:none}footer{margin:1rem auto}}
 `;
 
 export const STYLESHEET_PATH = '/assets/site.css';
@@ -98,15 +99,23 @@ ${
 </nav>`;
 }
 
-/** A whole page around `body`, which the `html` tag has already escaped. */
-export function layout(title: string, ctx: PageContext, body: SafeHtml, options: { narrow?: boolean } = {}): string {
+/** How a document is made: its language, what goes in `<head>` before the stylesheet, a narrow `<main>`. */
+interface DocumentOptions {
+  narrow?: boolean;
+  lang?: string;
+  head?: SafeHtml;
+}
+
+/** The site's one document: header, `<main>` around `body` (already escaped), footer. */
+function siteDocument(title: string, ctx: PageContext, body: SafeHtml, options: DocumentOptions): string {
   return html`<!doctype html>
-<html lang="en">
+<html lang="${options.lang ?? 'en'}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">
 <title>${title} · Example Co.</title>
+${options.head}
 <link rel="stylesheet" href="${STYLESHEET_PATH}">
 </head>
 <body>
@@ -114,7 +123,27 @@ export function layout(title: string, ctx: PageContext, body: SafeHtml, options:
 <main${options.narrow ? html` class="narrow"` : ''}>
 ${body}
 </main>
+<footer><p>Example Co. · a protectimus-mail demo</p></footer>
 </body>
 </html>
 `.value;
+}
+
+/** A whole page around `body`, which the `html` tag has already escaped. */
+export function layout(title: string, ctx: PageContext, body: SafeHtml, options: { narrow?: boolean } = {}): string {
+  return siteDocument(title, ctx, body, options);
+}
+
+/**
+ * The guard's `page` option for a site: its pages inside the site's own document (header with the
+ * signed-in user and the sign-out button, footer), the guard's style first and the site's
+ * stylesheet after it, so the site's rules win; the stylesheet is a file on this origin, which
+ * `styleSrc: ["'self'"]` lets the guard's CSP load. `contextOf` reads the header's facts from the
+ * framework's request (`req`, `ctx`).
+ */
+export function guardPageOptions<R>(contextOf: (request: R) => PageContext): PageOptions<R> {
+  return {
+    styleSrc: ["'self'"],
+    layout: (parts: LayoutParts, request: R) => siteDocument(parts.title, contextOf(request), parts.main, { narrow: true, lang: parts.lang, head: parts.head }),
+  };
 }

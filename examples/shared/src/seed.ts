@@ -74,7 +74,7 @@ async function accountResource(pm: Protectimus): Promise<string> {
     return (await pm.resources.get(ACCOUNT_RESOURCE)).id;
   } catch (err) {
     if (!isProtectimusError(err, 'NOT_FOUND')) throw err;
-    return (await pm.resources.create({ name: ACCOUNT_RESOURCE, failedAttemptsBeforeLock: 5, lockMinutes: 5 })).id;
+    return (await pm.resources.create({ name: ACCOUNT_RESOURCE, displayName: 'Account settings', failedAttemptsBeforeLock: 5, lockMinutes: 5 })).id;
   }
 }
 

@@ -4,6 +4,8 @@
 interface ResourceView {
   id: string;
   name: string;
+  /** What users read in the guard's page and the mail; absent when none. */
+  displayName?: string;
   failedAttemptsBeforeLock: number;
   lockMinutes: number;
   allowedIps: string[];
@@ -108,6 +110,7 @@ function resourcesPage(): void {
   function render(items: ResourceView[]): Node {
     return table<ResourceView>('Resources', [
       { label: 'Resource Name', cls: 'cell-name', cell: (r) => r.name },
+      { label: 'Display name', cell: (r) => (r.displayName === undefined ? el('span', { class: 'muted', text: 'None' }) : r.displayName) },
       { label: 'Lock after', cell: (r) => r.failedAttemptsBeforeLock + ' failed attempts' },
       { label: 'Lock for', cell: (r) => r.lockMinutes + ' min' },
       { label: 'Allowed IPs', cell: (r) => (r.allowedIps.length ? r.allowedIps.join(', ') : 'Any') },
@@ -133,6 +136,7 @@ function resourcesPage(): void {
     $('#dlg-resource-title')!.textContent = r ? 'Edit resource' : 'Add Resource';
     if (!r) return;
     field(resourceForm, 'name').value = r.name;
+    field(resourceForm, 'displayName').value = r.displayName ?? '';
     field(resourceForm, 'failedAttemptsBeforeLock').value = String(r.failedAttemptsBeforeLock);
     field(resourceForm, 'lockMinutes').value = String(r.lockMinutes);
     field<HTMLTextAreaElement>(resourceForm, 'allowedIps').value = r.allowedIps.join('\n');
@@ -149,6 +153,7 @@ function resourcesPage(): void {
     submitting(resourceForm, async () => {
       const body = {
         name: field(resourceForm, 'name').value,
+        displayName: field(resourceForm, 'displayName').value,
         failedAttemptsBeforeLock: Number(field(resourceForm, 'failedAttemptsBeforeLock').value),
         lockMinutes: Number(field(resourceForm, 'lockMinutes').value),
         allowedIps: field<HTMLTextAreaElement>(resourceForm, 'allowedIps').value.split(/[\s,]+/).filter(Boolean),

@@ -371,6 +371,7 @@ function resourceDialog(): string {
     [
       '<form id="form-resource" class="form">',
       textField('res-name', 'name', 'Resource Name', 'type="text" required maxlength="50" autocomplete="off" spellcheck="false"', 'The name the app’s guard uses, e.g. billing.'),
+      textField('res-display', 'displayName', 'Display name', 'type="text" maxlength="80" autocomplete="off"', 'What users read in the code page and mail, e.g. Billing. Empty: the mail says the resource name.'),
       textField('res-failed', 'failedAttemptsBeforeLock', 'Failed attempts before lock', 'type="number" required min="3" max="10" step="1" value="5" inputmode="numeric"'),
       textField('res-lock', 'lockMinutes', 'Lock minutes', 'type="number" required min="1" max="10080" step="1" value="5" inputmode="numeric"'),
       '<div class="field"><label for="res-ips">Allowed IP addresses</label>',

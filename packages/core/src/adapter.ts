@@ -19,6 +19,9 @@ export type { GuardEngine, GuardRequest, GuardHeaders, GuardOptions, GuardRespon
 export type { AreaPlace } from './guard/path-area';
 /** The guard's state in the session (`session.protectimus`), a grant written into it, a session carried into a regenerated one. */
 export { applyGrant, carrySession, SESSION_KEY } from './guard/session';
+/** The guard's `page` option checked and computed once (`GuardOptions.look`), for a binding that calls `handleGuard` itself. */
+export { pageLook } from './guard/look';
+export type { PageLook } from './guard/look';
 /** The protocol's 503, the same bytes from every adapter. */
 export { unavailableResponse } from './guard/pages';
 

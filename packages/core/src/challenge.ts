@@ -42,6 +42,8 @@ export interface PrepareResult {
   resendAfter: string;
   /** False when an open code was reused and nothing was mailed. */
   sent: boolean;
+  /** The resource's `displayName`, or null when it has none (the guard's page then names no resource). */
+  resourceDisplayName: string | null;
 }
 
 /** A typed code, checked against the open challenge. */
@@ -382,7 +384,7 @@ export class Challenges {
       if (!filled) return false;
     }
     try {
-      await this.ctx.mailer.send({ to: token.email, code, tokenName: token.name, resourceName: resource.name, minutesValid: Math.ceil(this.ctx.otp.ttl / 60) });
+      await this.ctx.mailer.send({ to: token.email, code, tokenName: token.name, resourceName: resource.displayName ?? resource.name, minutesValid: Math.ceil(this.ctx.otp.ttl / 60) });
     } catch (err) {
       // A failed resend puts back the code the user already had, if it is still valid.
       await this.ctx.store.discard(token.id, resource.id, counter, this.ctx.clock.now()).catch(() => undefined);
@@ -403,6 +405,7 @@ export class Challenges {
       expiresAt: new Date(expiresAt).toISOString(),
       resendAfter: new Date(lastSentAt + this.ctx.otp.resendCooldown * 1000).toISOString(),
       sent,
+      resourceDisplayName: route.resource.displayName ?? null,
     };
   }
 

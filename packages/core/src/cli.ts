@@ -67,7 +67,7 @@ function status(blocked: string | null, blockedUntil: string | null, pending = f
 
 const TOKEN_COLUMNS = ['ID', 'NAME', 'EMAIL', 'DIGITS', 'PIN', 'USER', 'STATUS'];
 const USER_COLUMNS = ['ID', 'LOGIN', 'EMAIL', 'NAME', 'STATUS'];
-const RESOURCE_COLUMNS = ['ID', 'NAME', 'LOCK', 'ALLOWED IPS', 'ENROLLMENT', 'TIME WINDOW'];
+const RESOURCE_COLUMNS = ['ID', 'NAME', 'DISPLAY NAME', 'LOCK', 'ALLOWED IPS', 'ENROLLMENT', 'TIME WINDOW'];
 const EVENT_COLUMNS = ['TIME', 'TYPE', 'RESOURCE', 'USER', 'TOKEN', 'IP', 'CODE', 'ACTOR', 'DETAIL'];
 
 function userRow(u: User): string[] {
@@ -76,7 +76,7 @@ function userRow(u: User): string[] {
 }
 
 function resourceRow(r: Resource): string[] {
-  return [r.id, r.name, `after ${r.failedAttemptsBeforeLock} failures, ${r.lockMinutes} min`, r.allowedIps.length > 0 ? r.allowedIps.join(', ') : 'any', r.enrollment, r.schedule ? formatSchedule(r.schedule) : 'any time'];
+  return [r.id, r.name, r.displayName ?? '-', `after ${r.failedAttemptsBeforeLock} failures, ${r.lockMinutes} min`, r.allowedIps.length > 0 ? r.allowedIps.join(', ') : 'any', r.enrollment, r.schedule ? formatSchedule(r.schedule) : 'any time'];
 }
 
 function detailText(detail: ProtectimusEvent['detail']): string {
@@ -651,12 +651,14 @@ Codes and PINs are never printed.`,
   /** The settings `resources add` and `update` share; `update` changes only those given. */
   const resourceSettings = (cmd: Command, adding: boolean): Command =>
     cmd
+      .option('--display-name <text>', `what users read in the code page and mail, 1..80 characters${adding ? ' (default: none, the mail says the name)' : '; "none" removes it'}`)
       .option('--lock-after <n>', `consecutive failures that lock a token here, 3..10${adding ? ' (default 5)' : ''}`, wholeNumber)
       .option('--lock-minutes <n>', `how long that lock lasts, 1..10080${adding ? ' (default 5)' : ''}`, wholeNumber)
       .option('--allowed-ips <list>', `addresses or CIDRs allowed in, separated by commas${adding ? ' (default: any)' : '; "" for any'}`)
       .addOption(new Option('--enrollment <mode>', `whether the guard's enroll may create users and tokens here${adding ? ' (default off)' : ''}`).choices(['allowed', 'off']))
       .option('--schedule <text>', `when it may be entered: "<time zone> <days> <HH:MM-HH:MM>, ...; ..." such as "Europe/Kyiv mon-fri 08:00-19:00; sat 10:00-14:00"${adding ? ' (default: any time)' : '; "none" removes it'}`);
   const settingsOf = (o: Record<string, unknown>): UpdateResourceInput => ({
+    ...(o.displayName !== undefined ? { displayName: o.displayName === 'none' ? null : (o.displayName as string) } : {}),
     ...(o.lockAfter !== undefined ? { failedAttemptsBeforeLock: o.lockAfter as number } : {}),
     ...(o.lockMinutes !== undefined ? { lockMinutes: o.lockMinutes as number } : {}),
     ...(o.allowedIps !== undefined ? { allowedIps: (o.allowedIps as string).split(/[\s,]+/).filter((ip) => ip !== '') } : {}),

@@ -100,5 +100,10 @@ export { pathArea } from './guard/path-area';
 export type { PathArea } from './guard/path-area';
 /** `safeReturnTo(url)`: a path on this site to send a user back to, or null. `prefersHtml(accept)`: a page rather than JSON. */
 export { safeReturnTo, prefersHtml } from './web/request';
-/** `escapeHtml(value)`, and the tagged template `html` that escapes every value but `SafeHtml`. */
+/**
+ * `escapeHtml(value)`, and the tagged template `html` that escapes every value but `SafeHtml`:
+ * what a guard's `page.layout` uses to escape what it puts in the page.
+ */
 export { escapeHtml, html, SafeHtml } from './web/html';
+/** The guard's `page` option (brand, cancel and sign-out links, the app's `layout`, `styleSrc`), and what a layout is given. */
+export type { PageOptions, PageLayout, LayoutParts } from './guard/pages';

@@ -47,6 +47,7 @@ export function openTransport(setting: TransportSetting): OpenedTransport {
 export interface MailTemplateContext {
   code: string;
   tokenName: string;
+  /** The resource as people read it: its `displayName`, else its `name`. */
   resourceName: string;
   /** Whole minutes the code works. */
   minutesValid: number;

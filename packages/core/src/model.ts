@@ -56,6 +56,12 @@ export interface User {
 export interface Resource {
   id: string;
   name: string;
+  /**
+   * What people read for the resource in the guard's pages and the code mail ("Billing"), where
+   * `name` is the key apps and admins use; 1..80 characters. Absent: the mail says `name` and the
+   * page names no resource.
+   */
+  displayName?: string;
   /** Consecutive failures that lock a token here, 3..10. */
   failedAttemptsBeforeLock: number;
   /** How long such a lock lasts. */
@@ -137,6 +143,8 @@ export interface UserRecord {
 export interface ResourceRecord {
   id: string;
   name: string;
+  /** Absent when the resource has none. */
+  displayName?: string;
   failedAttemptsBeforeLock: number;
   lockMinutes: number;
   allowedIps: string[];
@@ -210,6 +218,7 @@ export function resourceView(rec: ResourceRecord): Resource {
   return {
     id: rec.id,
     name: rec.name,
+    ...(rec.displayName !== undefined ? { displayName: rec.displayName } : {}),
     failedAttemptsBeforeLock: rec.failedAttemptsBeforeLock,
     lockMinutes: rec.lockMinutes,
     allowedIps: [...rec.allowedIps],

@@ -70,6 +70,42 @@ describe.each(STORE_KINDS)('admin operations on %s store', (kind) => {
     expect(await snapshot(pm)).toBe(before);
   });
 
+  it('keeps a resource display name: trimmed, 1..80 characters, no control characters, removed by null or empty', async () => {
+    const r = await pm.resources.create({ name: 'shop', displayName: '  Shop & invoices  ' });
+    expect(r.displayName).toBe('Shop & invoices');
+    // Another instance over the same store reads it back.
+    expect((await world.make().resources.get('shop')).displayName).toBe('Shop & invoices');
+    expect((await pm.resources.list({ q: 'shop' })).items[0]?.displayName).toBe('Shop & invoices');
+    expect((await pm.resources.update(r.id, { lockMinutes: 7 })).displayName).toBe('Shop & invoices');
+    expect((await pm.resources.update(r.id, { displayName: 'Shop' })).displayName).toBe('Shop');
+    expect('displayName' in (await pm.resources.update(r.id, { displayName: null }))).toBe(false);
+    expect((await pm.resources.update(r.id, { displayName: 'Shop' })).displayName).toBe('Shop');
+    expect('displayName' in (await pm.resources.update(r.id, { displayName: '' }))).toBe(false);
+    expect('displayName' in (await pm.resources.create({ name: 'plain' }))).toBe(false);
+    const before = await snapshot(pm);
+    for (const displayName of ['   ', 'x'.repeat(81), 'a\nb', 'a\u0000b', 'a\u0085b', 'pay\u202Egnp.exe', 42, ['x']]) {
+      const err = await refusal(pm.resources.update(r.id, { displayName } as never));
+      expect(err).toMatchObject({ code: 'INVALID_INPUT', field: 'displayName' });
+      expect((await refusal(pm.resources.create({ name: 'other', displayName } as never))).code).toBe('INVALID_INPUT');
+    }
+    expect(await snapshot(pm)).toBe(before);
+    await pm.resources.update(r.id, { displayName: 'x'.repeat(80) });
+  });
+
+  it('mails the resource by its display name, else by its name (a real mail over SMTP)', async () => {
+    const named = await seedUser(pm, { resource: { displayName: 'Billing <Pro>' } });
+    await pm.prepare({ resource: named.resource.name, login: named.login });
+    const mail = await world.smtp.waitForMail(named.email);
+    expect(mail.subject).toMatch(/^\d{6} is your code to sign in to Billing <Pro>$/);
+    expect(mail.text).toContain('Your code to sign in to Billing <Pro> is:');
+    expect(String(mail.html)).toContain('Your code to sign in to Billing &lt;Pro&gt; is:');
+    expect(mail.subject).not.toContain(named.resource.name);
+
+    const plain = await seedUser(pm);
+    await pm.prepare({ resource: plain.resource.name, login: plain.login });
+    expect((await world.smtp.waitForMail(plain.email)).subject).toMatch(new RegExp(`^\\d{6} is your code to sign in to ${plain.resource.name}$`));
+  });
+
   it('accepts the login characters of docs/design.md and keeps logins unique', async () => {
     const u = await pm.users.create({ login: 'a_b-c@d!e#f%g+h.i$j', email: 'abc@example.com', firstName: 'Ann', secondName: 'Lee' });
     expect(u).toMatchObject({ login: 'a_b-c@d!e#f%g+h.i$j', firstName: 'Ann', secondName: 'Lee', blocked: null });

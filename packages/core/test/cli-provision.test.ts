@@ -86,8 +86,8 @@ describe('a provisioning script with --json', () => {
     expect(token).toMatchObject({ name: 'alice-mail', email: 'alice@example.com', otpLength: 8, hasPin: true, pinPosition: 'after', userId: null, blocked: null });
     const user = await json<User>(['users', 'add', '--login', 'alice', '--email', 'alice@example.com', '--first-name', 'Alice', '--second-name', 'Liddell']);
     expect(user).toMatchObject({ login: 'alice', email: 'alice@example.com', firstName: 'Alice', secondName: 'Liddell', blocked: null });
-    const resource = await json<Resource>(['resources', 'add', '--name', 'web', '--lock-after', '4', '--lock-minutes', '10', '--allowed-ips', '127.0.0.1, ::1']);
-    expect(resource).toMatchObject({ name: 'web', failedAttemptsBeforeLock: 4, lockMinutes: 10, allowedIps: ['127.0.0.1/32', '::1/128'], enrollment: 'off' });
+    const resource = await json<Resource>(['resources', 'add', '--name', 'web', '--display-name', ' Web shop ', '--lock-after', '4', '--lock-minutes', '10', '--allowed-ips', '127.0.0.1, ::1']);
+    expect(resource).toMatchObject({ name: 'web', displayName: 'Web shop', failedAttemptsBeforeLock: 4, lockMinutes: 10, allowedIps: ['127.0.0.1/32', '::1/128'], enrollment: 'off' });
 
     // Users by login, tokens by name or address, resources by name: what a person types.
     expect(await json<MailToken>(['users', 'assign', 'alice', 'alice-mail'])).toMatchObject({ id: token.id, userId: user.id });
@@ -138,7 +138,7 @@ describe('a provisioning script with --json', () => {
     expect(row).toMatch(/^tok_\S+ +alice-mail +alice@example\.com +8 +yes, after +alice +active$/);
     expect(rest).toEqual(['']);
     expect((await cli(['users', 'list'])).stdout).toMatch(/^ID +LOGIN +EMAIL +NAME +STATUS\nusr_\S+ +alice +alice@example\.com +Alice Liddell +active\n$/);
-    expect((await cli(['resources', 'list'])).stdout).toMatch(/^ID +NAME +LOCK +ALLOWED IPS +ENROLLMENT +TIME WINDOW\nres_\S+ +web +after 4 failures, 10 min +127\.0\.0\.1\/32, ::1\/128 +off +any time\n$/);
+    expect((await cli(['resources', 'list'])).stdout).toMatch(/^ID +NAME +DISPLAY NAME +LOCK +ALLOWED IPS +ENROLLMENT +TIME WINDOW\nres_\S+ +web +Web shop +after 4 failures, 10 min +127\.0\.0\.1\/32, ::1\/128 +off +any time\n$/);
     expect((await cli(['events', '--limit', '3'])).stdout).toMatch(/^TIME +TYPE +RESOURCE +USER +TOKEN +IP +CODE +ACTOR +DETAIL\n\d{4}-/);
     expect((await cli(['users', 'list', '--query', 'nobody-like-this'])).stdout).toBe('no users\n');
   });
@@ -179,6 +179,7 @@ describe('exit codes', () => {
     expect(await cli(['resources', 'assign', 'no-such-resource', 'alice-mail'])).toMatchObject({ code: 1, stderr: 'protectimus-mail: not_found: resource not found\n' });
     expect((await cli(['tokens', 'add', '--name', 'loose', '--email', 'loose@example.com'])).code).toBe(0);
     expect(await cli(['resources', 'unassign', 'web', 'loose'])).toMatchObject({ code: 1, stderr: 'protectimus-mail: not_assigned: the token is not assigned on this resource\n' });
+    expect(await cli(['resources', 'add', '--name', 'bad', '--display-name', 'a\u0007b'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/^protectimus-mail: invalid_input: displayName/) });
     expect(await cli(['resources', 'add', '--name', 'bad', '--lock-after', '99'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/^protectimus-mail: invalid_input: failedAttemptsBeforeLock/) });
     expect(await cli(['tokens', 'add', '--name', 'x', '--email', 'x@example.com', '--pin-stdin'], { stdin: 'no!\n' })).toMatchObject({
       code: 1,

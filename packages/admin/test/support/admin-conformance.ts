@@ -322,6 +322,12 @@ export function adminConformance(label: string, start: () => Promise<AdminWorld>
       await refused(() => post('api/resources', { name: uniq('r'), failedAttemptsBeforeLock: 11 }), 400, 'invalid_input', 'failedAttemptsBeforeLock');
       await refused(() => post('api/resources', { name: uniq('r'), allowedIps: ['not an ip'] }), 400, 'invalid_input', 'allowedIps');
       await refused(() => post('api/resources', { lockMinutes: 5 }), 400, 'invalid_input', 'name');
+      // The display name people read in the guard's page and the mail: kept trimmed, checked, removable.
+      expect((await patch(`api/resources/${id}`, { displayName: '  Billing <Pro>  ' })).body).toMatchObject({ name, displayName: 'Billing <Pro>' });
+      expect((await call('GET', `api/resources/${id}`)).body.displayName).toBe('Billing <Pro>');
+      await refused(() => patch(`api/resources/${id}`, { displayName: 'x'.repeat(81) }), 400, 'invalid_input', 'displayName');
+      await refused(() => post('api/resources', { name: uniq('r'), displayName: 'a\u0007b' }), 400, 'invalid_input', 'displayName');
+      expect((await patch(`api/resources/${id}`, { displayName: '' })).body).not.toHaveProperty('displayName');
       await refused(() => patch('api/resources/res_nothere', { lockMinutes: 5 }), 404, 'not_found');
 
       const u = await w.pm.users.create({ login: uniq('frank') });

@@ -13,6 +13,12 @@ import { validSchedule, type Schedule } from '../schedule';
 export interface CreateResourceInput {
   /** 1..50 characters, unique. */
   name: string;
+  /**
+   * What people read in the guard's pages and the code mail ("Billing"): 1..80 characters,
+   * trimmed, no control characters. On update, `null` or `''` removes it. Default: none (the
+   * mail says `name`).
+   */
+  displayName?: string | null;
   /** Consecutive failures that lock a token here, 3..10. Default 5. */
   failedAttemptsBeforeLock?: number;
   /** How long that lock lasts, 1..10080. Default 5. */
@@ -36,7 +42,7 @@ export interface AssignmentView extends Assignment {
   tokenName: string;
 }
 
-const FIELDS = ['name', 'failedAttemptsBeforeLock', 'lockMinutes', 'allowedIps', 'enrollment', 'schedule'] as const;
+const FIELDS = ['name', 'displayName', 'failedAttemptsBeforeLock', 'lockMinutes', 'allowedIps', 'enrollment', 'schedule'] as const;
 
 /** Reads a resource by id or name in a transaction, or throws NOT_FOUND. */
 export async function loadResource(tx: DirTx, idOrName: unknown): Promise<ResourceRecord> {
@@ -49,9 +55,20 @@ export async function loadResource(tx: DirTx, idOrName: unknown): Promise<Resour
   return rec;
 }
 
+/** A resource's display name as given: a string kept trimmed, or absent (`null`, `''`: none). */
+function displayNameOf(value: unknown, base: string | undefined): { displayName?: string } {
+  if (value === undefined) return base === undefined ? {} : { displayName: base };
+  if (value === null || value === '') return {};
+  const name = v.displayName(value, 'displayName', 80);
+  // It goes into mail subjects and pages: no C1 controls, line separators or bidi overrides either.
+  if (/[\u0080-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(name)) throw invalidInput('displayName', 'displayName must not contain control characters');
+  return { displayName: name };
+}
+
 function settings(f: Record<string, unknown>, base: Omit<ResourceRecord, 'id' | 'createdAt'>): Omit<ResourceRecord, 'id' | 'createdAt'> {
   return {
     name: f.name === undefined ? base.name : v.displayName(f.name, 'name'),
+    ...displayNameOf(f.displayName, base.displayName),
     failedAttemptsBeforeLock: f.failedAttemptsBeforeLock === undefined ? base.failedAttemptsBeforeLock : v.integer(f.failedAttemptsBeforeLock, 'failedAttemptsBeforeLock', 3, 10),
     lockMinutes: f.lockMinutes === undefined ? base.lockMinutes : v.integer(f.lockMinutes, 'lockMinutes', 1, 10080),
     allowedIps: f.allowedIps === undefined ? base.allowedIps : v.allowedIps(f.allowedIps),
@@ -99,7 +116,10 @@ export class Resources {
   async update(idOrName: string, patch: UpdateResourceInput): Promise<Resource> {
     const rec = await transact(this.ctx.store, async (tx) => {
       const old = await loadResource(tx, idOrName);
-      const next: ResourceRecord = { ...old, ...settings(v.fields(patch, FIELDS, 'resource'), old) };
+      const changed = settings(v.fields(patch, FIELDS, 'resource'), old);
+      const next: ResourceRecord = { ...old, ...changed };
+      // `settings` gives the display name to keep, or none: one removed must not survive from `old`.
+      if (changed.displayName === undefined) delete next.displayName;
       if (next.name !== old.name) {
         if ((await tx.get(dirKey.resourceName(next.name))) !== null) throw new ProtectimusError('ALREADY_EXISTS', 'a resource with this name exists', { field: 'name' });
         tx.del(dirKey.resourceName(old.name));

@@ -1,12 +1,75 @@
 import type { Failure } from '../errors';
-import { json, page, PAGE_CSP, type Answer } from '../web/answer';
-import { escapeHtml, html, plainPage, SafeHtml } from '../web/html';
+import { json, page, type Answer } from '../web/answer';
+import { escapeHtml, html, SafeHtml } from '../web/html';
 import { csrfToken } from '../web/request';
+import { DEFAULT_LOOK, lookPage, type PageLook } from './look';
 import type { Grant, GuardResponse, Turn } from './protocol';
 import { guardState, ownEntry, type PendingEntry } from './session';
 
 // The guard's answers as they leave it: JSON for scripts, the pages for browsers, and what each
 // refusal says.
+
+/** What an app's `page.layout` is given: the guard's parts of one page, to place in the site's own document. */
+export interface LayoutParts {
+  /** The page's title, plain text: escape it where you put it (core's `html` template does). */
+  title: string;
+  /** The page's language, for `<html lang>`. */
+  lang: string;
+  /** Goes inside `<head>`, before the site's stylesheet: `noindex` and the guard's `<style>`, allowed by its hash. Already safe markup. */
+  head: SafeHtml;
+  /** The guard's content (brand, heading, forms, links) in a `<div class="pm-guard">`: goes where the site's main content goes. Already safe markup. */
+  main: SafeHtml;
+}
+
+/**
+ * The app's own document around a guard page: returns the whole HTML (`<!doctype html>` ...),
+ * as a string or as the `SafeHtml` of core's `html` template. `request` is the adapter's own
+ * request (Express `req`, Koa `ctx`), for what the site's header shows (who is signed in).
+ * Whatever it interpolates itself it must escape (use `html`, which escapes every value but
+ * `SafeHtml`). It may not add inline script or style: the page's CSP forbids them; link the
+ * site's stylesheet and allow it with `styleSrc`. A layout that throws or returns no string makes
+ * the guard answer 503, closed.
+ */
+export type PageLayout<R = never> = (parts: LayoutParts, request: R) => string | SafeHtml;
+
+/**
+ * The guard's `page` option: its pages in the app's look (docs/design.md, "The guard's pages in
+ * the app's look"). `R` is the adapter's request (`req`, `ctx`), which `layout` is given.
+ */
+export interface PageOptions<R = never> {
+  /**
+   * The app's brand: `name` (1..100 characters, a header over the content), `logoUrl` (an `<img>`
+   * whose alt text is `name`, so `name` is required with it; a path on this site or an http(s)
+   * URL, whose origin `img-src` then allows) and `accent`, the colour of buttons and links
+   * (`#rgb`, `#rrggbb` or a CSS colour name; pick one with 4.5:1 contrast against white).
+   * Default: none.
+   */
+  brand?: { name?: string; logoUrl?: string; accent?: string };
+  /**
+   * Where "Cancel" goes, the way out on every page instead of "Back to the site" (`/`): a path
+   * on this site starting with one `/`, or an absolute http(s) URL.
+   * Default: none (`/`).
+   */
+  cancelUrl?: string;
+  /**
+   * The app's own sign-out route, linked as "Sign out" on every page (a plain link, so a GET):
+   * a path starting with one `/`, or an absolute http(s) URL.
+   * Default: none.
+   */
+  signOutUrl?: string;
+  /**
+   * The site's own document around every guard page (code page, message pages, the redirect
+   * page): see `PageLayout`. Default: the guard's own page shell.
+   */
+  // A method, so that options written for any request type (a layout that ignores it) fit every adapter.
+  layout?(parts: LayoutParts, request: R): string | SafeHtml;
+  /**
+   * Sources added to the pages' CSP `style-src`, for the layout's stylesheet: `"'self'"` or
+   * absolute http(s) URLs or origins. No `*`, no quoted keyword such as `'unsafe-inline'`.
+   * @default []
+   */
+  styleSrc?: string[];
+}
 
 function respond(answer: Answer, grant?: Grant): GuardResponse {
   return { action: 'respond', ...answer, ...(grant ? { grant } : {}) };
@@ -17,9 +80,17 @@ export function guardJson(status: number, body: object, extra: Record<string, st
   return respond(json(status, body, extra, 'guard'), grant);
 }
 
-/** A page with the guard's headers, strict CSP included. */
-export function guardPage(status: number, html: string, extra: Record<string, string> = {}, grant?: Grant): GuardResponse {
-  return respond(page(status, html, { csp: PAGE_CSP, headers: extra, surface: 'guard' }), grant);
+/** A page with the guard's headers, strict CSP included (the look's, when the guard has a `page` option). */
+export function guardPage(status: number, html: string, extra: Record<string, string> = {}, grant?: Grant, look: PageLook = DEFAULT_LOOK): GuardResponse {
+  return respond(page(status, html, { csp: look.csp, headers: extra, surface: 'guard' }), grant);
+}
+
+/**
+ * The 503 page for an HTML client when the guard's own page could not be drawn (the app's
+ * layout threw): the guard's plain shell, closed.
+ */
+export function unavailablePage(): GuardResponse {
+  return guardPage(503, renderMessagePage(failureTitle({ error: 'unavailable' }), failureMessage({ error: 'unavailable' })));
 }
 
 /**
@@ -49,6 +120,10 @@ export interface CodePageView {
   showCodeForm?: boolean;
   /** Epoch ms a resend can succeed, when later than `info.resendAfter` (the hourly cap). */
   resendAt?: number;
+  /** The resource's display name, for the heading ("Enter your code for Billing"); none: "Enter your code". */
+  resourceName?: string | null;
+  /** The guard's `page` option as computed. Default: the guard's own look. */
+  look?: PageLook;
 }
 
 function pinHint(info: CodePageView['info']): string {
@@ -87,14 +162,17 @@ function hiddenCsrf(token: string): string {
   return `<input type="hidden" name="_csrf" value="${escapeHtml(token)}">`;
 }
 
-/** Every guard page offers a way out, whatever it says. */
-const BACK_LINK = '<p class="back"><a href="/">Back to the site</a></p>';
+/** The English sentences this file adds (the lead moves them into the message catalogue). */
+const TEXT = {
+  enterCodeFor: (resource: string) => `Enter your code for ${resource}`,
+};
 
 /** The code entry page: no script, every value escaped, usable by keyboard and on a phone. */
 export function renderCodePage(view: CodePageView): string {
   const { info } = view;
   const showForm = view.showCodeForm !== false;
-  const parts: string[] = ['<h1>Enter your code</h1>'];
+  const title = view.resourceName ? TEXT.enterCodeFor(view.resourceName) : 'Enter your code';
+  const parts: string[] = [`<h1>${escapeHtml(title)}</h1>`];
   if (view.message) parts.push(`<p id="otp-error" class="alert" role="alert">${escapeHtml(view.message)}</p>`);
   if (view.notice) parts.push(`<p class="notice" role="status">${escapeHtml(view.notice)}</p>`);
   if (info) parts.push(intro(info, view.now, showForm));
@@ -124,19 +202,19 @@ export function renderCodePage(view: CodePageView): string {
     `<p id="resend-hint" class="muted">${escapeHtml(resendText(wait))}</p>`,
     `<button type="submit" class="secondary"${wait > 0 ? ' disabled' : ''} aria-describedby="resend-hint">Send a new code</button>`,
     '</form>',
-    BACK_LINK,
   );
-  return plainPage('Enter your code', new SafeHtml(parts.join('\n')));
+  // Every guard page offers a way out, whatever it says: the look adds it.
+  return lookPage(view.look ?? DEFAULT_LOOK, title, new SafeHtml(parts.join('\n')));
 }
 
 /** A page for a refusal the user cannot fix by typing (sign in first, blocked, unavailable). */
-export function renderMessagePage(title: string, message: string): string {
-  return plainPage(title, html`<h1>${title}</h1>\n<p class="alert" role="alert">${message}</p>\n${new SafeHtml(BACK_LINK)}`);
+export function renderMessagePage(title: string, message: string, look: PageLook = DEFAULT_LOOK): string {
+  return lookPage(look, title, html`<h1>${title}</h1>\n<p class="alert" role="alert">${message}</p>`);
 }
 
 /** The short page sent with a 303, for clients that do not follow redirects. */
-export function renderRedirectPage(location: string): string {
-  return plainPage('Continue', html`<h1>Continue</h1>\n<p><a href="${location}">Go on to the page</a></p>`);
+export function renderRedirectPage(location: string, look: PageLook = DEFAULT_LOOK): string {
+  return lookPage(look, 'Continue', html`<h1>Continue</h1>\n<p><a href="${location}">Go on to the page</a></p>`);
 }
 
 function plural(n: number, one: string, many: string): string {
@@ -274,6 +352,11 @@ export function pendingFor(turn: Turn): PendingEntry | null {
   return entry && entry.login === turn.req.login ? entry : null;
 }
 
+/** The display name a pending entry keeps, if it is one (sessions come back from JSON stores). */
+export function shownName(pending: PendingEntry | null): string | null {
+  return typeof pending?.resourceName === 'string' ? pending.resourceName : null;
+}
+
 /** Whether a code the user has is still worth typing after this refusal. */
 export function codeStillUsable(failure: ShownFailure): boolean {
   if (failure.error === 'otp_expired' || failure.error === 'delivery_failed') return false;
@@ -310,7 +393,7 @@ export function failureResponse(turn: Turn, failure: Failure): GuardResponse {
   // A refused page load has no code behind it yet; after a refused post the session knows the open one.
   const pending = turn.route === 'page' ? null : pendingFor(turn);
   const message = failureMessage(failure, { newer: pending?.newer === true, now: turn.engine.clock.now() });
-  if (isDeadEnd(failure)) return guardPage(failure.status, renderMessagePage(failureTitle(failure), message), extra);
+  if (isDeadEnd(failure)) return guardPage(failure.status, renderMessagePage(failureTitle(failure), message, turn.look), extra, undefined, turn.look);
   const now = turn.engine.clock.now();
   const showCodeForm = turn.route !== 'page' && codeStillUsable(failure);
   const codePage = renderCodePage({
@@ -323,6 +406,8 @@ export function failureResponse(turn: Turn, failure: Failure): GuardResponse {
     fieldError: showCodeForm && aboutTheField(failure),
     showCodeForm,
     ...(failure.error === 'rate_limited' && failure.retryAfter !== undefined ? { resendAt: now + failure.retryAfter * 1000 } : {}),
+    resourceName: shownName(pending),
+    look: turn.look,
   });
-  return guardPage(failure.status, codePage, extra);
+  return guardPage(failure.status, codePage, extra, undefined, turn.look);
 }

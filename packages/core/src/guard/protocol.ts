@@ -15,8 +15,11 @@ import {
   pendingFor,
   renderCodePage,
   renderRedirectPage,
+  shownName,
+  unavailablePage,
   unavailableResponse,
 } from './pages';
+import { DEFAULT_LOOK, forRequest, PageLayoutError, type PageLook } from './look';
 import { countRequest, dropVerified, guardState, ownEntry, setEntry, takeNotice, verifiedEntry, type RefusalNotice, type VerifiedEntry } from './session';
 
 /**
@@ -74,6 +77,8 @@ export interface GuardRequest {
    * them when they have no token on the resource. Read only when a code is asked for.
    */
   enroll?: () => Enrollee | null | undefined | Promise<Enrollee | null | undefined>;
+  /** The framework's own request (`req`, `ctx`), handed to the `page.layout` that draws the pages. */
+  frameworkRequest?: unknown;
 }
 
 /** A verification to write into the session once its id has been regenerated. */
@@ -111,6 +116,8 @@ export interface GuardOptions {
    * are answers, not errors, and are not reported.
    */
   onError?: (err: unknown) => void;
+  /** The guard's `page` option as `pageLook(options.page)` computed it when the guard was made. Default: the guard's own look. */
+  look?: PageLook;
 }
 
 /** Which of the guard's endpoints a request is for. */
@@ -128,6 +135,8 @@ export interface Turn {
   resendUrl: string;
   /** Answer with a page rather than JSON. */
   html: boolean;
+  /** How the pages look: the guard's `page` option, computed once. */
+  look: PageLook;
 }
 
 /** The guard's own URLs below its mount point: `<mount>/_otp/verify` and `<mount>/_otp/resend`. */
@@ -196,10 +205,11 @@ function challengeFields(turn: Turn, result: PrepareResult): Record<string, unkn
  * the one this session was shown before replaced it: the earlier mail's code no longer works.
  */
 function rememberChallenge(turn: Turn, login: string, result: PrepareResult): void {
-  const { tokenName, sentTo, otpLength, pin, expiresAt, resendAfter } = result;
+  const { tokenName, sentTo, otpLength, pin, expiresAt, resendAfter, resourceDisplayName } = result;
   const before = pendingFor(turn);
   const newer = before !== null && (before.resendAfter !== resendAfter || before.newer === true);
-  setEntry(guardState(turn.req.session).pending, turn.resource, { login, tokenName, sentTo, otpLength, pin, expiresAt, resendAfter, ...(newer ? { newer } : {}) });
+  const named = typeof resourceDisplayName === 'string' ? { resourceName: resourceDisplayName } : {};
+  setEntry(guardState(turn.req.session).pending, turn.resource, { login, tokenName, sentTo, otpLength, pin, expiresAt, resendAfter, ...named, ...(newer ? { newer } : {}) });
 }
 
 /** Where a form post sends the browser: the page first asked for, else the mount root. */
@@ -208,8 +218,8 @@ function backTo(turn: Turn): string {
   return safeReturnTo(ownEntry(guardState(turn.req.session).returnTo, turn.resource)) ?? safeReturnTo(turn.mount) ?? '/';
 }
 
-function seeOther(location: string, grant?: Grant): GuardResponse {
-  return guardPage(303, renderRedirectPage(location), { Location: location }, grant);
+function seeOther(turn: Turn, location: string, grant?: Grant): GuardResponse {
+  return guardPage(303, renderRedirectPage(location, turn.look), { Location: location }, grant, turn.look);
 }
 
 /** The page's return address: the page asked for, kept for the 303 after the code. */
@@ -251,8 +261,10 @@ async function askForCode(turn: Turn, login: string): Promise<GuardResponse> {
       now,
       message: failureMessage(refused, { newer: pending?.newer === true }),
       showCodeForm: false,
+      resourceName: shownName(pending),
+      look: turn.look,
     });
-    return guardPage(401, page);
+    return guardPage(401, page, {}, undefined, turn.look);
   }
 
   const enroll = req.enroll ? await req.enroll() : null;
@@ -278,8 +290,10 @@ async function askForCode(turn: Turn, login: string): Promise<GuardResponse> {
           ...(shown.error === 'rate_limited' && shown.retryAfter !== undefined ? { resendAt: now + shown.retryAfter * 1000 } : {}),
         }
       : {}),
+    resourceName: pending ? shownName(pending) : result.resourceDisplayName,
+    look: turn.look,
   });
-  return guardPage(401, page);
+  return guardPage(401, page, {}, undefined, turn.look);
 }
 
 /**
@@ -292,7 +306,7 @@ function refusedPost(turn: Turn, failure: Failure): GuardResponse {
   if (failure.retryAfter !== undefined) notice.retryAt = turn.engine.clock.now() + failure.retryAfter * 1000;
   if (failure.reason !== undefined) notice.reason = failure.reason;
   setEntry(guardState(turn.req.session).notice, turn.resource, notice);
-  return seeOther(backTo(turn));
+  return seeOther(turn, backTo(turn));
 }
 
 /**
@@ -334,7 +348,7 @@ async function verify(turn: Turn, login: string, verifiedFor: number): Promise<G
   }
   const location = backTo(turn);
   delete guardState(req.session).returnTo[turn.resource];
-  return seeOther(location, grant);
+  return seeOther(turn, location, grant);
 }
 
 async function resend(turn: Turn, login: string): Promise<GuardResponse> {
@@ -345,7 +359,7 @@ async function resend(turn: Turn, login: string): Promise<GuardResponse> {
   rememberChallenge(turn, login, result);
   if (!turn.html) return guardJson(202, { status: 'otp_sent', ...challengeFields(turn, result) });
   setEntry(guardState(req.session).notice, turn.resource, 'sent');
-  return seeOther(backTo(turn));
+  return seeOther(turn, backTo(turn));
 }
 
 /**
@@ -376,6 +390,7 @@ export async function handleGuard(
     verifyUrl: `${mount}${OWN_PREFIX}verify`,
     resendUrl: `${mount}${OWN_PREFIX}resend`,
     html: wantsPage(req, route),
+    look: forRequest(options.look ?? DEFAULT_LOOK, req.frameworkRequest),
   };
 
   try {
@@ -395,15 +410,18 @@ export async function handleGuard(
     return await askForCode(turn, login);
   } catch (err) {
     if (isOutage(err)) reportGuardError(options.onError, err);
+    // The app's layout failed: closed, on the guard's own page, without asking the layout again.
+    if (err instanceof PageLayoutError) return turn.html ? unavailablePage() : unavailableResponse();
     try {
       const failure = failureOf(err, 'guard');
       // A refused form post goes back to the page; an outage answers where it happened, closed.
       if (turn.html && turn.route !== 'page' && failure.error !== 'unavailable') return refusedPost(turn, failure);
       return failureResponse(turn, failure);
     } catch (again) {
-      // Even the error page failed (a broken session object, a clock that throws): still closed.
+      // Even the error page failed (a broken session object, a clock that throws, the app's
+      // layout): still closed.
       reportGuardError(options.onError, again);
-      return unavailableResponse();
+      return turn.html && again instanceof PageLayoutError ? unavailablePage() : unavailableResponse();
     }
   }
 }

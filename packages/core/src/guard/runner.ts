@@ -1,7 +1,8 @@
 import type { Enrollee } from '../directory/enrollment';
 import { isProtectimusError, logGuardError, reportGuardError } from '../errors';
 import { defaultProtectimus, type Protectimus } from '../protectimus';
-import { unavailableResponse } from './pages';
+import { pageLook } from './look';
+import { unavailableResponse, type PageOptions } from './pages';
 import { checkArea, pathArea, pathOfTarget, type AreaPlace } from './path-area';
 import {
   DEFAULT_MAX_REQUESTS_PER_MINUTE,
@@ -111,6 +112,13 @@ export interface CommonGuardOptions<R = never> {
    * Default: off.
    */
   enroll?: boolean | EnrolleeOf<R>;
+  /**
+   * The guard's pages in the app's look (docs/design.md, "The guard's pages in the app's look"):
+   * `brand`, `cancelUrl`, `signOutUrl`, `layout` (the site's own document around the content) and
+   * `styleSrc` (the layout's stylesheet in the CSP). Checked when the guard is created: a bad
+   * value throws a `TypeError` naming it. Default: the guard's own page shell.
+   */
+  page?: PageOptions<R>;
 }
 
 /** What an adapter knows of its own request type `R`; everything else is done here. */
@@ -167,7 +175,9 @@ export function guardRunner<R>(options: CommonGuardOptions<R>, binding: GuardBin
   const maxRequestsPerMinute = options.maxRequestsPerMinute ?? DEFAULT_MAX_REQUESTS_PER_MINUTE;
   if (!(Number.isInteger(maxRequestsPerMinute) && maxRequestsPerMinute > 0)) throw new TypeError('protectimusMail: maxRequestsPerMinute must be a positive whole number');
   const onError = options.onError ?? logGuardError;
-  const guardOptions: GuardOptions = { resource, verifiedFor, maxRequestsPerMinute, onError };
+  // The stylesheet, its hash and the CSP of the pages, once per guard, never per request.
+  const look = pageLook(options.page);
+  const guardOptions: GuardOptions = { resource, verifiedFor, maxRequestsPerMinute, onError, look };
   if (options.area !== undefined) checkArea(options.area);
   const area = options.area === undefined ? null : pathArea(options.area);
   const enrolleeOf = enrolleeReader(options.enroll, binding);
@@ -206,6 +216,7 @@ export function guardRunner<R>(options: CommonGuardOptions<R>, binding: GuardBin
     const login = binding.login(r) || null;
     const req = binding.request(r, session, login, where);
     if (enrolleeOf !== null) req.enroll = () => enrolleeOf(r);
+    if (look.layout !== null) req.frameworkRequest = r;
     const answer = await handleGuard(engine, guardOptions, req);
     if (answer.action === 'respond' && answer.grant) await binding.grant(r, session, answer.grant);
     return answer;

@@ -22,6 +22,8 @@ export interface PendingEntry {
   pin: PinPosition | null;
   expiresAt: string;
   resendAfter: string;
+  /** The resource's display name, shown in the page's heading; absent when it has none. */
+  resourceName?: string;
   /**
    * This code replaced one mailed before in this session (a resend, or a new code after the last
    * expired): a wrong code may be the earlier mail's, and the page says only the latest counts.

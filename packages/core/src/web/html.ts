@@ -73,6 +73,9 @@ a:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}
 @media (max-width:30rem){main{margin:0;border-radius:0;box-shadow:none;min-height:100vh}}
 `;
 
+/** The guard pages' own stylesheet (a guard's `page` option adds to it, with its own hash). */
+export const PAGE_STYLE = STYLE;
+
 /** The base64 SHA-256 of the guard pages' stylesheet, for their CSP. */
 export const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
 

@@ -12,6 +12,8 @@ export class FakeEngine implements GuardEngine {
   readonly clock = new FakeClock();
   readonly prepareCalls: PrepareInput[] = [];
   readonly authenticateCalls: AuthenticateInput[] = [];
+  /** The resource's display name the challenge carries (null: none). */
+  resourceDisplayName: string | null = null;
   /** The code that `authenticate` accepts. */
   code = '123456';
   pin: PrepareResult['pin'] = null;
@@ -48,6 +50,7 @@ export class FakeEngine implements GuardEngine {
       expiresAt: new Date(sentAt + 300_000).toISOString(),
       resendAfter: new Date(sentAt + 30_000).toISOString(),
       sent: !reuse,
+      resourceDisplayName: this.resourceDisplayName,
     };
   }
 
