@@ -368,7 +368,7 @@ describe('resources with a time window', () => {
     const week = [['08:00', '12:00'], ['13:00', '19:00']];
     expect(added.schedule).toEqual({ timeZone: 'Europe/Kyiv', days: { mon: week, tue: week, wed: week, thu: week, fri: week, sat: [['10:00', '14:00']] } });
     const listed = (await cli(['resources', 'list', '--query', 'office'])).stdout;
-    expect(listed).toMatch(/^ID +NAME +LOCK +ALLOWED IPS +ENROLLMENT +TIME WINDOW\nres_\S+ +office +after 5 failures, 5 min +any +off +Europe\/Kyiv mon-fri 08:00-12:00, 13:00-19:00; sat 10:00-14:00\n$/);
+    expect(listed).toMatch(/^ID +NAME +DISPLAY NAME +LOCK +ALLOWED IPS +ENROLLMENT +TIME WINDOW\nres_\S+ +office +- +after 5 failures, 5 min +any +off +Europe\/Kyiv mon-fri 08:00-12:00, 13:00-19:00; sat 10:00-14:00\n$/);
     const changed = await json<Resource>(['resources', 'update', 'office', '--lock-minutes', '9']);
     expect(changed).toMatchObject({ lockMinutes: 9, schedule: added.schedule });
     const night = await json<Resource>(['resources', 'update', added.id, '--schedule', 'America/New_York sun 22:00-06:00']);
@@ -378,5 +378,14 @@ describe('resources with a time window', () => {
     expect(await cli(['resources', 'add', '--name', 'overlap', '--schedule', 'UTC mon 08:00-12:00, 11:00-13:00'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/overlap/) });
     expect((await json<Resource>(['resources', 'update', 'office', '--schedule', 'none'])).schedule).toBeNull();
     expect((await cli(['resources', 'list', '--query', 'office'])).stdout).toMatch(/ any time\n$/);
+  });
+});
+
+describe('resources update --display-name', () => {
+  it('sets a display name, keeps it on other updates and removes it with none', async () => {
+    await json<Resource>(['resources', 'add', '--name', 'shop']);
+    expect((await json<Resource>(['resources', 'update', 'shop', '--display-name', 'Web shop'])).displayName).toBe('Web shop');
+    expect((await json<Resource>(['resources', 'update', 'shop', '--lock-minutes', '7'])).displayName).toBe('Web shop');
+    expect((await json<Resource>(['resources', 'update', 'shop', '--display-name', 'none'])).displayName).toBeUndefined();
   });
 });
