@@ -170,7 +170,7 @@ describe.each(adapters)('$name: the guard pages, walked in Chromium at 1280 px, 
         await wrongThrice(page, await mailedCode(used.email));
         expect(await alertText(page)).toBe('That code is not right, and it is now used up. Ask for a new one.');
         const main = await page.locator('main').innerText();
-        expect(main).not.toContain('It works for');
+        expect(main).not.toContain('It expires');
         expect(await page.getByLabel('Code', { exact: true }).count()).toBe(0);
         expect(await page.getByRole('button', { name: 'Send a new code' }).count()).toBe(1);
         await expectWayBack(page);

@@ -115,13 +115,13 @@ describe.each(adapters.flatMap((adapter) => (['none', 'both'] as Parsers[]).map(
     it('says a used-up code is used up, without a lifetime, and mails no new code until asked', async () => {
       const { user, agent } = await start();
       const page = await agent.get('/billing/invoices').set('Accept', BROWSER).expect(401);
-      expect(page.text).toContain('It works for 5 more minutes.');
+      expect(page.text).toContain('It expires in 5 minutes.');
       const csrf = csrfFrom(page.text);
       const code = await nextCode(env.world, user.email);
       for (let i = 0; i < 3; i++) await agent.post('/billing/_otp/verify').set('Accept', BROWSER).type('form').send({ otp: PIN + wrongCode(code), _csrf: csrf }).expect(303);
       const used = await agent.get('/billing/invoices').set('Accept', BROWSER).expect(401);
       expect(used.text).toContain('That code is not right, and it is now used up. Ask for a new one.');
-      expect(used.text).not.toContain('It works for');
+      expect(used.text).not.toContain('It expires');
       expect(used.text).not.toContain('name="otp"');
       expect(used.text).toContain('Send a new code');
       await noMail(env.world, user.email, 100);

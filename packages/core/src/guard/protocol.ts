@@ -2,6 +2,7 @@ import type { AuthenticateInput, AuthenticateResult, PrepareInput, PrepareResult
 import type { Enrollee } from '../directory/enrollment';
 import type { Clock } from '../protectimus';
 import { failureOf, invalidInput, isOutage, refusal, reportGuardError, type Failure } from '../errors';
+import { builtInCatalogue, type Catalogue, type Locale } from '../locale';
 import type { Answer } from '../web/answer';
 import { checkCsrf, csrfToken, isFormType, mediaType, parseBody, prefersHtml, prefersJson, safeReturnTo } from '../web/request';
 import {
@@ -12,6 +13,7 @@ import {
   guardJson,
   guardPage,
   isDeadEnd,
+  languageHeaders,
   pendingFor,
   renderCodePage,
   renderRedirectPage,
@@ -37,12 +39,16 @@ export interface GuardEngine {
   confirmGrant(resource: string, login: string, stamp: string): Promise<boolean>;
   /** The engine's time, so session expiry and lock times agree with it. */
   clock: Clock;
+  /** The locales the pages are served in (`createProtectimus({ locales })`). Default: the built-in ones. */
+  locales?: Catalogue;
 }
 
 /** The request headers the guard reads, lower-cased names already picked out by the adapter. */
 export interface GuardHeaders {
   accept?: string;
   contentType?: string;
+  /** The languages the client reads, for the pages and the code mail (docs/design.md, "Languages"). */
+  acceptLanguage?: string;
   /** Not used for decisions: form posts carry a CSRF token and JSON posts need a preflight. */
   origin?: string;
 }
@@ -111,6 +117,11 @@ export interface GuardOptions {
    * are answers, not errors, and are not reported.
    */
   onError?: (err: unknown) => void;
+  /**
+   * The pages' language, forced: a tag the engine's locales serve. Default: negotiated from
+   * `Accept-Language` on each request.
+   */
+  locale?: string;
 }
 
 /** Which of the guard's endpoints a request is for. */
@@ -128,6 +139,10 @@ export interface Turn {
   resendUrl: string;
   /** Answer with a page rather than JSON. */
   html: boolean;
+  /** The language of the pages and, for a user without their own, of the code mail. */
+  locale: Locale;
+  /** True when `locale` came from `Accept-Language` (the answer varies with it), false when forced. */
+  negotiatedLocale: boolean;
 }
 
 /** The guard's own URLs below its mount point: `<mount>/_otp/verify` and `<mount>/_otp/resend`. */
@@ -208,8 +223,13 @@ function backTo(turn: Turn): string {
   return safeReturnTo(ownEntry(guardState(turn.req.session).returnTo, turn.resource)) ?? safeReturnTo(turn.mount) ?? '/';
 }
 
-function seeOther(location: string, grant?: Grant): GuardResponse {
-  return guardPage(303, renderRedirectPage(location), { Location: location }, grant);
+function seeOther(turn: Turn, location: string, grant?: Grant): GuardResponse {
+  return guardPage(303, renderRedirectPage(location, turn.locale), { ...languageHeaders(turn.locale, turn.negotiatedLocale), Location: location }, grant);
+}
+
+/** A page in the turn's language, with its language headers. */
+function turnPage(turn: Turn, status: number, body: string): GuardResponse {
+  return guardPage(status, body, languageHeaders(turn.locale, turn.negotiatedLocale));
 }
 
 /** The page's return address: the page asked for, kept for the 303 after the code. */
@@ -244,19 +264,20 @@ async function askForCode(turn: Turn, login: string): Promise<GuardResponse> {
     rememberReturn(turn);
     const pending = pendingFor(turn);
     const page = renderCodePage({
+      locale: turn.locale,
       info: pending,
       csrf: csrfToken(req.session),
       verifyUrl: turn.verifyUrl,
       resendUrl: turn.resendUrl,
       now,
-      message: failureMessage(refused, { newer: pending?.newer === true }),
+      message: failureMessage(refused, { newer: pending?.newer === true }, turn.locale),
       showCodeForm: false,
     });
-    return guardPage(401, page);
+    return turnPage(turn, 401, page);
   }
 
   const enroll = req.enroll ? await req.enroll() : null;
-  const result = await engine.prepare({ resource: turn.resource, login, ip: req.ip, ...(enroll ? { enroll } : {}) });
+  const result = await engine.prepare({ resource: turn.resource, login, ip: req.ip, locale: turn.locale.tag, ...(enroll ? { enroll } : {}) });
   rememberChallenge(turn, login, result);
   if (!turn.html) return guardJson(401, { error: 'otp_required', ...challengeFields(turn, result) });
 
@@ -265,21 +286,22 @@ async function askForCode(turn: Turn, login: string): Promise<GuardResponse> {
   // A refusal the page load got past (a lock that ended, a mail that went out after all) is over.
   const shown = refused && !isDeadEnd(refused) && !(refused.error === 'delivery_failed' && result.sent) ? refused : null;
   const page = renderCodePage({
+    locale: turn.locale,
     info: pending ?? result,
     csrf: csrfToken(req.session),
     verifyUrl: turn.verifyUrl,
     resendUrl: turn.resendUrl,
     now,
-    ...(notice === 'sent' ? { notice: 'A new code is on its way.' } : {}),
+    ...(notice === 'sent' ? { notice: turn.locale.messages.newCodeSent } : {}),
     ...(shown
       ? {
-          message: failureMessage(shown, { newer: pending?.newer === true }),
+          message: failureMessage(shown, { newer: pending?.newer === true }, turn.locale),
           fieldError: aboutTheField(shown),
           ...(shown.error === 'rate_limited' && shown.retryAfter !== undefined ? { resendAt: now + shown.retryAfter * 1000 } : {}),
         }
       : {}),
   });
-  return guardPage(401, page);
+  return turnPage(turn, 401, page);
 }
 
 /**
@@ -292,7 +314,7 @@ function refusedPost(turn: Turn, failure: Failure): GuardResponse {
   if (failure.retryAfter !== undefined) notice.retryAt = turn.engine.clock.now() + failure.retryAfter * 1000;
   if (failure.reason !== undefined) notice.reason = failure.reason;
   setEntry(guardState(turn.req.session).notice, turn.resource, notice);
-  return seeOther(backTo(turn));
+  return seeOther(turn, backTo(turn));
 }
 
 /**
@@ -334,18 +356,18 @@ async function verify(turn: Turn, login: string, verifiedFor: number): Promise<G
   }
   const location = backTo(turn);
   delete guardState(req.session).returnTo[turn.resource];
-  return seeOther(location, grant);
+  return seeOther(turn, location, grant);
 }
 
 async function resend(turn: Turn, login: string): Promise<GuardResponse> {
   const { req } = turn;
   const fields = await readFields(req);
   if (!csrfSatisfied(req, fields)) return failureResponse(turn, refusal('CSRF_FAILED', 'guard'));
-  const result = await turn.engine.prepare({ resource: turn.resource, login, ip: req.ip, resend: true });
+  const result = await turn.engine.prepare({ resource: turn.resource, login, ip: req.ip, resend: true, locale: turn.locale.tag });
   rememberChallenge(turn, login, result);
   if (!turn.html) return guardJson(202, { status: 'otp_sent', ...challengeFields(turn, result) });
   setEntry(guardState(req.session).notice, turn.resource, 'sent');
-  return seeOther(backTo(turn));
+  return seeOther(turn, backTo(turn));
 }
 
 /**
@@ -367,6 +389,7 @@ export async function handleGuard(
     return guardJson(status, { error }, { Allow: 'POST' });
   }
 
+  const locales = engine.locales ?? builtInCatalogue;
   const turn: Turn = {
     engine,
     req: { ...req, method },
@@ -376,6 +399,9 @@ export async function handleGuard(
     verifyUrl: `${mount}${OWN_PREFIX}verify`,
     resendUrl: `${mount}${OWN_PREFIX}resend`,
     html: wantsPage(req, route),
+    // Forced by the guard's `page.locale`, else the client's languages (English when none is served).
+    locale: options.locale !== undefined ? locales.get(options.locale) : locales.negotiate(req.headers.acceptLanguage),
+    negotiatedLocale: options.locale === undefined,
   };
 
   try {

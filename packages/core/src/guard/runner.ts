@@ -1,7 +1,8 @@
 import type { Enrollee } from '../directory/enrollment';
 import { isProtectimusError, logGuardError, reportGuardError } from '../errors';
 import { defaultProtectimus, type Protectimus } from '../protectimus';
-import { unavailableResponse } from './pages';
+import { builtInCatalogue } from '../locale';
+import { unavailableResponse, type PageOptions } from './pages';
 import { checkArea, pathArea, pathOfTarget, type AreaPlace } from './path-area';
 import {
   DEFAULT_MAX_REQUESTS_PER_MINUTE,
@@ -111,6 +112,12 @@ export interface CommonGuardOptions<R = never> {
    * Default: off.
    */
   enroll?: boolean | EnrolleeOf<R>;
+  /**
+   * How the guard's pages look and read. `locale` forces their language (a tag the instance
+   * serves; an unknown one throws here); without it each request's `Accept-Language` picks
+   * among the instance's locales, English when it names none (docs/design.md, "Languages").
+   */
+  page?: PageOptions;
 }
 
 /** What an adapter knows of its own request type `R`; everything else is done here. */
@@ -173,6 +180,8 @@ export function guardRunner<R>(options: CommonGuardOptions<R>, binding: GuardBin
   const enrolleeOf = enrolleeReader(options.enroll, binding);
   const shared = options.protectimus === undefined ? defaultProtectimus() : null;
   const engine: GuardEngine = options.protectimus ?? (shared as Protectimus);
+  const locale = forcedLocale(options.page, engine);
+  if (locale !== undefined) guardOptions.locale = locale;
   // The embedded default's resource, made once per guard (again after a failure).
   let madeResource: Promise<void> | null = null;
   const makeResource = (pm: Protectimus): Promise<void> =>
@@ -243,6 +252,19 @@ export function guardRunner<R>(options: CommonGuardOptions<R>, binding: GuardBin
     }
   };
   return Object.assign(run, { passes });
+}
+
+/** `page.locale` as a tag the engine serves (`de-AT` as `de`), checked at creation; undefined when not forced. */
+function forcedLocale(page: PageOptions | undefined, engine: GuardEngine): string | undefined {
+  if (page === undefined) return undefined;
+  if (typeof page !== 'object' || page === null) throw new TypeError('protectimusMail: page must be an object');
+  if (page.locale === undefined) return undefined;
+  const locales = engine.locales ?? builtInCatalogue;
+  const tag = typeof page.locale === 'string' ? locales.resolve(page.locale) : null;
+  if (tag === null) {
+    throw new TypeError(`protectimusMail: page.locale must be a language the instance serves (${locales.tags.join(', ')}); add others with createProtectimus({ locales })`);
+  }
+  return tag;
 }
 
 /** The reader of `enroll`, checked at creation; null when the guard does not enroll. */
