@@ -225,16 +225,19 @@ function checkStrings(tag: string, given: unknown): Partial<Messages> {
 // Formatting. Intl does the grammar: Ukrainian "через 1 хвилину / 5 хвилин", German "in 1 Minute".
 
 /**
- * A wait as a relative time, "in 30 seconds", "через 5 хвилин", "dans 2 heures": seconds under a
- * minute, whole minutes (rounded up) under two hours, whole hours (rounded up) past that.
+ * A time from now as a relative time, "in 30 seconds", "через 5 хвилин", "dans 2 heures": seconds
+ * under a minute, whole minutes under two hours, whole hours past that. `up` (the default) for a
+ * wait, which must never be told shorter than it is; `down` for a lifetime, which must never be
+ * told longer (a code mailed a moment after the page's clock read still "expires in 5 minutes").
  */
-export function formatIn(tag: string, seconds: number): string {
-  const s = Math.max(1, Math.ceil(seconds));
+export function formatIn(tag: string, seconds: number, round: 'up' | 'down' = 'up'): string {
+  const whole = round === 'up' ? Math.ceil : Math.floor;
+  const s = Math.max(1, whole(seconds));
   const format = new Intl.RelativeTimeFormat(tag, { numeric: 'always', style: 'long' });
   if (s < 60) return format.format(s, 'second');
-  const minutes = Math.ceil(s / 60);
+  const minutes = whole(s / 60);
   if (minutes < 120) return format.format(minutes, 'minute');
-  return format.format(Math.ceil(minutes / 60), 'hour');
+  return format.format(whole(minutes / 60), 'hour');
 }
 
 /** A length of time: `formatDuration('de', 30, 'day')` is "30 Tage", `('uk', 5, 'minute')` "5 хвилин". */

@@ -113,7 +113,7 @@ describe.each(BUILT_IN_TAGS)('pages in %s', (tag) => {
 describe('pages in the user’s language', () => {
   it('writes distinctive sentences of each language', async () => {
     const expected: Record<string, string[]> = {
-      uk: ['<h1>Введіть код</h1>', 'Ми надіслали 6-значний код на <strong>a***e@example.com</strong> для вашого токена «Alice mail».', 'Код перестане діяти через 5 хвилин.', 'Надіслати новий код', 'Новий код можна буде запросити через 30 секунд.', 'Повернутися на сайт'],
+      uk: ['<h1>Введіть код</h1>', 'Ми надіслали 6\u2011значний код на <strong>a***e@example.com</strong> для вашого токена «Alice mail».', 'Код перестане діяти через 5 хвилин.', 'Надіслати новий код', 'Новий код можна буде запросити через 30 секунд.', 'Повернутися на сайт'],
       de: ['<h1>Code eingeben</h1>', 'für Ihren Token „Alice mail“ gesendet.', 'Er läuft in 5 Minuten ab.', 'Neuen Code senden', 'Sie können in 30 Sekunden einen neuen Code anfordern.', '<button type="submit">Bestätigen</button>'],
       es: ['<h1>Introduzca su código</h1>', 'Caduca dentro de 5 minutos.', 'Enviar un código nuevo', 'Volver al sitio'],
       fr: ['<h1>Saisissez votre code</h1>', 'Il expire dans 5 minutes.', 'Envoyer un nouveau code', 'pour votre jeton «\u00a0Alice mail\u00a0».'],

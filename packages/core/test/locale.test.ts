@@ -100,6 +100,11 @@ describe('Intl formatting', () => {
     expect(formatIn('en', 61)).toBe('in 2 minutes');
     expect(formatIn('en', 300)).toBe('in 5 minutes');
     expect(formatIn('en', 3 * 3600)).toBe('in 3 hours');
+    // A lifetime is never told longer than it is, a wait never shorter.
+    expect(formatIn('en', 300.4, 'down')).toBe('in 5 minutes');
+    expect(formatIn('en', 359, 'down')).toBe('in 5 minutes');
+    expect(formatIn('en', 301)).toBe('in 6 minutes');
+    expect(formatIn('en', 59.5, 'down')).toBe('in 59 seconds');
     expect(formatIn('uk', 60)).toBe('через 1 хвилину');
     expect(formatIn('uk', 180)).toBe('через 3 хвилини');
     expect(formatIn('uk', 300)).toBe('через 5 хвилин');

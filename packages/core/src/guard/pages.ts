@@ -87,7 +87,7 @@ function intro(info: NonNullable<CodePageView['info']>, now: number, usable: boo
   const t = locale.messages;
   const seconds = secondsUntil(info.expiresAt, now);
   // A code that is used up or expired works no longer, whatever its expiry said.
-  const lifetime = usable && seconds > 0 ? ` ${t.expiresIn(formatIn(locale.tag, seconds))}` : '';
+  const lifetime = usable && seconds > 0 ? ` ${t.expiresIn(formatIn(locale.tag, seconds, 'down'))}` : '';
   const latest = usable && info.newer ? ` ${t.latestMailOnly}` : '';
   return html`<p>${t.mailedTo(info.otpLength, info.sentTo, info.tokenName)}${lifetime}${latest}</p>`;
 }

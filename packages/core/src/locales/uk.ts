@@ -2,16 +2,16 @@ import type { Messages } from '../locale';
 import { html } from '../web/html';
 import { plural } from './plural';
 
-/** Ukrainian (звертання на «ви»). */
+/** Ukrainian (звертання на «ви»). A no-break hyphen (U+2011) keeps "6‑значний" on one line. */
 export const uk: Messages = {
   codeTitle: 'Введіть код',
-  mailedTo: (digits, address, token) => html`Ми надіслали ${digits}-значний код на <strong>${address}</strong> для вашого токена «${token}».`,
+  mailedTo: (digits, address, token) => html`Ми надіслали ${digits}\u2011значний код на <strong>${address}</strong> для вашого токена «${token}».`,
   expiresIn: (when) => `Код перестане діяти ${when}.`,
   latestMailOnly: 'Дійсний лише код з останнього листа.',
   hintUnknown: 'Введіть код із листа, який ми вам надіслали.',
-  hintCode: (digits) => `Введіть ${digits}-значний код.`,
-  hintPinBefore: (digits) => `Введіть свій PIN, а одразу за ним — ${digits}-значний код, без пробілів між ними.`,
-  hintPinAfter: (digits) => `Введіть ${digits}-значний код, а одразу за ним — свій PIN, без пробілів між ними.`,
+  hintCode: (digits) => `Введіть ${digits}\u2011значний код.`,
+  hintPinBefore: (digits) => `Введіть свій PIN, а одразу за ним — ${digits}\u2011значний код, без пробілів між ними.`,
+  hintPinAfter: (digits) => `Введіть ${digits}\u2011значний код, а одразу за ним — свій PIN, без пробілів між ними.`,
   labelCode: 'Код',
   labelPinAndCode: 'PIN і код',
   verify: 'Підтвердити',
