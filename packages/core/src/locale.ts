@@ -222,6 +222,21 @@ function checkStrings(tag: string, given: unknown): Partial<Messages> {
   return Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)) as Partial<Messages>;
 }
 
+// Intl's formatters are costly to make and cheap to use: one per locale (and unit), kept. The
+// tags come from the catalogue or the app, never from a request, so the maps stay small.
+const relativeFormats = new Map<string, Intl.RelativeTimeFormat>();
+
+function cached<T>(map: Map<string, T>, key: string, make: () => T): T {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    // `formatIn` is public: an app may name any tag. Keep a bounded few.
+    if (map.size >= 100) map.clear();
+    map.set(key, value);
+  }
+  return value;
+}
+
 // Formatting. Intl does the grammar: Ukrainian "через 1 хвилину / 5 хвилин", German "in 1 Minute".
 
 /**
@@ -233,7 +248,7 @@ function checkStrings(tag: string, given: unknown): Partial<Messages> {
 export function formatIn(tag: string, seconds: number, round: 'up' | 'down' = 'up'): string {
   const whole = round === 'up' ? Math.ceil : Math.floor;
   const s = Math.max(1, whole(seconds));
-  const format = new Intl.RelativeTimeFormat(tag, { numeric: 'always', style: 'long' });
+  const format = cached(relativeFormats, tag, () => new Intl.RelativeTimeFormat(tag, { numeric: 'always', style: 'long' }));
   if (s < 60) return format.format(s, 'second');
   const minutes = whole(s / 60);
   if (minutes < 120) return format.format(minutes, 'minute');

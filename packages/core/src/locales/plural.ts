@@ -9,6 +9,16 @@ export type PluralForms = Partial<Record<Intl.LDMLPluralRule, string>> & { other
  * writes numbers: `plural('uk', 3, { one: '{n} спроба', few: '{n} спроби', many: '{n} спроб', other: '{n} спроби' })`.
  */
 export function plural(tag: string, n: number, forms: PluralForms): string {
-  const form = forms[new Intl.PluralRules(tag).select(n)] ?? forms.other;
-  return form.split('{n}').join(new Intl.NumberFormat(tag).format(n));
+  let rules = kept.get(tag);
+  if (rules === undefined) {
+    rules = { plural: new Intl.PluralRules(tag), number: new Intl.NumberFormat(tag) };
+    // An app's own `plural` calls may name any tag; keep a bounded few.
+    if (kept.size >= 100) kept.clear();
+    kept.set(tag, rules);
+  }
+  const form = forms[rules.plural.select(n)] ?? forms.other;
+  return form.split('{n}').join(rules.number.format(n));
 }
+
+// Intl's rules are costly to make and cheap to use: one pair per locale, kept.
+const kept = new Map<string, { plural: Intl.PluralRules; number: Intl.NumberFormat }>();
