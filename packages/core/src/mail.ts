@@ -70,35 +70,38 @@ function minutes(n: number): string {
   return n === 1 ? '1 minute' : `${n} minutes`;
 }
 
+/**
+ * The mail's language and sentences; English for a context made without them (a caller of
+ * `defaultTemplates` written before languages existed).
+ */
+function wording(ctx: MailTemplateContext): { tag: string; t: Messages } {
+  if (ctx.messages !== undefined && typeof ctx.locale === 'string') return { tag: ctx.locale, t: ctx.messages };
+  const locale = builtInCatalogue.get(ctx.locale);
+  return { tag: locale.tag, t: locale.messages };
+}
+
 /** When the code stops working, as the mail's language says it: "in 5 minutes", "через 5 хвилин". */
-function expiry(ctx: MailTemplateContext): string {
-  return formatIn(ctx.locale, ctx.minutesValid * 60);
+function expiry(ctx: MailTemplateContext, tag: string): string {
+  return formatIn(tag, ctx.minutesValid * 60);
 }
 
 /** The built-in wording, in the mail's language: short and plain, with the code standing out. */
 export const defaultTemplates: MailTemplates = {
   // The code leads the subject so phones can offer it from the notification.
-  subject: (ctx) => ctx.messages.mailSubject(ctx.code, ctx.resourceName, ctx.appName),
+  subject: (ctx) => wording(ctx).t.mailSubject(ctx.code, ctx.resourceName, ctx.appName),
 
-  text: (ctx) =>
-    [
-      ctx.messages.mailIntro(ctx.resourceName, ctx.appName),
-      '',
-      `    ${ctx.code}`,
-      '',
-      ctx.messages.mailDetails(ctx.tokenName, expiry(ctx)),
-      '',
-      ctx.messages.mailWarning,
-      '',
-    ].join('\n'),
+  text: (ctx) => {
+    const { tag, t } = wording(ctx);
+    return [t.mailIntro(ctx.resourceName, ctx.appName), '', `    ${ctx.code}`, '', t.mailDetails(ctx.tokenName, expiry(ctx, tag)), '', t.mailWarning, ''].join('\n');
+  },
 
   html: (ctx) => {
-    const t = ctx.messages;
+    const { tag, t } = wording(ctx);
     // A whole document (language, charset, title), as mail clients and screen readers expect;
     // inline styles only, since most clients drop a <style> element.
     return [
       '<!doctype html>',
-      `<html lang="${escapeHtml(ctx.locale)}">`,
+      `<html lang="${escapeHtml(tag)}">`,
       '<head>',
       '<meta charset="utf-8">',
       '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -107,7 +110,7 @@ export const defaultTemplates: MailTemplates = {
       '<body style="font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:1.5;color:#1a1a1a">',
       `<p>${escapeHtml(t.mailIntro(ctx.resourceName, ctx.appName))}</p>`,
       `<p style="font-family:Consolas,Menlo,monospace;font-size:28px;font-weight:bold;letter-spacing:4px">${escapeHtml(ctx.code)}</p>`,
-      `<p>${escapeHtml(t.mailDetails(ctx.tokenName, expiry(ctx)))}</p>`,
+      `<p>${escapeHtml(t.mailDetails(ctx.tokenName, expiry(ctx, tag)))}</p>`,
       `<p style="color:#555">${escapeHtml(t.mailWarning)}</p>`,
       '</body>',
       '</html>',

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import nodemailer from 'nodemailer';
 import { escapeHtml } from '../src/web/html';
 import { en } from '../src/locales/en';
+import { uk } from '../src/locales/uk';
 import { Mailer, maskEmail, defaultTemplates, resolveTemplates, SMTP_TIMEOUTS, openTransport } from '../src/mail';
 import { refusal } from './support/refusal';
 import { startSmtp, type TestSmtp } from './support/smtp';
@@ -214,6 +215,16 @@ describe('templates', () => {
 
   it('says 1 minute, not 1 minutes', () => {
     expect(defaultTemplates.text(ctx({ minutesValid: 1 }))).toContain('1 minute.');
+  });
+
+  it('writes the mail in the context’s language, and in English for a context made without one', () => {
+    const ukrainian = { ...mail({ minutesValid: 1 }), locale: 'uk', messages: uk };
+    expect(defaultTemplates.subject(ukrainian)).toBe('493817 — ваш код для входу в billing');
+    expect(defaultTemplates.text(ukrainian)).toContain('перестане діяти через 1 хвилину.');
+    expect(defaultTemplates.html(ukrainian)).toContain('<html lang="uk">');
+    const old = mail() as unknown as Parameters<typeof defaultTemplates.text>[0];
+    expect(defaultTemplates.text(old)).toBe(defaultTemplates.text(ctx()));
+    expect(defaultTemplates.html(old)).toContain('<html lang="en">');
   });
 });
 
