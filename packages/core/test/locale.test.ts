@@ -4,19 +4,38 @@ import { refusal } from './support/refusal';
 
 type Sentence = Messages[keyof Messages];
 
-/** Distinct values for each parameter, so a sentence that drops or swaps one is caught. */
-const SAMPLES: unknown[] = [7, 'a***e@example.test', 'Token-Ω', 'Resource-Ψ'];
-const STRING_SAMPLES = ['VALUE-ONE', 'VALUE-TWO', 'VALUE-THREE'];
+/** The keys of the sentences that take values. */
+type WithValues = { [K in keyof Messages]: Messages[K] extends (...args: never[]) => unknown ? K : never }[keyof Messages];
 
-/** A sentence called with sample values, as text, and the values it was given. */
+/**
+ * Distinct sample values for every sentence that takes some, so one that drops or swaps a value is
+ * caught. Typed by `Messages`: a new sentence with values fails the typecheck until it has its
+ * samples here (a count as a number, since `plural` needs one).
+ */
+const SAMPLE_ARGS: { [K in WithValues]: Parameters<Messages[K]> } = {
+  mailedTo: [6, 'VALUE-ONE', 'VALUE-TWO'],
+  expiresIn: ['VALUE-ONE'],
+  hintCode: [7],
+  hintPinBefore: [7],
+  hintPinAfter: [7],
+  resendLater: ['VALUE-ONE'],
+  attemptsLeft: [7],
+  blockedFor: ['VALUE-ONE'],
+  cooldown: ['VALUE-ONE'],
+  hourlyCap: ['VALUE-ONE'],
+  tooManyRequests: ['VALUE-ONE'],
+  mailSubject: ['VALUE-ONE', 'VALUE-TWO', 'VALUE-THREE'],
+  mailTitle: ['VALUE-ONE'],
+  mailIntro: ['VALUE-ONE', 'VALUE-TWO'],
+  mailDetails: ['VALUE-ONE', 'VALUE-TWO'],
+};
+
+/** A sentence called with its sample values, as text, and the values it was given. */
 function sample(key: string, value: Sentence): { text: string; given: string[] } {
   if (typeof value === 'string') return { text: value, given: [] };
-  const fn = value as (...args: unknown[]) => string | SafeHtml;
-  // Numbers where the reference takes a count or a length, strings elsewhere.
-  const numeric = ['mailedTo', 'hintCode', 'hintPinBefore', 'hintPinAfter', 'attemptsLeft'].includes(key);
-  const args = Array.from({ length: fn.length }, (_, i) => (numeric && i === 0 ? SAMPLES[0] : STRING_SAMPLES[i] ?? `V${i}`));
-  if (key === 'mailedTo') args.splice(0, 3, 6, STRING_SAMPLES[0], STRING_SAMPLES[1]);
-  const out = fn(...args);
+  const args = (SAMPLE_ARGS as Record<string, unknown[]>)[key];
+  if (args === undefined) throw new Error(`no sample values for "${key}": add them to SAMPLE_ARGS`);
+  const out = (value as (...a: unknown[]) => string | SafeHtml)(...args);
   return { text: out instanceof SafeHtml ? out.value : out, given: args.map(String) };
 }
 
@@ -42,7 +61,10 @@ describe('the catalogue is complete', () => {
       const value = messages[key] as Sentence;
       const ref = reference[key] as Sentence;
       expect([key, typeof value]).toEqual([key, typeof ref]);
-      if (typeof value === 'function') expect([key, value.length]).toEqual([key, (ref as (...a: unknown[]) => unknown).length]);
+      if (typeof value === 'function') {
+        expect([key, value.length]).toEqual([key, (ref as (...a: unknown[]) => unknown).length]);
+        expect([key, value.length]).toEqual([key, (SAMPLE_ARGS as Record<string, unknown[]>)[key]?.length]);
+      }
       const { text, given } = sample(key, value);
       expect(text.trim()).not.toBe('');
       for (const v of given) expect([key, text.includes(v)]).toEqual([key, true]);
