@@ -151,7 +151,8 @@ export class Catalogue {
       // The built-in locale of its language (app overrides included), else English.
       const base = this.byTag.get(languageOf(tag)) ?? (this.byTag.get('en') as Messages);
       const missing = (Object.keys(en) as MessageKey[]).filter((key) => given[key] === undefined);
-      if (missing.length > 0 && base === this.byTag.get('en') && !warned.has(tag)) {
+      // English filling in for an English variant (`en-GB`) is no gap worth a warning.
+      if (missing.length > 0 && base === this.byTag.get('en') && languageOf(tag) !== 'en' && !warned.has(tag)) {
         warned.add(tag);
         process.emitWarning(`protectimus-mail: locale "${tag}" has no ${missing.join(', ')}; English is used for them.`, 'ProtectimusWarning');
       }

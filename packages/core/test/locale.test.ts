@@ -210,6 +210,11 @@ describe("the app's strings", () => {
       expect(c.get('pt').messages.codeTitle).toBe('Digite o seu código');
       expect(c.get('pt').messages.resendButton).toBe('Send a new code');
       expect(warn).toHaveBeenCalledWith(expect.stringContaining('locale "pt" has no mailedTo'), 'ProtectimusWarning');
+      expect(warn).toHaveBeenCalledTimes(1);
+      warn.mockClear();
+      const gb = new Catalogue({ 'en-GB': { verify: 'Verify it' } });
+      expect(gb.get('en-GB').messages.resendButton).toBe('Send a new code');
+      expect(warn).not.toHaveBeenCalled();
     } finally {
       warn.mockRestore();
     }
