@@ -44,8 +44,10 @@ async function main() {
   const mail = c.coreModule('mail');
   const plain = nodemailer.createTransport({ ...mail.SMTP_TIMEOUTS, host: '127.0.0.1', port, secure: false, ignoreTLS: true, ...POOL });
   const templates = mail.resolveTemplates();
+  // The language the engine's mails are in for these users (no locale, no page): English.
+  const { tag: locale, messages } = c.coreModule('locale').builtInCatalogue.get('en');
   const plainSend = (i) => {
-    const ctx = { code: String(100000 + (i % 900000)), tokenName: `user${i} mail`, resourceName: 'bench', minutesValid: 5 };
+    const ctx = { code: String(100000 + (i % 900000)), tokenName: `user${i} mail`, resourceName: 'bench', minutesValid: 5, locale, messages };
     return plain.sendMail({
       from,
       to: `user${i}@example.com`,

@@ -78,7 +78,7 @@ describe.each(adapters)('$name: the guard pages, walked in Chromium at 1280 px, 
         expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('Enter your code');
         const resend = page.getByRole('button', { name: 'Send a new code' });
         expect(await resend.isDisabled()).toBe(true);
-        expect(await page.locator('#resend-hint').innerText()).toMatch(/^You can ask for a new code in \d+ s\. Reload this page then\.$/);
+        expect(await page.locator('#resend-hint').innerText()).toMatch(/^You can ask for a new code in \d+ seconds\. Reload this page then\.$/);
         expect(await page.getByRole('link', { name: 'Back to the site' }).getAttribute('href')).toBe('/');
         expect(await axeViolations(page)).toEqual([]);
         const first = await mailedCode(pat.email);
@@ -101,12 +101,12 @@ describe.each(adapters)('$name: the guard pages, walked in Chromium at 1280 px, 
         // The resend during the cooldown, as an older tab still holding an enabled button would send it.
         await page.evaluate("document.querySelector('form.resend').submit()");
         await page.waitForURL('**/billing/invoices');
-        expect(await alertText(page)).toMatch(/^A code was mailed to you moments ago: check your mail\. You can ask for a new code in \d+ s\.$/);
+        expect(await alertText(page)).toMatch(/^A code was mailed to you moments ago: check your mail\. You can ask for a new code in \d+ seconds\.$/);
         expect(await resend.isDisabled()).toBe(true);
         expect(await axeViolations(page)).toEqual([]);
 
         // Once the cooldown is over, a reload enables the button; a new code, and only the latest counts.
-        const wait = Number(/in (\d+) s/.exec(await page.locator('#resend-hint').innerText())?.[1] ?? '30');
+        const wait = Number(/in (\d+) seconds?/.exec(await page.locator('#resend-hint').innerText())?.[1] ?? '30');
         await page.waitForTimeout((wait + 1) * 1000);
         await page.reload();
         expect(await resend.isDisabled()).toBe(false);
@@ -170,7 +170,7 @@ describe.each(adapters)('$name: the guard pages, walked in Chromium at 1280 px, 
         await wrongThrice(page, await mailedCode(used.email));
         expect(await alertText(page)).toBe('That code is not right, and it is now used up. Ask for a new one.');
         const main = await page.locator('main').innerText();
-        expect(main).not.toContain('It works for');
+        expect(main).not.toContain('It expires');
         expect(await page.getByLabel('Code', { exact: true }).count()).toBe(0);
         expect(await page.getByRole('button', { name: 'Send a new code' }).count()).toBe(1);
         await expectWayBack(page);

@@ -81,7 +81,7 @@ describe.each(adapters.flatMap((adapter) => (['none', 'both'] as Parsers[]).map(
       const { user, agent } = await start();
       const page = await agent.get('/billing/invoices').set('Accept', BROWSER).expect(401);
       expect(page.text).toContain('<button type="submit" class="secondary" disabled aria-describedby="resend-hint">Send a new code</button>');
-      expect(page.text).toContain('You can ask for a new code in 30 s. Reload this page then.');
+      expect(page.text).toContain('You can ask for a new code in 30 seconds. Reload this page then.');
       const csrf = csrfFrom(page.text);
       const first = await nextCode(env.world, user.email);
       env.world.clock.advanceSeconds(10);
@@ -90,7 +90,7 @@ describe.each(adapters.flatMap((adapter) => (['none', 'both'] as Parsers[]).map(
       expectPage(soon, 303);
       expect(soon.headers.location).toBe('/billing/invoices');
       const told = await agent.get('/billing/invoices').set('Accept', BROWSER).expect(401);
-      expect(told.text).toContain('role="alert">A code was mailed to you moments ago: check your mail. You can ask for a new code in 20 s.</p>');
+      expect(told.text).toContain('role="alert">A code was mailed to you moments ago: check your mail. You can ask for a new code in 20 seconds.</p>');
       expect(told.text).not.toContain('Too many');
       expect(told.text).toContain('name="otp"');
 
@@ -115,13 +115,13 @@ describe.each(adapters.flatMap((adapter) => (['none', 'both'] as Parsers[]).map(
     it('says a used-up code is used up, without a lifetime, and mails no new code until asked', async () => {
       const { user, agent } = await start();
       const page = await agent.get('/billing/invoices').set('Accept', BROWSER).expect(401);
-      expect(page.text).toContain('It works for 5 more minutes.');
+      expect(page.text).toContain('It expires in 5 minutes.');
       const csrf = csrfFrom(page.text);
       const code = await nextCode(env.world, user.email);
       for (let i = 0; i < 3; i++) await agent.post('/billing/_otp/verify').set('Accept', BROWSER).type('form').send({ otp: PIN + wrongCode(code), _csrf: csrf }).expect(303);
       const used = await agent.get('/billing/invoices').set('Accept', BROWSER).expect(401);
       expect(used.text).toContain('That code is not right, and it is now used up. Ask for a new one.');
-      expect(used.text).not.toContain('It works for');
+      expect(used.text).not.toContain('It expires');
       expect(used.text).not.toContain('name="otp"');
       expect(used.text).toContain('Send a new code');
       await noMail(env.world, user.email, 100);

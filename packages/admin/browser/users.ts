@@ -6,6 +6,8 @@ interface UserView extends Blockable {
   email: string | null;
   firstName: string | null;
   secondName: string | null;
+  /** The language of the user's code mail, or null for the page's. */
+  locale: string | null;
   tokens: { id: string; name: string; blocked: string | null }[];
 }
 
@@ -45,6 +47,7 @@ function usersPage(): void {
       { label: 'Login', cls: 'cell-name', cell: (u) => u.login },
       { label: 'Email', cell: (u) => u.email || el('span', { class: 'muted', text: 'None' }) },
       { label: 'Name', cell: (u) => fullName(u) },
+      { label: 'Mail language', cell: (u) => u.locale || el('span', { class: 'muted', text: 'The page’s' }) },
       { label: 'Tokens', cell: tokensCell },
       { label: 'Status', cell: statusBadge },
       { label: 'Actions', cell: (u) => {
@@ -66,15 +69,22 @@ function usersPage(): void {
   let editingUser: UserView | null = null;
   function userBody(): Record<string, string | null> {
     const body: Record<string, string | null> = { login: field(userForm, 'login').value.trim() };
-    ['email', 'firstName', 'secondName'].forEach((name) => {
+    ['email', 'firstName', 'secondName', 'locale'].forEach((name) => {
       body[name] = field(userForm, name).value.trim() || null;
     });
     return body;
+  }
+  // A tag the API set that the instance does not serve stays the user's, shown as it is.
+  function showLocale(value: string | null): void {
+    const select = field<HTMLSelectElement>(userForm, 'locale');
+    if (value && !Array.from(select.options).some((o) => o.value === value)) select.append(el('option', { value: value, text: value }));
+    select.value = value || '';
   }
   function editUser(u: UserView | null, from: Element | null): void {
     editingUser = u;
     openDialog(userDialog, from);
     $('#dlg-user-title')!.textContent = u ? 'Edit user' : 'Add User';
+    showLocale(u ? u.locale : null);
     if (!u) return;
     field(userForm, 'login').value = u.login;
     field(userForm, 'email').value = u.email || '';

@@ -141,6 +141,14 @@ function isHeader(cells: readonly string[]): boolean {
   return cells[0]?.toLowerCase() === 'login' && cells[1]?.toLowerCase() === 'email';
 }
 
+/**
+ * Whether the header names a `locale` column after `secondName` (docs/design.md, "Languages"):
+ * only a header can add it, so a file as Protectimus writes it reads as it always did.
+ */
+function hasLocaleColumn(header: readonly string[]): boolean {
+  return header[4]?.trim().toLowerCase() === 'locale';
+}
+
 function pairsOf(rest: readonly string[]): Pair[] {
   const pairs: Pair[] = [];
   for (let i = 0; i < rest.length; i += 2) {
@@ -210,12 +218,13 @@ async function rollback(pm: Directory, undo: Undo): Promise<string[]> {
 }
 
 /** One row, all or nothing: the user, a mail token per unknown token name, the assignments. */
-async function importRow(pm: Directory, cells: readonly string[]): Promise<void> {
-  const [login = '', email = '', firstName = '', secondName = '', ...rest] = cells;
-  const pairs = pairsOf(rest);
+async function importRow(pm: Directory, cells: readonly string[], withLocale: boolean): Promise<void> {
+  const [login = '', email = '', firstName = '', secondName = '', ...more] = cells;
+  const locale = withLocale ? (more[0] ?? '') : '';
+  const pairs = pairsOf(withLocale ? more.slice(1) : more);
   const undo: Undo = { userId: null, createdTokenIds: [] };
   try {
-    const user = await pm.users.create({ login, email: email || null, firstName: firstName || null, secondName: secondName || null });
+    const user = await pm.users.create({ login, email: email || null, firstName: firstName || null, secondName: secondName || null, locale: locale.trim() || null });
     undo.userId = user.id;
     for (const pair of pairs) await importPair(pm, user, pair, undo);
   } catch (err) {
@@ -232,7 +241,9 @@ function rowError(line: number, err: unknown): ImportError {
 
 /**
  * Imports users from CSV as Protectimus does: `login,email,firstName,secondName,resourceName1,
- * tokenName1,resourceName2,tokenName2,...`, an optional header line first. Each row creates the
+ * tokenName1,resourceName2,tokenName2,...`, an optional header line first. A header
+ * `login,email,firstName,secondName,locale,...` adds the user's mail language (a BCP 47 tag, or
+ * empty for the page's) as the fifth column. Each row creates the
  * user; for each pair, the named token (a new mail token for the row's email when no token has
  * that name, else the existing one, which must be unowned or already this user's) is given to the
  * user and assigned on the named resource (which must exist). A row is kept whole or not at all;
@@ -241,12 +252,14 @@ function rowError(line: number, err: unknown): ImportError {
  */
 export async function importUsers(pm: Directory, csv: string): Promise<ImportResult> {
   const { records, error } = parseCsv(csv);
-  const rows: CsvRecord[] = records[0] && isHeader(records[0].cells) ? records.slice(1) : records;
+  const header = records[0] && isHeader(records[0].cells) ? records[0].cells : null;
+  const withLocale = header !== null && hasLocaleColumn(header);
+  const rows: CsvRecord[] = header !== null ? records.slice(1) : records;
   if (rows.length > MAX_ROWS) throw invalidInput('csv', `at most ${MAX_ROWS} rows per import`);
   const result: ImportResult = { created: 0, errors: [] };
   for (const [i, row] of rows.entries()) {
     try {
-      await importRow(pm, row.cells);
+      await importRow(pm, row.cells, withLocale);
       result.created++;
     } catch (err) {
       result.errors.push(rowError(row.line, err));

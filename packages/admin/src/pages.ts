@@ -25,6 +25,8 @@ interface PageContext {
   mount: string;
   /** The session's CSRF token, which the panel's script sends as `X-CSRF-Token`. */
   csrf: string;
+  /** The languages the instance serves its end users in (`pm.locales.tags`), for a user's mail language. */
+  locales: readonly string[];
 }
 
 /**
@@ -258,7 +260,31 @@ function tokensPage(ctx: PageContext): string {
   return panelLayout('tokens', 'Tokens', ctx, main, [addTokenDialog(), editTokenDialog(), blockDialog(), confirmDialog()].join('\n'));
 }
 
-function userDialog(): string {
+/** `uk` as "Ukrainian (uk)": the panel is English, so are the languages' names in it. */
+function languageName(tag: string): string {
+  let name: string | undefined;
+  try {
+    name = new Intl.DisplayNames(['en'], { type: 'language' }).of(tag);
+  } catch {
+    name = undefined;
+  }
+  return name && name !== tag ? `${name} (${tag})` : tag;
+}
+
+/**
+ * The user's mail language: one the instance serves, or none to follow the page's. A user the
+ * API gave another tag keeps it (the panel's script adds it as an option when editing).
+ */
+function localeField(tags: readonly string[]): string {
+  const options = [`<option value="">The page’s language</option>`, ...tags.map((t) => `<option value="${escapeHtml(t)}">${escapeHtml(languageName(t))}</option>`)];
+  return [
+    '<div class="field"><label for="user-locale">Mail language</label>',
+    '<p class="hint" id="user-locale-hint">The language of this user’s code mail. The page’s language: the one their browser asks for.</p>',
+    `<select id="user-locale" name="locale" aria-describedby="user-locale-hint">${options.join('')}</select></div>`,
+  ].join('\n');
+}
+
+function userDialog(locales: readonly string[]): string {
   return dialog(
     'dlg-user',
     'Add User',
@@ -268,6 +294,7 @@ function userDialog(): string {
       textField('user-email', 'email', 'Email', 'type="email" maxlength="254" autocomplete="off" spellcheck="false"'),
       textField('user-first', 'firstName', 'First name', 'type="text" maxlength="100" autocomplete="off"'),
       textField('user-second', 'secondName', 'Second name', 'type="text" maxlength="100" autocomplete="off"'),
+      localeField(locales),
       formEnd('Save'),
       '</form>',
     ].join('\n'),
@@ -330,7 +357,7 @@ function usersPage(ctx: PageContext): string {
     pageHead('Users', '<button type="button" class="secondary" id="import-users">Import CSV</button><button type="button" class="primary" id="add-user">Add User</button>'),
     listSection('Search users', 'Login, email or name'),
   ].join('\n');
-  return panelLayout('users', 'Users', ctx, main, [userDialog(), assignTokenDialog(), importDialog(), blockDialog(), confirmDialog()].join('\n'));
+  return panelLayout('users', 'Users', ctx, main, [userDialog(ctx.locales), assignTokenDialog(), importDialog(), blockDialog(), confirmDialog()].join('\n'));
 }
 
 /** The weekdays of a schedule, as the API names them and as the form labels them. */
@@ -457,7 +484,7 @@ const PAGES: Readonly<Record<string, (ctx: PageContext) => string>> = {
 };
 
 /** The panel's pages (`/`, `/users`, `/resources`, `/events`) and its two files under `/assets/`. */
-export function panelResponse(req: AdminRequest, method: string, mount: string, segments: readonly string[]): Answer {
+export function panelResponse(req: AdminRequest, method: string, mount: string, segments: readonly string[], locales: readonly string[] = ['en']): Answer {
   const name = segments.join('/');
   const render = Object.hasOwn(PAGES, name) ? PAGES[name] : undefined;
   const file = segments.length === 2 && segments[0] === 'assets' ? findAsset(segments[1] ?? '') : undefined;
@@ -465,5 +492,5 @@ export function panelResponse(req: AdminRequest, method: string, mount: string, 
   if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed(['GET', 'HEAD']);
   // Cached for good only under the URL of this very text; another `v` gets it fresh.
   if (file) return asset(file.type, file.text, req.query.v === file.version);
-  return page(200, (render as (ctx: PageContext) => string)({ mount, csrf: csrfToken(req.session) }));
+  return page(200, (render as (ctx: PageContext) => string)({ mount, csrf: csrfToken(req.session), locales }));
 }

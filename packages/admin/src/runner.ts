@@ -128,7 +128,7 @@ export async function handleAdmin(pm: Protectimus, req: AdminRequest, options: A
     if (req.authorized !== true) throw forbidden();
     const segments = segmentsOf(req.path);
     if (isApi) return await apiResponse(pm, req, method, segments.slice(1));
-    return panelResponse(req, method, req.mountPath.replace(/\/+$/, ''), segments);
+    return panelResponse(req, method, req.mountPath.replace(/\/+$/, ''), segments, pm.locales.tags);
   } catch (err) {
     if (isFault(err)) reportGuardError(options.onError, err);
     return failureResponse(failureOf(err, 'admin'), !isApi && prefersHtml(req.headers.accept));

@@ -94,3 +94,44 @@ describe.each(STORE_KINDS)('admin CSV import with `;` on %s store', (kind) => {
     expect(users).toEqual([[`${tag}-ann`, 'Ann; Jr.'], [`${tag}-dan`, 'Dan,Dee']]);
   });
 });
+
+describe.each(STORE_KINDS)('admin CSV import of the locale column on %s store', (kind) => {
+  let world: World;
+  let pm: Protectimus;
+  beforeAll(async () => {
+    world = await startWorld(kind);
+    pm = world.make();
+  });
+  afterAll(() => world.close());
+
+  it('reads `locale` after secondName when the header names it, checks it, and keeps each row whole', async () => {
+    const tag = `loc${Math.random().toString(36).slice(2, 8)}`;
+    await pm.resources.create({ name: `${tag}-res` });
+    const csv = [
+      'login,email,firstName,secondName,locale,resourceName1,tokenName1',
+      `${tag}-olena,${tag}.olena@example.com,Олена,Коваль,uk-ua,${tag}-res,${tag} olena`,
+      `${tag}-jan,${tag}.jan@example.com,Jan,,,${tag}-res,${tag} jan`,
+      `${tag}-bad,${tag}.bad@example.com,Bad,,not a tag,${tag}-res,${tag} bad`,
+    ].join('\n');
+    const result = await importUsers(pm, csv);
+    expect(result.created).toBe(2);
+    expect(result.errors).toEqual([{ line: 4, error: 'invalid_input', field: 'locale', message: expect.stringMatching(/locale must be a BCP 47 language tag/) }]);
+    const users = (await pm.users.list({ q: tag, limit: 50 })).items.map((u) => [u.login, u.locale]).sort();
+    expect(users).toEqual([[`${tag}-jan`, null], [`${tag}-olena`, 'uk-UA']]);
+    // The pair after the locale column was read as a pair: the token is made and assigned.
+    const olena = (await pm.users.list({ q: `${tag}-olena` })).items[0];
+    expect((await pm.users.tokensOf(olena?.id ?? '')).map((t) => t.name)).toEqual([`${tag} olena`]);
+    // The refused row left nothing behind.
+    expect((await pm.tokens.list({ q: `${tag} bad` })).items).toEqual([]);
+  });
+
+  it('reads a file as Protectimus writes it (no header, or one without locale) with no locale column', async () => {
+    const tag = `plain${Math.random().toString(36).slice(2, 8)}`;
+    await pm.resources.create({ name: `${tag}-res` });
+    const result = await importUsers(pm, `${tag}-kim,${tag}.kim@example.com,Kim,Park,${tag}-res,${tag} kim\n`);
+    expect(result).toEqual({ created: 1, errors: [] });
+    const kim = (await pm.users.list({ q: `${tag}-kim` })).items[0];
+    expect(kim?.locale).toBeNull();
+    expect((await pm.users.tokensOf(kim?.id ?? '')).map((t) => t.name)).toEqual([`${tag} kim`]);
+  });
+});

@@ -7,7 +7,7 @@ import { confirmToken, enroll, type Enrollee } from './directory/enrollment';
 import type { Context } from './protectimus';
 import { isOpen, nextOpening, type Schedule } from './schedule';
 import type { Resolved } from './stores/store';
-import { IpAllowList, isValidPin, loginKey } from './validation';
+import { IpAllowList, isValidPin, loginKey, optionalLocale } from './validation';
 
 /** Who asks for a code, where. */
 export interface PrepareInput {
@@ -26,6 +26,12 @@ export interface PrepareInput {
    * refusal is `NOT_ASSIGNED`, with nothing made and nothing mailed.
    */
   enroll?: Enrollee | null;
+  /**
+   * The language of the page that asked (a BCP 47 tag): the code mail is in the user's own
+   * `locale` when the instance serves it, else in this one, else in English (docs/design.md,
+   * "Languages"). The guard passes the page's negotiated language.
+   */
+  locale?: string;
 }
 
 /** What the user needs to know to type the code; nothing secret. */
@@ -290,6 +296,7 @@ export class Challenges {
    */
   async prepare(input: PrepareInput): Promise<PrepareResult> {
     if (input.resend !== undefined && typeof input.resend !== 'boolean') throw invalidInput('resend', 'resend must be a boolean');
+    if (input.locale !== undefined && optionalLocale(input.locale) === null) throw invalidInput('locale', 'locale must be a BCP 47 language tag');
     const enrollee = input.enroll ?? null;
     if (enrollee !== null && (typeof enrollee !== 'object' || Array.isArray(enrollee))) throw invalidInput('enroll', 'enroll must be { email, name? } or null');
     const route = enrollee === null ? await this.route(input) : ((await this.route(input, true)) ?? (await this.enroll(input, enrollee)));
@@ -328,7 +335,7 @@ export class Challenges {
         this.event('otp.reused', route, {}, reserved.expiresAt);
         return this.result(route, reserved.expiresAt, reserved.lastSentAt, false);
       case 'reserved': {
-        const sent = await this.send(route, reserved.counter, reserved.filled ? guess.code : undefined);
+        const sent = await this.send(route, reserved.counter, reserved.filled ? guess.code : undefined, input.locale);
         return this.result(route, reserved.expiresAt, reserved.lastSentAt, sent);
       }
     }
@@ -374,8 +381,8 @@ export class Challenges {
    * Mails the code for `counter` (`filledCode`: the reservation already holds its hash); false
    * when a concurrent resend took its place first.
    */
-  private async send(route: Route, counter: number, filledCode?: string): Promise<boolean> {
-    const { token, resource } = route;
+  private async send(route: Route, counter: number, filledCode: string | undefined, pageLocale: string | undefined): Promise<boolean> {
+    const { token, resource, user } = route;
     let code = filledCode;
     if (code === undefined) {
       code = this.code(token, counter);
@@ -384,7 +391,8 @@ export class Challenges {
       if (!filled) return false;
     }
     try {
-      await this.ctx.mailer.send({ to: token.email, code, tokenName: token.name, resourceName: resource.displayName ?? resource.name, minutesValid: Math.ceil(this.ctx.otp.ttl / 60) });
+      const { tag, messages } = this.ctx.locales.forMail(user.locale, pageLocale);
+      await this.ctx.mailer.send({ to: token.email, code, tokenName: token.name, resourceName: resource.displayName ?? resource.name, minutesValid: Math.ceil(this.ctx.otp.ttl / 60), locale: tag, messages });
     } catch (err) {
       // A failed resend puts back the code the user already had, if it is still valid.
       await this.ctx.store.discard(token.id, resource.id, counter, this.ctx.clock.now()).catch(() => undefined);

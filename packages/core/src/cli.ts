@@ -66,13 +66,13 @@ function status(blocked: string | null, blockedUntil: string | null, pending = f
 }
 
 const TOKEN_COLUMNS = ['ID', 'NAME', 'EMAIL', 'DIGITS', 'PIN', 'USER', 'STATUS'];
-const USER_COLUMNS = ['ID', 'LOGIN', 'EMAIL', 'NAME', 'STATUS'];
+const USER_COLUMNS = ['ID', 'LOGIN', 'EMAIL', 'NAME', 'LOCALE', 'STATUS'];
 const RESOURCE_COLUMNS = ['ID', 'NAME', 'DISPLAY NAME', 'LOCK', 'ALLOWED IPS', 'ENROLLMENT', 'TIME WINDOW'];
 const EVENT_COLUMNS = ['TIME', 'TYPE', 'RESOURCE', 'USER', 'TOKEN', 'IP', 'CODE', 'ACTOR', 'DETAIL'];
 
 function userRow(u: User): string[] {
   const name = [u.firstName, u.secondName].filter((n) => n !== null).join(' ');
-  return [u.id, u.login, u.email ?? '-', name || '-', status(u.blocked, u.blockedUntil)];
+  return [u.id, u.login, u.email ?? '-', name || '-', u.locale ?? '-', status(u.blocked, u.blockedUntil)];
 }
 
 function resourceRow(r: Resource): string[] {
@@ -567,7 +567,8 @@ Codes and PINs are never printed.`,
       .requiredOption('--login <login>', 'the login the app signs the user in with; unique (required)')
       .option('--email <address>', "the user's address")
       .option('--first-name <name>', 'first name')
-      .option('--second-name <name>', 'second name'),
+      .option('--second-name <name>', 'second name')
+      .option('--locale <tag>', "the language of the user's code mail, a BCP 47 tag (uk, de, pt-BR); default: the page's"),
     'store',
     async (run) => {
       const o = run.opts;
@@ -576,6 +577,7 @@ Codes and PINs are never printed.`,
         ...(o.email !== undefined ? { email: o.email as string } : {}),
         ...(o.firstName !== undefined ? { firstName: o.firstName as string } : {}),
         ...(o.secondName !== undefined ? { secondName: o.secondName as string } : {}),
+        ...(o.locale !== undefined ? { locale: o.locale as string } : {}),
       });
       run.print(table(USER_COLUMNS, [userRow(user)]), user);
     },

@@ -87,6 +87,16 @@ export type { DevMailSinkOptions, DevMail, DevInboxRequest } from './mail';
 export { devInbox } from './protectimus';
 export type { DevInboxOptions } from './protectimus';
 
+// Languages.
+/**
+ * The end user's languages (docs/design.md, "Languages"): `Messages`, every sentence of the pages
+ * and the code mail (English the reference); `LocaleStrings`, the `locales` option; `plural`
+ * (Intl.PluralRules) for an app's own counted sentences; `formatIn`, `formatDuration` and
+ * `formatDateTime`, the Intl formatting the pages and the mail use.
+ */
+export type { Messages, LocaleStrings, PluralForms } from './locale';
+export { plural, formatIn, formatDuration, formatDateTime } from './locale';
+
 // Passport.
 /** The strategy `'protectimus-mail'`: a mailed code as a Passport (or koa-passport) strategy. */
 export { ProtectimusMailStrategy } from './strategy';

@@ -1,6 +1,7 @@
 import nodemailer from 'nodemailer';
 import type { TransportConfig, Transporter } from 'nodemailer';
 import { ProtectimusError, invalidInput } from './errors';
+import { builtInCatalogue, formatIn, type Messages } from './locale';
 import type { Clock } from './protectimus';
 import { json, page, PAGE_CSP, type Answer } from './web/answer';
 import { escapeHtml, html, plainPage } from './web/html';
@@ -53,6 +54,10 @@ export interface MailTemplateContext {
   minutesValid: number;
   /** The app's name, when the integrator gave one. */
   appName?: string;
+  /** The mail's language, a BCP 47 tag the instance serves (docs/design.md, "Languages"). */
+  locale: string;
+  /** That locale's sentences (the app's `locales` merged in): `messages.mailIntro(...)`. */
+  messages: Messages;
 }
 
 /** How a code mail reads: subject, plain text and HTML parts. */
@@ -66,40 +71,48 @@ function minutes(n: number): string {
   return n === 1 ? '1 minute' : `${n} minutes`;
 }
 
-/** The built-in wording: short and plain, with the code standing out. */
+/**
+ * The mail's language and sentences; English for a context made without them (a caller of
+ * `defaultTemplates` written before languages existed).
+ */
+function wording(ctx: MailTemplateContext): { tag: string; t: Messages } {
+  if (ctx.messages !== undefined && typeof ctx.locale === 'string') return { tag: ctx.locale, t: ctx.messages };
+  const locale = builtInCatalogue.get(ctx.locale);
+  return { tag: locale.tag, t: locale.messages };
+}
+
+/** When the code stops working, as the mail's language says it: "in 5 minutes", "через 5 хвилин". */
+function expiry(ctx: MailTemplateContext, tag: string): string {
+  return formatIn(tag, ctx.minutesValid * 60);
+}
+
+/** The built-in wording, in the mail's language: short and plain, with the code standing out. */
 export const defaultTemplates: MailTemplates = {
   // The code leads the subject so phones can offer it from the notification.
-  subject: (ctx) => `${ctx.code} is your ${ctx.appName ? `${ctx.appName} ` : ''}code to sign in to ${ctx.resourceName}`,
+  subject: (ctx) => wording(ctx).t.mailSubject(ctx.code, ctx.resourceName, ctx.appName),
 
-  text: (ctx) =>
-    [
-      `Your code to sign in to ${ctx.resourceName}${ctx.appName ? ` on ${ctx.appName}` : ''} is:`,
-      '',
-      `    ${ctx.code}`,
-      '',
-      `It was sent to your token "${ctx.tokenName}", works once, and expires in ${minutes(ctx.minutesValid)}.`,
-      '',
-      'If you did not just try to sign in, do not share this code; someone may know your password.',
-      '',
-    ].join('\n'),
+  text: (ctx) => {
+    const { tag, t } = wording(ctx);
+    return [t.mailIntro(ctx.resourceName, ctx.appName), '', `    ${ctx.code}`, '', t.mailDetails(ctx.tokenName, expiry(ctx, tag)), '', t.mailWarning, ''].join('\n');
+  },
 
   html: (ctx) => {
-    const app = ctx.appName ? ` on ${escapeHtml(ctx.appName)}` : '';
+    const { tag, t } = wording(ctx);
     // A whole document (language, charset, title), as mail clients and screen readers expect;
     // inline styles only, since most clients drop a <style> element.
     return [
       '<!doctype html>',
-      '<html lang="en">',
+      `<html lang="${escapeHtml(tag)}">`,
       '<head>',
       '<meta charset="utf-8">',
       '<meta name="viewport" content="width=device-width, initial-scale=1">',
-      `<title>Your code to sign in to ${escapeHtml(ctx.resourceName)}</title>`,
+      `<title>${escapeHtml(t.mailTitle(ctx.resourceName))}</title>`,
       '</head>',
       '<body style="font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:1.5;color:#1a1a1a">',
-      `<p>Your code to sign in to ${escapeHtml(ctx.resourceName)}${app} is:</p>`,
+      `<p>${escapeHtml(t.mailIntro(ctx.resourceName, ctx.appName))}</p>`,
       `<p style="font-family:Consolas,Menlo,monospace;font-size:28px;font-weight:bold;letter-spacing:4px">${escapeHtml(ctx.code)}</p>`,
-      `<p>It was sent to your token &ldquo;${escapeHtml(ctx.tokenName)}&rdquo;, works once, and expires in ${escapeHtml(minutes(ctx.minutesValid))}.</p>`,
-      '<p style="color:#555">If you did not just try to sign in, do not share this code; someone may know your password.</p>',
+      `<p>${escapeHtml(t.mailDetails(ctx.tokenName, expiry(ctx, tag)))}</p>`,
+      `<p style="color:#555">${escapeHtml(t.mailWarning)}</p>`,
       '</body>',
       '</html>',
     ].join('\n');
@@ -151,6 +164,13 @@ export interface CodeMail {
   tokenName: string;
   resourceName: string;
   minutesValid: number;
+  /**
+   * The mail's language, a BCP 47 tag the instance serves: the user's `locale`, else the page's,
+   * else `en` (docs/design.md, "Languages"). Absent: `en`.
+   */
+  locale?: string;
+  /** That locale's sentences, with the app's `locales` merged in. Absent: the built-in ones of `locale`. */
+  messages?: Messages;
 }
 
 /** What sends a code; `Mailer` is the nodemailer one, `DevMailSink` the development one. */
@@ -177,7 +197,10 @@ function describeFailure(err: unknown, code: string): string {
 
 /** What the templates are given of one mail. */
 function templateContext(mail: CodeMail, appName: string | undefined): MailTemplateContext {
+  const locale = builtInCatalogue.get(mail.locale);
   return {
+    locale: mail.messages !== undefined && mail.locale !== undefined ? mail.locale : locale.tag,
+    messages: mail.messages ?? locale.messages,
     code: mail.code,
     tokenName: mail.tokenName,
     resourceName: mail.resourceName,

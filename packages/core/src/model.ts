@@ -47,6 +47,11 @@ export interface User {
   email: string | null;
   firstName: string | null;
   secondName: string | null;
+  /**
+   * The language of the user's code mail, a BCP 47 tag (`uk`, `pt-BR`), or null to follow the
+   * page's (docs/design.md, "Languages").
+   */
+  locale: string | null;
   blocked: BlockReason | null;
   blockedUntil: string | null;
   createdAt: string;
@@ -134,6 +139,8 @@ export interface UserRecord {
   email: string | null;
   firstName: string | null;
   secondName: string | null;
+  /** Absent in records written before it existed: null. */
+  locale?: string | null;
   block: Block | null;
   createdAt: number;
   /** Bumped when an admin blocks the user, so sessions verified before stay ended after an unblock. Absent: 0. */
@@ -208,6 +215,7 @@ export function userView(rec: UserRecord, now: number): User {
     email: rec.email,
     firstName: rec.firstName,
     secondName: rec.secondName,
+    locale: rec.locale ?? null,
     blocked: block?.reason ?? null,
     blockedUntil: iso(block?.until ?? null),
     createdAt: new Date(rec.createdAt).toISOString(),

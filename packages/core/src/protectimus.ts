@@ -6,6 +6,7 @@ import { Resources } from './directory/resources';
 import { Tokens } from './directory/tokens';
 import { Users } from './directory/users';
 import { invalidInput, ProtectimusError } from './errors';
+import { builtInCatalogue, Catalogue, type LocaleStrings } from './locale';
 import { DevMailSink, devInboxAnswer, Mailer, type CodeSender, type DevInboxRequest, type MailOptions } from './mail';
 import type { Answer } from './web/answer';
 import { checkSecrets, Rekeyer, secretsFromEnv } from './secrets';
@@ -54,6 +55,8 @@ export interface Context {
   /** Consecutive failures that block a token until an admin unblocks it (NIST SP 800-63B 5.2.2). */
   hardBlockAfter: number;
   mailer: CodeSender;
+  /** The locales of the pages and the code mail: the built-in ones with the app's strings. */
+  locales: Catalogue;
   /**
    * Who the directory's changes are made by, written as `actor` on their audit entries: a name
    * in a view made by `pm.as(name)`, null in the instance's own operations.
@@ -133,6 +136,14 @@ export interface ProtectimusOptions {
   securityLogSize?: number;
   /** Time source; tests pass a fake one. Default: the wall clock. */
   clock?: Clock;
+  /**
+   * The app's own strings for the guard's pages and the code mail, by BCP 47 tag: some keys
+   * override a built-in locale (`{ de: { verify: 'Prüfen' } }`), a new tag adds a locale
+   * (`{ pt: { ...every key } }`), whose missing keys come from its language's built-in locale,
+   * else English (with one warning). An unknown key or a value of the wrong kind throws
+   * `INVALID_INPUT`. Built in: `en`, `uk`, `de`, `es`, `fr` (docs/design.md, "Languages").
+   */
+  locales?: LocaleStrings;
 }
 
 const warned = new Set<string>();
@@ -171,6 +182,8 @@ export class Protectimus {
   readonly clock: Clock;
   readonly otp: Readonly<OtpSettings>;
   readonly store: Store;
+  /** The locales the guard's pages and the code mail are served in (`locales.tags`). */
+  readonly locales: Catalogue;
   private readonly ctx: Context;
   private readonly challenges: Challenges;
   // Unwrapped, for the guard's synchronous check: the fail-closed proxy costs a closure per call.
@@ -178,7 +191,9 @@ export class Protectimus {
   private readonly owned: { close(): Promise<void> | void }[] = [];
 
   constructor(options: ProtectimusOptions) {
-    v.fields(options, ['store', 'mail', 'secret', 'otp', 'hardBlockAfter', 'eventLogSize', 'securityLogSize', 'clock'], 'options');
+    v.fields(options, ['store', 'mail', 'secret', 'otp', 'hardBlockAfter', 'eventLogSize', 'securityLogSize', 'clock', 'locales'], 'options');
+    // Checked first: a mistake in the app's strings must stop the start before anything opens.
+    const locales = options.locales === undefined ? builtInCatalogue : new Catalogue(options.locales);
     if (!options.mail) throw invalidInput('mail', 'mail options are required: { transport, from }');
     const production = process.env.NODE_ENV === 'production';
     const secrets = checkSecrets(options.secret, production);
@@ -196,6 +211,7 @@ export class Protectimus {
     else this.owned.push((mailer = new Mailer(options.mail)));
     if (mailer instanceof DevMailSink) devSinks.set(this, mailer);
     this.clock = options.clock ?? systemClock;
+    this.locales = locales;
     this.otp = otpSettings(options.otp);
     const activity = options.eventLogSize === undefined ? 10000 : v.integer(options.eventLogSize, 'eventLogSize', 100, 10_000_000);
     const security = options.securityLogSize === undefined ? activity : v.integer(options.securityLogSize, 'securityLogSize', 100, 10_000_000);
@@ -210,6 +226,7 @@ export class Protectimus {
       otp: this.otp,
       hardBlockAfter: options.hardBlockAfter === undefined ? 100 : v.integer(options.hardBlockAfter, 'hardBlockAfter', 3, 100000),
       mailer,
+      locales,
     };
     contexts.set(this, this.ctx);
     this.tokens = failClosed(new Tokens(this.ctx));

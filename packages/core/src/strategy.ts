@@ -4,6 +4,7 @@ import { DEFAULT_VERIFIED_FOR, type Grant, type GuardEngine } from './guard/prot
 import { loginOfUser } from './guard/runner';
 import { applyGrant, ownEntry } from './guard/session';
 import { defaultProtectimus } from './protectimus';
+import { builtInCatalogue } from './locale';
 import type { MailToken, PinPosition, User } from './model';
 
 type Done = (err?: unknown) => void;
@@ -24,6 +25,8 @@ export interface StrategyRequest {
   logIn?: unknown;
   login?: unknown;
   authInfo?: unknown;
+  /** The request's headers (Node's, lower-cased); `accept-language` picks the code mail's language for a user without one. */
+  headers?: unknown;
 }
 
 type LogIn = (this: unknown, user: unknown, options?: unknown, done?: Done) => void;
@@ -90,7 +93,7 @@ type Outcome =
   | { ok: false; status: number; challenge: ProtectimusMailChallenge };
 
 interface Settings {
-  engine: () => Pick<GuardEngine, 'authenticate' | 'prepare' | 'clock'>;
+  engine: () => Pick<GuardEngine, 'authenticate' | 'prepare' | 'clock' | 'locales'>;
   resource: string;
   otpField: string;
   loginField: string;
@@ -156,7 +159,8 @@ async function check(s: Settings, req: StrategyRequest): Promise<Outcome> {
     // anyone mail codes to any address. A posted login without a code is refused by `authenticate`
     // as `invalid_input`, before any lookup, so it tells nothing either.
     if (claimant.proven && (otp === undefined || otp === null || otp === '')) {
-      const result = await s.engine().prepare({ resource: s.resource, login: claimant.login, ip: req.ip });
+      const engine = s.engine();
+      const result = await engine.prepare({ resource: s.resource, login: claimant.login, ip: req.ip, ...mailLocale(engine, req) });
       return { ok: false, status: 401, challenge: otpRequired(s.resource, result) };
     }
     const { user, token, stamp } = await s.engine().authenticate({ resource: s.resource, login: claimant.login, otp, ip: req.ip });
@@ -318,4 +322,14 @@ export class ProtectimusMailStrategy extends PassportStrategy {
     }
     this.success(user, info);
   }
+}
+
+/**
+ * The language of the client's `Accept-Language`, for the code mail of a user without their own
+ * (docs/design.md, "Languages"); nothing when the request has no such header.
+ */
+function mailLocale(engine: Pick<GuardEngine, 'locales'>, req: StrategyRequest): { locale?: string } {
+  const headers = req.headers;
+  const header = typeof headers === 'object' && headers !== null ? (headers as Record<string, unknown>)['accept-language'] : undefined;
+  return typeof header === 'string' && header.trim() !== '' ? { locale: (engine.locales ?? builtInCatalogue).negotiate(header).tag } : {};
 }

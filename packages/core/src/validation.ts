@@ -1,5 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { invalidInput } from './errors';
+import { canonicalTag } from './locale';
 import type { Enrollment, OtpLength, PinPosition } from './model';
 
 // Every check here throws INVALID_INPUT naming the field, before anything is written.
@@ -178,4 +179,15 @@ export class IpAllowList {
     if (version === 0) return false;
     return this.list.check(address, version === 4 ? 'ipv4' : 'ipv6');
   }
+}
+
+/**
+ * A well-formed BCP 47 tag as a user's `locale` (canonical), or null for none. Any tag is taken,
+ * not only served ones: the mail falls back by language, then to the page's, then to English.
+ */
+export function optionalLocale(value: unknown, field = 'locale'): string | null {
+  if (value === undefined || value === null || value === '') return null;
+  const tag = canonicalTag(value);
+  if (tag === null) throw invalidInput(field, `${field} must be a BCP 47 language tag such as "uk" or "pt-BR"`);
+  return tag;
 }

@@ -84,8 +84,8 @@ describe('a provisioning script with --json', () => {
       stdin: `${PIN}\n`,
     });
     expect(token).toMatchObject({ name: 'alice-mail', email: 'alice@example.com', otpLength: 8, hasPin: true, pinPosition: 'after', userId: null, blocked: null });
-    const user = await json<User>(['users', 'add', '--login', 'alice', '--email', 'alice@example.com', '--first-name', 'Alice', '--second-name', 'Liddell']);
-    expect(user).toMatchObject({ login: 'alice', email: 'alice@example.com', firstName: 'Alice', secondName: 'Liddell', blocked: null });
+    const user = await json<User>(['users', 'add', '--login', 'alice', '--email', 'alice@example.com', '--first-name', 'Alice', '--second-name', 'Liddell', '--locale', 'uk-ua']);
+    expect(user).toMatchObject({ login: 'alice', email: 'alice@example.com', firstName: 'Alice', secondName: 'Liddell', locale: 'uk-UA', blocked: null });
     const resource = await json<Resource>(['resources', 'add', '--name', 'web', '--display-name', ' Web shop ', '--lock-after', '4', '--lock-minutes', '10', '--allowed-ips', '127.0.0.1, ::1']);
     expect(resource).toMatchObject({ name: 'web', displayName: 'Web shop', failedAttemptsBeforeLock: 4, lockMinutes: 10, allowedIps: ['127.0.0.1/32', '::1/128'], enrollment: 'off' });
 
@@ -137,7 +137,7 @@ describe('a provisioning script with --json', () => {
     expect(header).toMatch(/^ID +NAME +EMAIL +DIGITS +PIN +USER +STATUS$/);
     expect(row).toMatch(/^tok_\S+ +alice-mail +alice@example\.com +8 +yes, after +alice +active$/);
     expect(rest).toEqual(['']);
-    expect((await cli(['users', 'list'])).stdout).toMatch(/^ID +LOGIN +EMAIL +NAME +STATUS\nusr_\S+ +alice +alice@example\.com +Alice Liddell +active\n$/);
+    expect((await cli(['users', 'list'])).stdout).toMatch(/^ID +LOGIN +EMAIL +NAME +LOCALE +STATUS\nusr_\S+ +alice +alice@example\.com +Alice Liddell +uk-UA +active\n$/);
     expect((await cli(['resources', 'list'])).stdout).toMatch(/^ID +NAME +DISPLAY NAME +LOCK +ALLOWED IPS +ENROLLMENT +TIME WINDOW\nres_\S+ +web +Web shop +after 4 failures, 10 min +127\.0\.0\.1\/32, ::1\/128 +off +any time\n$/);
     expect((await cli(['events', '--limit', '3'])).stdout).toMatch(/^TIME +TYPE +RESOURCE +USER +TOKEN +IP +CODE +ACTOR +DETAIL\n\d{4}-/);
     expect((await cli(['users', 'list', '--query', 'nobody-like-this'])).stdout).toBe('no users\n');
@@ -181,6 +181,7 @@ describe('exit codes', () => {
     expect(await cli(['resources', 'unassign', 'web', 'loose'])).toMatchObject({ code: 1, stderr: 'protectimus-mail: not_assigned: the token is not assigned on this resource\n' });
     expect(await cli(['resources', 'add', '--name', 'bad', '--display-name', 'a\u0007b'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/^protectimus-mail: invalid_input: displayName/) });
     expect(await cli(['resources', 'add', '--name', 'bad', '--lock-after', '99'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/^protectimus-mail: invalid_input: failedAttemptsBeforeLock/) });
+    expect(await cli(['users', 'add', '--login', 'lang', '--locale', 'not a tag'])).toMatchObject({ code: 1, stdout: '', stderr: expect.stringMatching(/^protectimus-mail: invalid_input: locale must be a BCP 47 language tag/) });
     expect(await cli(['tokens', 'add', '--name', 'x', '--email', 'x@example.com', '--pin-stdin'], { stdin: 'no!\n' })).toMatchObject({
       code: 1,
       stderr: 'protectimus-mail: invalid_input: pin must be 4 to 12 ASCII letters or digits\n',

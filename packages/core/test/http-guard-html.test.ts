@@ -68,10 +68,10 @@ describe('code page', () => {
     expect(html).toContain('<button type="submit">Verify</button>');
     // No script may enable the button when the cooldown ends: it is drawn disabled, with the wait.
     expect(html).toContain('<button type="submit" class="secondary" disabled aria-describedby="resend-hint">Send a new code</button>');
-    expect(html).toContain('<p id="resend-hint" class="muted">You can ask for a new code in 30 s. Reload this page then.</p>');
+    expect(html).toContain('<p id="resend-hint" class="muted">You can ask for a new code in 30 seconds. Reload this page then.</p>');
     expect(html).toContain('aria-describedby="otp-hint">');
     expect(html).not.toContain('aria-invalid');
-    expect(html).toContain('It works for 5 more minutes.');
+    expect(html).toContain('It expires in 5 minutes.');
     expect(html).not.toContain('role="alert"');
   });
 
@@ -81,7 +81,7 @@ describe('code page', () => {
     await answer(engine, page({ session }));
     engine.clock.advanceSeconds(12);
     const html = expectPage(await answer(engine, page({ session })), 401);
-    expect(html).toContain('You can ask for a new code in 18 s.');
+    expect(html).toContain('You can ask for a new code in 18 seconds.');
     expect(html).toContain(' disabled ');
     engine.clock.advanceSeconds(18);
     const later = expectPage(await answer(engine, page({ session })), 401);
@@ -224,8 +224,8 @@ describe('resend form', () => {
     engine.prepareError = null;
     engine.clock.advanceSeconds(2);
     const html = expectPage(await answer(engine, page({ session, originalUrl: '/billing/r', path: '/r' })), 401);
-    expect(html).toContain('role="alert">A code was mailed to you moments ago: check your mail. You can ask for a new code in 23 s.</p>');
-    expect(html).toContain('You can ask for a new code in 23 s. Reload this page then.');
+    expect(html).toContain('role="alert">A code was mailed to you moments ago: check your mail. You can ask for a new code in 23 seconds.</p>');
+    expect(html).toContain('You can ask for a new code in 23 seconds. Reload this page then.');
     expect(html).toContain(' disabled ');
     // the open code still works, so the form to type it stays, and it is not what was refused
     expect(html).toContain('name="otp"');
@@ -340,9 +340,9 @@ describe('refusal pages', () => {
     expectPage(await answer(engine, formPost(session, '/_otp/verify', { otp: '000000' })), 303);
     const html = expectPage(await answer(engine, page({ session })), 401);
     expect(html).toContain('role="alert">That code is not right, and it is now used up. Ask for a new one.</p>');
-    expect(html).not.toContain('It works for');
+    expect(html).not.toContain('It expires');
     expect(html).not.toContain('name="otp"');
-    expect(html).toContain('You can ask for a new code in 20 s.');
+    expect(html).toContain('You can ask for a new code in 20 seconds.');
     expect(engine.prepareCalls).toHaveLength(1);
   });
 
@@ -363,7 +363,7 @@ describe('refusal pages', () => {
     ['INVALID_OTP', { attemptsLeft: 1 }, 'That code is not right. 1 attempt left.', true],
     ['INVALID_OTP', { attemptsLeft: 0 }, 'That code is not right, and it is now used up. Ask for a new one.', false],
     ['OTP_EXPIRED', {}, 'That code has expired or was used up. Ask for a new one.', false],
-    ['RATE_LIMITED', { retryAfter: 9 }, 'Too many requests in a short time. Try again in 9 s.', true],
+    ['RATE_LIMITED', { retryAfter: 9 }, 'Too many requests in a short time. Try again in 9 seconds.', true],
     ['INVALID_INPUT', {}, 'That entry could not be read. Type the code again.', true],
     ['DELIVERY_FAILED', {}, 'The code could not be mailed. Try again in a moment.', true],
   ];
@@ -433,8 +433,8 @@ describe('refusal pages', () => {
 
   const codes: [ErrorCode, object, number, string][] = [
     ...deadEnds,
-    ['RATE_LIMITED', { retryAfter: 9 }, 429, 'Too many requests in a short time. Try again in 9 s.'],
-    ['RATE_LIMITED', { retryAfter: 9, reason: 'hourly_cap' }, 429, 'Too many codes were mailed in the last hour. You can ask for a new code in 9 s.'],
+    ['RATE_LIMITED', { retryAfter: 9 }, 429, 'Too many requests in a short time. Try again in 9 seconds.'],
+    ['RATE_LIMITED', { retryAfter: 9, reason: 'hourly_cap' }, 429, 'Too many codes were mailed in the last hour. You can ask for a new code in 9 seconds.'],
     ['INVALID_INPUT', {}, 400, 'That entry could not be read. Type the code again.'],
     ['DELIVERY_FAILED', {}, 502, 'The code could not be mailed. Try again in a moment.'],
     ['STORE_UNAVAILABLE', {}, 503, 'The service is unavailable right now. Try again in a moment.'],

@@ -127,7 +127,7 @@ describe('guard: asking for a code', () => {
       verifyUrl: '/billing/_otp/verify',
       resendUrl: '/billing/_otp/resend',
     });
-    expect(engine.prepareCalls).toEqual([{ resource: 'billing', login: 'alice', ip: '203.0.113.7' }]);
+    expect(engine.prepareCalls).toEqual([{ resource: 'billing', login: 'alice', ip: '203.0.113.7', locale: 'en' }]);
   });
 
   it('builds the URLs from an empty or slash mount', async () => {
@@ -260,7 +260,7 @@ describe('guard: resend', () => {
     const body = bodyOf(res);
     expect(body).toMatchObject({ status: 'otp_sent', resource: 'billing', sentTo: 'a***e@example.com', otpLength: 6, pin: null });
     expect(body.verifyUrl).toBe('/billing/_otp/verify');
-    expect(engine.prepareCalls).toEqual([{ resource: 'billing', login: 'alice', ip: '203.0.113.7', resend: true }]);
+    expect(engine.prepareCalls).toEqual([{ resource: 'billing', login: 'alice', ip: '203.0.113.7', resend: true, locale: 'en' }]);
   });
 
   it('answers 429 with Retry-After when too soon', async () => {

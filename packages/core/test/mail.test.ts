@@ -2,6 +2,8 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import nodemailer from 'nodemailer';
 import { escapeHtml } from '../src/web/html';
+import { en } from '../src/locales/en';
+import { uk } from '../src/locales/uk';
 import { Mailer, maskEmail, defaultTemplates, resolveTemplates, SMTP_TIMEOUTS, openTransport } from '../src/mail';
 import { refusal } from './support/refusal';
 import { startSmtp, type TestSmtp } from './support/smtp';
@@ -15,6 +17,9 @@ const mail = (over: Partial<Parameters<Mailer['send']>[0]> = {}) => ({
   minutesValid: 5,
   ...over,
 });
+
+/** What the templates get of `mail(over)`: the English locale, as a mail without one has. */
+const ctx = (over: Partial<Parameters<Mailer['send']>[0]> = {}) => ({ ...mail(over), locale: 'en', messages: en });
 
 
 /** A port nothing listens on: bind one, note it, let it go. */
@@ -90,7 +95,7 @@ describe('Mailer over real SMTP', () => {
       await custom.send(mail({ to: 'custom@example.com' }));
       const got = await smtp.waitForMail('custom@example.com');
       expect(got.subject).toBe('Code for Alice mail');
-      expect(got.text).toBe(defaultTemplates.text(mail()));
+      expect(got.text).toBe(defaultTemplates.text(ctx()));
     } finally {
       custom.close();
     }
@@ -209,7 +214,17 @@ describe('templates', () => {
   });
 
   it('says 1 minute, not 1 minutes', () => {
-    expect(defaultTemplates.text(mail({ minutesValid: 1 }))).toContain('1 minute.');
+    expect(defaultTemplates.text(ctx({ minutesValid: 1 }))).toContain('1 minute.');
+  });
+
+  it('writes the mail in the context’s language, and in English for a context made without one', () => {
+    const ukrainian = { ...mail({ minutesValid: 1 }), locale: 'uk', messages: uk };
+    expect(defaultTemplates.subject(ukrainian)).toBe('493817 — ваш код для входу в billing');
+    expect(defaultTemplates.text(ukrainian)).toContain('перестане діяти через 1 хвилину.');
+    expect(defaultTemplates.html(ukrainian)).toContain('<html lang="uk">');
+    const old = mail() as unknown as Parameters<typeof defaultTemplates.text>[0];
+    expect(defaultTemplates.text(old)).toBe(defaultTemplates.text(ctx()));
+    expect(defaultTemplates.html(old)).toContain('<html lang="en">');
   });
 });
 

@@ -28,6 +28,7 @@ export function guardRequestOf(req: Request, session: Record<string, unknown>, l
     headers: {
       accept: req.headers.accept,
       contentType: req.headers['content-type'],
+      acceptLanguage: req.headers['accept-language'],
       origin: req.headers.origin,
     },
     body: parsedBody(req),

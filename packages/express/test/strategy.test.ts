@@ -195,6 +195,16 @@ describe('ProtectimusMailStrategy: asking for a code, sharing the guard\'s state
     await agent.post('/otp.json').send({ otp: code }).expect(200);
   });
 
+  it('mails the code in the language the client asks for, to a user without one of their own', async () => {
+    const user = await freshUser(env.pm);
+    const agent = agentOf(makeApp({ protectimus: env.pm, resource: user.resourceName }));
+    await signIn(agent, user.login);
+    await agent.post('/otp.json').set('Accept-Language', 'es-MX,es;q=0.9').send({}).expect(401);
+    const mail = await env.world.smtp.waitForMail(user.email);
+    expect(mail.subject).toMatch(/^\d{6} es su código para acceder a /);
+    expect(mail.html).toContain('<html lang="es">');
+  });
+
   it("gives failWithError's handler the protocol's JSON: the status from Passport, the body from req.authInfo", async () => {
     const user = await freshUser(env.pm);
     const agent = agentOf(makeApp({ protectimus: env.pm, resource: user.resourceName }));

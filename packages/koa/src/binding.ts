@@ -27,7 +27,12 @@ export function guardRequestOf(ctx: Context, where: Location, session: Record<st
     path: where.path,
     mountPath: where.mountPath,
     originalUrl: ctx.originalUrl,
-    headers: { accept: header(ctx, 'accept'), contentType: header(ctx, 'content-type'), origin: header(ctx, 'origin') },
+    headers: {
+      accept: header(ctx, 'accept'),
+      contentType: header(ctx, 'content-type'),
+      acceptLanguage: header(ctx, 'accept-language'),
+      origin: header(ctx, 'origin'),
+    },
     body: parsedBody(ctx),
     readRawBody: () => readBody(ctx.req),
     session,

@@ -263,11 +263,17 @@ export function adminConformance(label: string, start: () => Promise<AdminWorld>
       const login = uniq('carol');
       const created = await post('api/users', { login, email: `${login}@example.com`, firstName: 'Carol', secondName: 'Jones' });
       expect(created.status).toBe(201);
-      expect(created.body).toMatchObject({ login, email: `${login}@example.com`, firstName: 'Carol', secondName: 'Jones', blocked: null, tokens: [] });
+      expect(created.body).toMatchObject({ login, email: `${login}@example.com`, firstName: 'Carol', secondName: 'Jones', locale: null, blocked: null, tokens: [] });
       const id: string = created.body.id;
       expect((await call('GET', `api/users/${id}`)).body).toEqual(created.body);
       expect((await call('GET', `api/users?q=${login}`)).body.items.map((u: { id: string }) => u.id)).toEqual([id]);
       expect((await patch(`api/users/${id}`, { firstName: null, secondName: 'Smith' })).body).toMatchObject({ firstName: null, secondName: 'Smith' });
+      // The user's mail language (docs/design.md, "Languages"): a BCP 47 tag, canonical; null for the page's.
+      expect((await patch(`api/users/${id}`, { locale: 'de-at' })).body).toMatchObject({ locale: 'de-AT', secondName: 'Smith' });
+      await refused(() => patch(`api/users/${id}`, { locale: 'not a tag' }), 400, 'invalid_input', 'locale');
+      expect((await call('GET', `api/users/${id}`)).body).toMatchObject({ locale: 'de-AT' });
+      expect((await patch(`api/users/${id}`, { locale: null })).body).toMatchObject({ locale: null });
+      expect((await post('api/users', { login: uniq('lang'), locale: 'uk' })).body).toMatchObject({ locale: 'uk' });
       await refused(() => post('api/users', { login: login.toUpperCase() }), 409, 'already_exists', 'login');
       await refused(() => post('api/users', { login: 'has space' }), 400, 'invalid_input', 'login');
       await refused(() => post('api/users', { login: uniq('ok'), email: 'nope' }), 400, 'invalid_input', 'email');

@@ -15,12 +15,18 @@ export interface CreateUserInput {
   email?: string | null;
   firstName?: string | null;
   secondName?: string | null;
+  /**
+   * The language of the user's code mail: a BCP 47 tag (`uk`, `pt-BR`), stored in its canonical
+   * form; any well-formed tag is taken, and the mail falls back by language, then to the page's
+   * language, then to English. Null or absent: the page's language.
+   */
+  locale?: string | null;
 }
 
 /** Changes to a user; null clears an optional field. */
 export type UpdateUserInput = Partial<CreateUserInput>;
 
-const FIELDS = ['login', 'email', 'firstName', 'secondName'] as const;
+const FIELDS = ['login', 'email', 'firstName', 'secondName', 'locale'] as const;
 
 /** Reads a user record in a transaction, or throws NOT_FOUND. */
 export async function loadUser(tx: DirTx, id: unknown): Promise<UserRecord> {
@@ -53,6 +59,7 @@ export class Users {
         email: v.optionalEmail(f.email),
         firstName: v.optionalName(f.firstName, 'firstName'),
         secondName: v.optionalName(f.secondName, 'secondName'),
+        locale: v.optionalLocale(f.locale),
         block: null,
         createdAt: this.ctx.clock.now(),
       };
@@ -89,6 +96,7 @@ export class Users {
       if (f.email !== undefined) next.email = v.optionalEmail(f.email);
       if (f.firstName !== undefined) next.firstName = v.optionalName(f.firstName, 'firstName');
       if (f.secondName !== undefined) next.secondName = v.optionalName(f.secondName, 'secondName');
+      if (f.locale !== undefined) next.locale = v.optionalLocale(f.locale);
       if (v.loginKey(next.login) !== v.loginKey(old.login)) {
         if ((await tx.get(dirKey.login(v.loginKey(next.login)))) !== null) {
           throw new ProtectimusError('ALREADY_EXISTS', 'a user with this login exists', { field: 'login' });

@@ -1,18 +1,12 @@
 import { createHash } from 'node:crypto';
 import { PAGE_CSP } from '../web/answer';
+import type { Locale } from '../locale';
 import { html, pageShell, PAGE_STYLE, SafeHtml } from '../web/html';
 import type { PageLayout, PageOptions } from './pages';
 
 // The app's look of the guard's pages (docs/design.md, "The guard's pages in the app's look"): the
 // `page` option checked once when the guard is created, its stylesheet and CSP computed then, and
 // every page of the guard drawn through it.
-
-/** The English sentences this file adds (the lead moves them into the message catalogue). */
-const TEXT = {
-  backToSite: 'Back to the site',
-  cancel: 'Cancel',
-  signOut: 'Sign out',
-};
 
 /** The `page` option as checked and computed once per guard: what every page of the guard is drawn with. */
 export interface PageLook {
@@ -22,8 +16,10 @@ export interface PageLook {
   readonly css: string;
   /** The brand above the content, or empty. */
   readonly brand: SafeHtml;
-  /** The ways out under the content: "Back to the site" (or "Cancel") and "Sign out". */
-  readonly links: SafeHtml;
+  /** Where the way out under the content goes: "Cancel" to `cancelUrl`, else "Back to the site" to `/`. */
+  readonly cancelUrl: string | null;
+  /** The app's sign-out route, linked as "Sign out", or null. */
+  readonly signOutUrl: string | null;
   readonly layout: PageLayout<unknown> | null;
   /** The request the layout is given (`forRequest`). */
   readonly request?: unknown;
@@ -184,7 +180,8 @@ export const DEFAULT_LOOK: PageLook = {
   csp: PAGE_CSP,
   css: PAGE_STYLE,
   brand: new SafeHtml(''),
-  links: html`<p class="back"><a href="/">${TEXT.backToSite}</a></p>`,
+  cancelUrl: null,
+  signOutUrl: null,
   layout: null,
 };
 
@@ -236,10 +233,14 @@ export function pageLook(options: PageOptions<never> | undefined): PageLook {
   // The logo stands for the name (its alt text); without a logo the name is written out.
   const brandInner = brandName === null ? null : logoUrl ? html`<img src="${logoUrl}" alt="${brandName}">` : html`<span>${brandName}</span>`;
   const brand = brandInner === null ? new SafeHtml('') : layout ? html`<p class="brand">${brandInner}</p>` : html`<header class="brand">${brandInner}</header>`;
-  const back = html`<a href="${cancelUrl ?? '/'}">${cancelUrl ? TEXT.cancel : TEXT.backToSite}</a>`;
-  const signOut = signOutUrl ? html`<a href="${signOutUrl}">${TEXT.signOut}</a>` : null;
-  const links = html`<p class="back">${back}${signOut}</p>`;
-  return { csp, css, brand, links, layout };
+  return { csp, css, brand, cancelUrl, signOutUrl, layout };
+}
+
+/** The ways out under every page's content, in its language: "Back to the site" (or "Cancel") and "Sign out". */
+function linksOf(look: PageLook, { messages: t }: Locale): SafeHtml {
+  const back = html`<a href="${look.cancelUrl ?? '/'}">${look.cancelUrl ? t.cancel : t.backToSite}</a>`;
+  const signOut = look.signOutUrl ? html`<a href="${look.signOutUrl}">${t.signOut}</a>` : null;
+  return html`<p class="back">${back}${signOut}</p>`;
 }
 
 /**
@@ -247,18 +248,18 @@ export function pageLook(options: PageOptions<never> | undefined): PageLook {
  * the app's `layout` around the content. The content comes escaped; what the layout adds is the
  * app's to escape. A layout that throws or returns no string is a `PageLayoutError`.
  */
-export function lookPage(look: PageLook, title: string, content: SafeHtml): string {
+export function lookPage(look: PageLook, title: string, content: SafeHtml, locale: Locale): string {
   const style = new SafeHtml(`<style>${look.css}</style>`);
-  const main = html`${content}\n${look.links}`;
+  const main = html`${content}\n${linksOf(look, locale)}`;
   if (look.layout === null) {
-    return pageShell({ title, head: style, body: html`${look.brand}${look.brand.value ? '\n' : ''}<main>${main}</main>` });
+    return pageShell({ title, lang: locale.tag, head: style, body: html`${look.brand}${look.brand.value ? '\n' : ''}<main>${main}</main>` });
   }
   let out: unknown;
   try {
     out = look.layout(
       {
         title,
-        lang: 'en',
+        lang: locale.tag,
         head: html`<meta name="robots" content="noindex">\n${style}`,
         main: html`<div class="pm-guard">${look.brand}${main}</div>`,
       },

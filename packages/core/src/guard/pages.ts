@@ -1,4 +1,5 @@
 import type { Failure } from '../errors';
+import { builtInCatalogue, formatIn, type Locale } from '../locale';
 import { json, page, type Answer } from '../web/answer';
 import { escapeHtml, html, SafeHtml } from '../web/html';
 import { csrfToken } from '../web/request';
@@ -69,6 +70,13 @@ export interface PageOptions<R = never> {
    * @default []
    */
   styleSrc?: string[];
+  /**
+   * The pages' language, forced: a BCP 47 tag the instance has (`en`, `uk`, `de`, `es`, `fr`,
+   * or one added by `createProtectimus({ locales })`; `de-AT` is served `de`). An unknown tag
+   * throws when the guard is created. Default: negotiated from each request's `Accept-Language`,
+   * English when it names none of them (docs/design.md, "Languages").
+   */
+  locale?: string;
 }
 
 function respond(answer: Answer, grant?: Grant): GuardResponse {
@@ -102,8 +110,22 @@ export function unavailableResponse(): Extract<GuardResponse, { action: 'respond
   return guardJson(503, { error: 'unavailable' }) as Extract<GuardResponse, { action: 'respond' }>;
 }
 
+
+/** English, for a page made without a request (the admin router's message pages). */
+const ENGLISH: Locale = builtInCatalogue.get('en');
+
+/**
+ * The headers of a page in `locale`: `Content-Language`, and `Vary: Accept-Language` when the
+ * language was negotiated (the same URL answers in another language to another browser).
+ */
+export function languageHeaders(locale: Locale, negotiated: boolean): Record<string, string> {
+  return negotiated ? { 'Content-Language': locale.tag, Vary: 'Accept, Accept-Language' } : { 'Content-Language': locale.tag };
+}
+
 /** What the code page shows. */
 export interface CodePageView {
+  /** The language the page is in. Default English. */
+  locale?: Locale;
   /** The open challenge, or null when unknown (the form still works, with less guidance). */
   info: Pick<PendingEntry, 'tokenName' | 'sentTo' | 'otpLength' | 'pin' | 'expiresAt' | 'resendAfter' | 'newer'> | null;
   csrf: string;
@@ -126,24 +148,20 @@ export interface CodePageView {
   look?: PageLook;
 }
 
-function pinHint(info: CodePageView['info']): string {
-  if (!info) return 'Type the code from the mail we sent you.';
-  const code = `the ${info.otpLength}-digit code`;
-  if (info.pin === 'before') return `Type your PIN, then ${code}, with nothing between them.`;
-  if (info.pin === 'after') return `Type ${code}, then your PIN, with nothing between them.`;
-  return `Type ${code}.`;
+function pinHint(info: CodePageView['info'], { messages: t }: Locale): string {
+  if (!info) return t.hintUnknown;
+  if (info.pin === 'before') return t.hintPinBefore(info.otpLength);
+  if (info.pin === 'after') return t.hintPinAfter(info.otpLength);
+  return t.hintCode(info.otpLength);
 }
 
-function intro(info: NonNullable<CodePageView['info']>, now: number, usable: boolean): string {
-  const minutes = Math.ceil(secondsUntil(info.expiresAt, now) / 60);
-  // A code that is used up or expired works for no more minutes, whatever its expiry said.
-  const lifetime =
-    usable && minutes > 0 ? ` It works for ${minutes === 1 ? '1 more minute' : `${minutes} more minutes`}.` : '';
-  const latest = usable && info.newer ? ' Only the code in the latest mail works.' : '';
-  return (
-    `<p>We mailed ${info.otpLength === 8 ? 'an' : 'a'} ${escapeHtml(info.otpLength)}-digit code to <strong>${escapeHtml(info.sentTo)}</strong> ` +
-    `for your token &ldquo;${escapeHtml(info.tokenName)}&rdquo;.${lifetime}${latest}</p>`
-  );
+function intro(info: NonNullable<CodePageView['info']>, now: number, usable: boolean, locale: Locale): SafeHtml {
+  const t = locale.messages;
+  const seconds = secondsUntil(info.expiresAt, now);
+  // A code that is used up or expired works no longer, whatever its expiry said.
+  const lifetime = usable && seconds > 0 ? ` ${t.expiresIn(formatIn(locale.tag, seconds, 'down'))}` : '';
+  const latest = usable && info.newer ? ` ${t.latestMailOnly}` : '';
+  return html`<p>${t.mailedTo(info.otpLength, info.sentTo, info.tokenName)}${lifetime}${latest}</p>`;
 }
 
 /** Whole seconds until a resend can succeed, as far as the page knows. */
@@ -153,29 +171,27 @@ function resendWait(view: CodePageView): number {
   return Math.max(cooldown, other);
 }
 
-function resendText(wait: number): string {
+function resendText(wait: number, locale: Locale): string {
   // No script runs on these pages, so the button cannot enable itself: a reload draws it again.
-  return wait > 0 ? `You can ask for a new code in ${duration(wait)}. Reload this page then.` : 'No mail? You can ask for a new code now.';
+  return wait > 0 ? locale.messages.resendLater(formatIn(locale.tag, wait)) : locale.messages.resendNow;
 }
 
 function hiddenCsrf(token: string): string {
   return `<input type="hidden" name="_csrf" value="${escapeHtml(token)}">`;
 }
 
-/** The English sentences this file adds (the lead moves them into the message catalogue). */
-const TEXT = {
-  enterCodeFor: (resource: string) => `Enter your code for ${resource}`,
-};
 
 /** The code entry page: no script, every value escaped, usable by keyboard and on a phone. */
 export function renderCodePage(view: CodePageView): string {
   const { info } = view;
+  const locale = view.locale ?? ENGLISH;
+  const t = locale.messages;
   const showForm = view.showCodeForm !== false;
-  const title = view.resourceName ? TEXT.enterCodeFor(view.resourceName) : 'Enter your code';
+  const title = view.resourceName ? t.codeTitleFor(view.resourceName) : t.codeTitle;
   const parts: string[] = [`<h1>${escapeHtml(title)}</h1>`];
   if (view.message) parts.push(`<p id="otp-error" class="alert" role="alert">${escapeHtml(view.message)}</p>`);
   if (view.notice) parts.push(`<p class="notice" role="status">${escapeHtml(view.notice)}</p>`);
-  if (info) parts.push(intro(info, view.now, showForm));
+  if (info) parts.push(intro(info, view.now, showForm, locale).value);
 
   if (showForm) {
     // A PIN may hold letters, so the numeric keypad is offered only when there is none.
@@ -185,12 +201,12 @@ export function renderCodePage(view: CodePageView): string {
       `<form method="post" action="${escapeHtml(view.verifyUrl)}">`,
       hiddenCsrf(view.csrf),
       '<div class="field">',
-      `<label for="otp">${info?.pin ? 'PIN and code' : 'Code'}</label>`,
-      `<p id="otp-hint" class="muted">${escapeHtml(pinHint(info))}</p>`,
+      `<label for="otp">${escapeHtml(info?.pin ? t.labelPinAndCode : t.labelCode)}</label>`,
+      `<p id="otp-hint" class="muted">${escapeHtml(pinHint(info, locale))}</p>`,
       `<input id="otp" name="otp" type="text" autocomplete="one-time-code"${numeric} maxlength="64" required autofocus ` +
         `spellcheck="false" autocapitalize="off"${invalid}>`,
       '</div>',
-      '<button type="submit">Verify</button>',
+      `<button type="submit">${escapeHtml(t.verify)}</button>`,
       '</form>',
     );
   }
@@ -199,31 +215,26 @@ export function renderCodePage(view: CodePageView): string {
   parts.push(
     `<form class="resend" method="post" action="${escapeHtml(view.resendUrl)}">`,
     hiddenCsrf(view.csrf),
-    `<p id="resend-hint" class="muted">${escapeHtml(resendText(wait))}</p>`,
-    `<button type="submit" class="secondary"${wait > 0 ? ' disabled' : ''} aria-describedby="resend-hint">Send a new code</button>`,
+    `<p id="resend-hint" class="muted">${escapeHtml(resendText(wait, locale))}</p>`,
+    `<button type="submit" class="secondary"${wait > 0 ? ' disabled' : ''} aria-describedby="resend-hint">${escapeHtml(t.resendButton)}</button>`,
     '</form>',
   );
   // Every guard page offers a way out, whatever it says: the look adds it.
-  return lookPage(view.look ?? DEFAULT_LOOK, title, new SafeHtml(parts.join('\n')));
+  return lookPage(view.look ?? DEFAULT_LOOK, title, new SafeHtml(parts.join('\n')), locale);
 }
 
-/** A page for a refusal the user cannot fix by typing (sign in first, blocked, unavailable). */
-export function renderMessagePage(title: string, message: string, look: PageLook = DEFAULT_LOOK): string {
-  return lookPage(look, title, html`<h1>${title}</h1>\n<p class="alert" role="alert">${message}</p>`);
+/**
+ * A page for a refusal the user cannot fix by typing (sign in first, blocked, unavailable), in
+ * `locale` (default English: the admin router's pages are English).
+ */
+export function renderMessagePage(title: string, message: string, locale: Locale = ENGLISH, look: PageLook = DEFAULT_LOOK): string {
+  return lookPage(look, title, html`<h1>${title}</h1>\n<p class="alert" role="alert">${message}</p>`, locale);
 }
 
 /** The short page sent with a 303, for clients that do not follow redirects. */
-export function renderRedirectPage(location: string, look: PageLook = DEFAULT_LOOK): string {
-  return lookPage(look, 'Continue', html`<h1>Continue</h1>\n<p><a href="${location}">Go on to the page</a></p>`);
-}
-
-function plural(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
-/** A wait as people read it: seconds under a minute, whole minutes (rounded up) past it. */
-function duration(seconds: number): string {
-  return seconds < 60 ? `${Math.max(1, seconds)} s` : plural(Math.ceil(seconds / 60), 'minute', 'minutes');
+export function renderRedirectPage(location: string, locale: Locale = ENGLISH, look: PageLook = DEFAULT_LOOK): string {
+  const t = locale.messages;
+  return lookPage(look, t.continueTitle, html`<h1>${t.continueTitle}</h1>\n<p><a href="${location}">${t.continueLink}</a></p>`, locale);
 }
 
 /** Whole seconds until `iso`, never negative. */
@@ -242,107 +253,77 @@ export interface FailureContext {
   now?: number;
 }
 
-/**
- * The guard page's sentences about a resource closed outside its time windows (docs/design.md,
- * "Time windows"), kept together for translation.
- */
-export const SCHEDULE_TEXT = {
-  title: 'Closed at this time',
-  opens: (when: string, wait: string) => `This area is closed at this time. It opens ${when}, ${wait} from now.`,
-  never: 'This area is closed at this time, and no opening is scheduled. Ask your administrator.',
-  seconds: (n: number) => plural(n, 'second', 'seconds'),
-  minutes: (n: number) => plural(n, 'minute', 'minutes'),
-  hours: (n: number) => `about ${plural(n, 'hour', 'hours')}`,
-  days: (n: number) => `about ${plural(n, 'day', 'days')}`,
-} as const;
-
-/** "Monday 30 November at 08:00 EET": the opening as the resource's clocks show it. */
-function openingTime(iso: string, timeZone: string | undefined): string {
+/** "Monday, 30 November, 08:00 EET": the opening as the resource's clocks show it, in the page's language. */
+function openingTime(iso: string, timeZone: string | undefined, tag: string): string {
   const options: Intl.DateTimeFormatOptions = { weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' };
   try {
-    return new Intl.DateTimeFormat('en-GB', { ...options, timeZone: timeZone ?? 'UTC' }).format(Date.parse(iso));
+    return new Intl.DateTimeFormat(tag, { ...options, timeZone: timeZone ?? 'UTC' }).format(Date.parse(iso));
   } catch {
-    return new Intl.DateTimeFormat('en-GB', { ...options, timeZone: 'UTC' }).format(Date.parse(iso));
+    return new Intl.DateTimeFormat(tag, { ...options, timeZone: 'UTC' }).format(Date.parse(iso));
   }
 }
 
-/** A wait as people say it: seconds, minutes up to two hours, hours up to two days, then days. */
-function waitWords(ms: number): string {
-  const s = Math.max(1, Math.ceil(ms / 1000));
-  if (s < 60) return SCHEDULE_TEXT.seconds(s);
-  const min = Math.ceil(s / 60);
-  if (min < 120) return SCHEDULE_TEXT.minutes(min);
-  const h = Math.round(min / 60);
-  return h < 48 ? SCHEDULE_TEXT.hours(h) : SCHEDULE_TEXT.days(Math.round(h / 24));
+/** The sentence for a refusal outside the time windows (docs/design.md, "Time windows"). */
+function closedMessage(failure: ShownFailure, now: number, locale: Locale): string {
+  if (!failure.opensAt) return locale.messages.closedNever;
+  const wait = formatIn(locale.tag, (Date.parse(failure.opensAt) - now) / 1000);
+  return locale.messages.closedOpens(openingTime(failure.opensAt, failure.timeZone, locale.tag), wait);
 }
 
-/** The sentence for a refusal outside the time windows. */
-function closedMessage(failure: ShownFailure, now: number): string {
-  if (!failure.opensAt) return SCHEDULE_TEXT.never;
-  return SCHEDULE_TEXT.opens(openingTime(failure.opensAt, failure.timeZone), waitWords(Date.parse(failure.opensAt) - now));
-}
-
-const LATEST_ONLY = 'A newer code was sent: only the code in the latest mail works.';
-
-/** The sentence the code page shows for a refusal; nothing in it comes from the request. */
-export function failureMessage(failure: ShownFailure, context: FailureContext = {}): string {
+/** The sentence the code page shows for a refusal, in `locale`; nothing in it comes from the request. */
+export function failureMessage(failure: ShownFailure, context: FailureContext = {}, locale: Locale = ENGLISH): string {
+  const t = locale.messages;
   switch (failure.error) {
     case 'invalid_otp': {
-      const latest = context.newer ? ` ${LATEST_ONLY}` : '';
-      if (failure.attemptsLeft === 0) {
-        return context.newer
-          ? `That code is not right. ${LATEST_ONLY} The latest code is now used up: ask for a new one.`
-          : 'That code is not right, and it is now used up. Ask for a new one.';
-      }
-      return failure.attemptsLeft === undefined
-        ? `That code is not right.${latest} Try again.`
-        : `That code is not right.${latest} ${plural(failure.attemptsLeft, 'attempt', 'attempts')} left.`;
+      const latest = context.newer ? ` ${t.newerCodeSent}` : '';
+      if (failure.attemptsLeft === 0) return context.newer ? `${t.wrongCode} ${t.newerCodeSent} ${t.latestUsedUp}` : t.wrongCodeUsedUp;
+      return `${t.wrongCode}${latest} ${failure.attemptsLeft === undefined ? t.tryAgain : t.attemptsLeft(failure.attemptsLeft)}`;
     }
     case 'otp_expired':
-      return 'That code has expired or was used up. Ask for a new one.';
+      return t.codeExpired;
     case 'blocked':
-      return failure.retryAfter !== undefined
-        ? `Too many wrong codes: sign-in is blocked. Try again in ${plural(Math.max(1, Math.ceil(failure.retryAfter / 60)), 'minute', 'minutes')}.`
-        : 'Sign-in with your token is blocked. Ask your administrator to unblock it.';
+      // A lock is told in whole minutes: "in 30 seconds" would promise more than a lock's clock.
+      return failure.retryAfter !== undefined ? t.blockedFor(formatIn(locale.tag, Math.max(60, failure.retryAfter))) : t.blockedByAdmin;
     case 'rate_limited': {
-      const wait = duration(failure.retryAfter ?? 1);
-      if (failure.reason === 'cooldown') return `A code was mailed to you moments ago: check your mail. You can ask for a new code in ${wait}.`;
-      if (failure.reason === 'hourly_cap') return `Too many codes were mailed in the last hour. You can ask for a new code in ${wait}.`;
-      return `Too many requests in a short time. Try again in ${wait}.`;
+      const wait = formatIn(locale.tag, failure.retryAfter ?? 1);
+      if (failure.reason === 'cooldown') return t.cooldown(wait);
+      if (failure.reason === 'hourly_cap') return t.hourlyCap(wait);
+      return t.tooManyRequests(wait);
     }
     case 'not_assigned':
-      return 'Your account has no token for this area. Ask your administrator to assign one.';
+      return t.notAssigned;
     case 'access_restricted':
-      if (failure.opensAt !== undefined) return closedMessage(failure, context.now ?? Date.now());
-      return 'This area cannot be opened from your network.';
+      if (failure.opensAt !== undefined) return closedMessage(failure, context.now ?? Date.now(), locale);
+      return t.accessRestricted;
     case 'delivery_failed':
-      return 'The code could not be mailed. Try again in a moment.';
+      return t.deliveryFailed;
     case 'invalid_input':
-      return 'That entry could not be read. Type the code again.';
+      return t.invalidInput;
     case 'csrf_failed':
-      return 'This form has expired. Type the code again.';
+      return t.csrfFailed;
     case 'unauthenticated':
-      return 'Sign in first, then open this page again.';
+      return t.unauthenticated;
     case 'method_not_allowed':
-      return 'This address only takes form posts.';
+      return t.methodNotAllowed;
     default:
-      return 'The service is unavailable right now. Try again in a moment.';
+      return t.unavailable;
   }
 }
 
-/** The heading of a page for a refusal the user cannot fix by typing. */
-export function failureTitle(failure: ShownFailure): string {
+/** The heading of a page for a refusal the user cannot fix by typing, in `locale`. */
+export function failureTitle(failure: ShownFailure, locale: Locale = ENGLISH): string {
+  const t = locale.messages;
   switch (failure.error) {
     case 'unauthenticated':
-      return 'Sign in first';
+      return t.titleSignInFirst;
     case 'blocked':
-      return 'Sign-in blocked';
+      return t.titleBlocked;
     case 'not_assigned':
-      return 'No token for this area';
+      return t.titleNotAssigned;
     case 'access_restricted':
-      return failure.opensAt !== undefined ? SCHEDULE_TEXT.title : 'Access restricted';
+      return failure.opensAt !== undefined ? t.titleClosed : t.titleAccessRestricted;
     default:
-      return 'Service unavailable';
+      return t.titleUnavailable;
   }
 }
 
@@ -381,6 +362,7 @@ function retryHeader(failure: Failure): Record<string, string> {
 /** The guard's answer to a refusal: the JSON of the protocol, or the page that explains it. */
 export function failureResponse(turn: Turn, failure: Failure): GuardResponse {
   const extra = retryHeader(failure);
+  const { locale } = turn;
   if (!turn.html) {
     const body: Record<string, unknown> = { error: failure.error };
     if (failure.attemptsLeft !== undefined) body.attemptsLeft = failure.attemptsLeft;
@@ -392,11 +374,13 @@ export function failureResponse(turn: Turn, failure: Failure): GuardResponse {
   }
   // A refused page load has no code behind it yet; after a refused post the session knows the open one.
   const pending = turn.route === 'page' ? null : pendingFor(turn);
-  const message = failureMessage(failure, { newer: pending?.newer === true, now: turn.engine.clock.now() });
-  if (isDeadEnd(failure)) return guardPage(failure.status, renderMessagePage(failureTitle(failure), message, turn.look), extra, undefined, turn.look);
+  const message = failureMessage(failure, { newer: pending?.newer === true, now: turn.engine.clock.now() }, locale);
+  const headers = { ...languageHeaders(locale, turn.negotiatedLocale), ...extra };
+  if (isDeadEnd(failure)) return guardPage(failure.status, renderMessagePage(failureTitle(failure, locale), message, locale, turn.look), headers, undefined, turn.look);
   const now = turn.engine.clock.now();
   const showCodeForm = turn.route !== 'page' && codeStillUsable(failure);
   const codePage = renderCodePage({
+    locale,
     info: pending,
     csrf: csrfToken(turn.req.session),
     verifyUrl: turn.verifyUrl,
@@ -409,5 +393,5 @@ export function failureResponse(turn: Turn, failure: Failure): GuardResponse {
     resourceName: shownName(pending),
     look: turn.look,
   });
-  return guardPage(failure.status, codePage, extra, undefined, turn.look);
+  return guardPage(failure.status, codePage, headers, undefined, turn.look);
 }

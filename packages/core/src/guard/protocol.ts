@@ -2,6 +2,7 @@ import type { AuthenticateInput, AuthenticateResult, PrepareInput, PrepareResult
 import type { Enrollee } from '../directory/enrollment';
 import type { Clock } from '../protectimus';
 import { failureOf, invalidInput, isOutage, refusal, reportGuardError, type Failure } from '../errors';
+import { builtInCatalogue, type Catalogue, type Locale } from '../locale';
 import type { Answer } from '../web/answer';
 import { checkCsrf, csrfToken, isFormType, mediaType, parseBody, prefersHtml, prefersJson, safeReturnTo } from '../web/request';
 import {
@@ -12,6 +13,7 @@ import {
   guardJson,
   guardPage,
   isDeadEnd,
+  languageHeaders,
   pendingFor,
   renderCodePage,
   renderRedirectPage,
@@ -40,12 +42,16 @@ export interface GuardEngine {
   confirmGrant(resource: string, login: string, stamp: string): Promise<boolean>;
   /** The engine's time, so session expiry and lock times agree with it. */
   clock: Clock;
+  /** The locales the pages are served in (`createProtectimus({ locales })`). Default: the built-in ones. */
+  locales?: Catalogue;
 }
 
 /** The request headers the guard reads, lower-cased names already picked out by the adapter. */
 export interface GuardHeaders {
   accept?: string;
   contentType?: string;
+  /** The languages the client reads, for the pages and the code mail (docs/design.md, "Languages"). */
+  acceptLanguage?: string;
   /** Not used for decisions: form posts carry a CSRF token and JSON posts need a preflight. */
   origin?: string;
 }
@@ -118,6 +124,11 @@ export interface GuardOptions {
   onError?: (err: unknown) => void;
   /** The guard's `page` option as `pageLook(options.page)` computed it when the guard was made. Default: the guard's own look. */
   look?: PageLook;
+  /**
+   * The pages' language, forced: a tag the engine's locales serve. Default: negotiated from
+   * `Accept-Language` on each request.
+   */
+  locale?: string;
 }
 
 /** Which of the guard's endpoints a request is for. */
@@ -137,6 +148,10 @@ export interface Turn {
   html: boolean;
   /** How the pages look: the guard's `page` option, computed once. */
   look: PageLook;
+  /** The language of the pages and, for a user without their own, of the code mail. */
+  locale: Locale;
+  /** True when `locale` came from `Accept-Language` (the answer varies with it), false when forced. */
+  negotiatedLocale: boolean;
 }
 
 /** The guard's own URLs below its mount point: `<mount>/_otp/verify` and `<mount>/_otp/resend`. */
@@ -219,7 +234,12 @@ function backTo(turn: Turn): string {
 }
 
 function seeOther(turn: Turn, location: string, grant?: Grant): GuardResponse {
-  return guardPage(303, renderRedirectPage(location, turn.look), { Location: location }, grant, turn.look);
+  return guardPage(303, renderRedirectPage(location, turn.locale, turn.look), { ...languageHeaders(turn.locale, turn.negotiatedLocale), Location: location }, grant, turn.look);
+}
+
+/** A page in the turn's language and look, with its language headers. */
+function turnPage(turn: Turn, status: number, body: string): GuardResponse {
+  return guardPage(status, body, languageHeaders(turn.locale, turn.negotiatedLocale), undefined, turn.look);
 }
 
 /** The page's return address: the page asked for, kept for the 303 after the code. */
@@ -254,21 +274,22 @@ async function askForCode(turn: Turn, login: string): Promise<GuardResponse> {
     rememberReturn(turn);
     const pending = pendingFor(turn);
     const page = renderCodePage({
+      locale: turn.locale,
       info: pending,
       csrf: csrfToken(req.session),
       verifyUrl: turn.verifyUrl,
       resendUrl: turn.resendUrl,
       now,
-      message: failureMessage(refused, { newer: pending?.newer === true }),
+      message: failureMessage(refused, { newer: pending?.newer === true }, turn.locale),
       showCodeForm: false,
       resourceName: shownName(pending),
       look: turn.look,
     });
-    return guardPage(401, page, {}, undefined, turn.look);
+    return turnPage(turn, 401, page);
   }
 
   const enroll = req.enroll ? await req.enroll() : null;
-  const result = await engine.prepare({ resource: turn.resource, login, ip: req.ip, ...(enroll ? { enroll } : {}) });
+  const result = await engine.prepare({ resource: turn.resource, login, ip: req.ip, locale: turn.locale.tag, ...(enroll ? { enroll } : {}) });
   rememberChallenge(turn, login, result);
   if (!turn.html) return guardJson(401, { error: 'otp_required', ...challengeFields(turn, result) });
 
@@ -277,15 +298,16 @@ async function askForCode(turn: Turn, login: string): Promise<GuardResponse> {
   // A refusal the page load got past (a lock that ended, a mail that went out after all) is over.
   const shown = refused && !isDeadEnd(refused) && !(refused.error === 'delivery_failed' && result.sent) ? refused : null;
   const page = renderCodePage({
+    locale: turn.locale,
     info: pending ?? result,
     csrf: csrfToken(req.session),
     verifyUrl: turn.verifyUrl,
     resendUrl: turn.resendUrl,
     now,
-    ...(notice === 'sent' ? { notice: 'A new code is on its way.' } : {}),
+    ...(notice === 'sent' ? { notice: turn.locale.messages.newCodeSent } : {}),
     ...(shown
       ? {
-          message: failureMessage(shown, { newer: pending?.newer === true }),
+          message: failureMessage(shown, { newer: pending?.newer === true }, turn.locale),
           fieldError: aboutTheField(shown),
           ...(shown.error === 'rate_limited' && shown.retryAfter !== undefined ? { resendAt: now + shown.retryAfter * 1000 } : {}),
         }
@@ -293,7 +315,7 @@ async function askForCode(turn: Turn, login: string): Promise<GuardResponse> {
     resourceName: pending ? shownName(pending) : result.resourceDisplayName,
     look: turn.look,
   });
-  return guardPage(401, page, {}, undefined, turn.look);
+  return turnPage(turn, 401, page);
 }
 
 /**
@@ -355,7 +377,7 @@ async function resend(turn: Turn, login: string): Promise<GuardResponse> {
   const { req } = turn;
   const fields = await readFields(req);
   if (!csrfSatisfied(req, fields)) return failureResponse(turn, refusal('CSRF_FAILED', 'guard'));
-  const result = await turn.engine.prepare({ resource: turn.resource, login, ip: req.ip, resend: true });
+  const result = await turn.engine.prepare({ resource: turn.resource, login, ip: req.ip, resend: true, locale: turn.locale.tag });
   rememberChallenge(turn, login, result);
   if (!turn.html) return guardJson(202, { status: 'otp_sent', ...challengeFields(turn, result) });
   setEntry(guardState(req.session).notice, turn.resource, 'sent');
@@ -381,6 +403,7 @@ export async function handleGuard(
     return guardJson(status, { error }, { Allow: 'POST' });
   }
 
+  const locales = engine.locales ?? builtInCatalogue;
   const turn: Turn = {
     engine,
     req: { ...req, method },
@@ -391,6 +414,9 @@ export async function handleGuard(
     resendUrl: `${mount}${OWN_PREFIX}resend`,
     html: wantsPage(req, route),
     look: forRequest(options.look ?? DEFAULT_LOOK, req.frameworkRequest),
+    // Forced by the guard's `page.locale`, else the client's languages (English when none is served).
+    locale: options.locale !== undefined ? locales.get(options.locale) : locales.negotiate(req.headers.acceptLanguage),
+    negotiatedLocale: options.locale === undefined,
   };
 
   try {

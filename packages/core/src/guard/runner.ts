@@ -1,6 +1,7 @@
 import type { Enrollee } from '../directory/enrollment';
 import { isProtectimusError, logGuardError, reportGuardError } from '../errors';
 import { defaultProtectimus, type Protectimus } from '../protectimus';
+import { builtInCatalogue } from '../locale';
 import { pageLook } from './look';
 import { unavailableResponse, type PageOptions } from './pages';
 import { checkArea, pathArea, pathOfTarget, type AreaPlace } from './path-area';
@@ -113,10 +114,13 @@ export interface CommonGuardOptions<R = never> {
    */
   enroll?: boolean | EnrolleeOf<R>;
   /**
-   * The guard's pages in the app's look (docs/design.md, "The guard's pages in the app's look"):
-   * `brand`, `cancelUrl`, `signOutUrl`, `layout` (the site's own document around the content) and
-   * `styleSrc` (the layout's stylesheet in the CSP). Checked when the guard is created: a bad
-   * value throws a `TypeError` naming it. Default: the guard's own page shell.
+   * The guard's pages in the app's look and language (docs/design.md, "The guard's pages in the
+   * app's look", "Languages"): `brand`, `cancelUrl`, `signOutUrl`, `layout` (the site's own
+   * document around the content), `styleSrc` (the layout's stylesheet in the CSP) and `locale`,
+   * which forces the pages' language (a tag the instance serves); without it each request's
+   * `Accept-Language` picks among the instance's locales, English when it names none. Checked
+   * when the guard is created: a bad value throws naming it. Default: the guard's own page
+   * shell, in the negotiated language.
    */
   page?: PageOptions<R>;
 }
@@ -183,6 +187,8 @@ export function guardRunner<R>(options: CommonGuardOptions<R>, binding: GuardBin
   const enrolleeOf = enrolleeReader(options.enroll, binding);
   const shared = options.protectimus === undefined ? defaultProtectimus() : null;
   const engine: GuardEngine = options.protectimus ?? (shared as Protectimus);
+  const locale = forcedLocale(options.page, engine);
+  if (locale !== undefined) guardOptions.locale = locale;
   // The embedded default's resource, made once per guard (again after a failure).
   let madeResource: Promise<void> | null = null;
   const makeResource = (pm: Protectimus): Promise<void> =>
@@ -254,6 +260,19 @@ export function guardRunner<R>(options: CommonGuardOptions<R>, binding: GuardBin
     }
   };
   return Object.assign(run, { passes });
+}
+
+/** `page.locale` as a tag the engine serves (`de-AT` as `de`), checked at creation; undefined when not forced. */
+function forcedLocale(page: PageOptions | undefined, engine: GuardEngine): string | undefined {
+  if (page === undefined) return undefined;
+  if (typeof page !== 'object' || page === null) throw new TypeError('protectimusMail: page must be an object');
+  if (page.locale === undefined) return undefined;
+  const locales = engine.locales ?? builtInCatalogue;
+  const tag = typeof page.locale === 'string' ? locales.resolve(page.locale) : null;
+  if (tag === null) {
+    throw new TypeError(`protectimusMail: page.locale must be a language the instance serves (${locales.tags.join(', ')}); add others with createProtectimus({ locales })`);
+  }
+  return tag;
 }
 
 /** The reader of `enroll`, checked at creation; null when the guard does not enroll. */

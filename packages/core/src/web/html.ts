@@ -82,6 +82,8 @@ export const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
 /** What a page puts in the shell; every part but `title` is markup the caller already made safe. */
 export interface ShellParts {
   title: string;
+  /** The page's language, a BCP 47 tag (docs/design.md, "Languages"). Default `en`. */
+  lang?: string;
   /** After the `<title>`: the stylesheet, or links to the page's files. */
   head: SafeHtml;
   /** Attributes of `<body>`, with their leading space; empty for none. */
@@ -97,7 +99,7 @@ export interface ShellParts {
 export function pageShell(parts: ShellParts): string {
   return [
     '<!doctype html>',
-    '<html lang="en">',
+    `<html lang="${escapeHtml(parts.lang ?? 'en')}">`,
     '<head>',
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -115,7 +117,10 @@ export function pageShell(parts: ShellParts): string {
   ].join('\n');
 }
 
-/** A page of the guard (or a message page of the admin router) around `main`, with the fixed stylesheet. */
-export function plainPage(title: string, main: SafeHtml): string {
-  return pageShell({ title, head: new SafeHtml(`<style>${STYLE}</style>`), body: html`<main>${main}</main>` });
+/**
+ * A page of the guard (or a message page of the admin router) around `main`, with the fixed
+ * stylesheet, in the language `lang` (a BCP 47 tag, default `en`).
+ */
+export function plainPage(title: string, main: SafeHtml, lang = 'en'): string {
+  return pageShell({ title, lang, head: new SafeHtml(`<style>${STYLE}</style>`), body: html`<main>${main}</main>` });
 }

@@ -59,7 +59,7 @@ export class FakeEngine implements GuardEngine {
     if (this.authenticateError) throw this.authenticateError;
     if (input.otp !== this.code) throw new ProtectimusError('INVALID_OTP', 'wrong code', { attemptsLeft: 2 });
     const at = new Date(this.clock.now()).toISOString();
-    const user: User = { id: 'u1', login: input.login, email: null, firstName: null, secondName: null, blocked: null, blockedUntil: null, createdAt: at };
+    const user: User = { id: 'u1', login: input.login, email: null, firstName: null, secondName: null, locale: null, blocked: null, blockedUntil: null, createdAt: at };
     const token: MailToken = {
       id: 'tok1',
       type: 'mail',
