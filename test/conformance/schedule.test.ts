@@ -44,7 +44,7 @@ describe.each(['memory', 'redis'] as const)('time windows through the guard on t
       expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
       expect(page.text).toContain('<h1>Closed at this time</h1>');
       // The resource's clocks, in words: a week minus two hours from now.
-      expect(page.text).toMatch(/It opens Monday \d{1,2} \w+ at 08:00 (EET|GMT\+2), about 7 days from now\./);
+      expect(page.text).toMatch(/It opens Monday, \w+ \d{1,2} at 8:00 AM (EET|GMT\+2) \(in 7 days\)\./);
       expect(page.text).not.toContain('name="otp"');
       await noMail(world, user.email);
     });

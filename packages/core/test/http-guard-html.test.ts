@@ -393,8 +393,8 @@ describe('refusal pages', () => {
     ['NOT_FOUND', {}, 403, 'Your account has no token for this area.'],
     ['ACCESS_RESTRICTED', {}, 403, 'This area cannot be opened from your network.'],
     // Outside the time windows (the fake clock reads 2026-01-01 12:00 UTC, 14:00 in Kyiv).
-    ['ACCESS_RESTRICTED', { opensAt: '2026-01-01T12:45:00.000Z', timeZone: 'Europe/Kyiv' }, 403, 'This area is closed at this time. It opens Thursday 1 January at 14:45 EET, 45 minutes from now.'],
-    ['ACCESS_RESTRICTED', { opensAt: '2026-01-05T06:00:00.000Z', timeZone: 'America/New_York' }, 403, 'It opens Monday 5 January at 01:00 GMT-5, about 4 days from now.'],
+    ['ACCESS_RESTRICTED', { opensAt: '2026-01-01T12:45:00.000Z', timeZone: 'Europe/Kyiv' }, 403, 'This area is closed at this time. It opens Thursday, January 1 at 2:45 PM GMT+2 (in 45 minutes).'],
+    ['ACCESS_RESTRICTED', { opensAt: '2026-01-05T06:00:00.000Z', timeZone: 'America/New_York' }, 403, 'It opens Monday, January 5 at 1:00 AM EST (in 4 days).'],
     ['ACCESS_RESTRICTED', { opensAt: null, timeZone: 'UTC' }, 403, 'This area is closed at this time, and no opening is scheduled. Ask your administrator.'],
   ];
 

@@ -255,7 +255,7 @@ export interface FailureContext {
 
 /** "Monday, 30 November, 08:00 EET": the opening as the resource's clocks show it, in the page's language. */
 function openingTime(iso: string, timeZone: string | undefined, tag: string): string {
-  const options: Intl.DateTimeFormatOptions = { weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' };
+  const options: Intl.DateTimeFormatOptions = { weekday: 'long', day: 'numeric', month: 'long', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' };
   try {
     return new Intl.DateTimeFormat(tag, { ...options, timeZone: timeZone ?? 'UTC' }).format(Date.parse(iso));
   } catch {
