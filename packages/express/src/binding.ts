@@ -29,12 +29,17 @@ export function guardRequestOf(req: Request, session: Record<string, unknown>, l
       accept: req.headers.accept,
       contentType: req.headers['content-type'],
       origin: req.headers.origin,
+      cookie: req.headers.cookie,
+      userAgent: req.headers['user-agent'],
     },
     body: parsedBody(req),
     readRawBody: () => readBody(req),
     session,
     login,
     ip: req.ip,
+    // Both by Express's `trust proxy`, as the app sees the request.
+    secure: req.secure,
+    hostname: req.hostname,
   };
 }
 
@@ -101,6 +106,7 @@ export function writeAnswer(res: Response, answer: Answer): void {
     answer,
     (name, value) => res.setHeader(name, value),
     (value) => res.vary(value),
+    (name, value) => res.append(name, value),
   );
   res.end(answer.body);
 }

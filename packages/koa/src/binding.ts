@@ -27,12 +27,21 @@ export function guardRequestOf(ctx: Context, where: Location, session: Record<st
     path: where.path,
     mountPath: where.mountPath,
     originalUrl: ctx.originalUrl,
-    headers: { accept: header(ctx, 'accept'), contentType: header(ctx, 'content-type'), origin: header(ctx, 'origin') },
+    headers: {
+      accept: header(ctx, 'accept'),
+      contentType: header(ctx, 'content-type'),
+      origin: header(ctx, 'origin'),
+      cookie: header(ctx, 'cookie'),
+      userAgent: header(ctx, 'user-agent'),
+    },
     body: parsedBody(ctx),
     readRawBody: () => readBody(ctx.req),
     session,
     login,
     ip: ctx.ip,
+    // Both by Koa's `app.proxy`, as the app sees the request.
+    secure: ctx.secure,
+    hostname: ctx.hostname,
   };
 }
 
@@ -87,6 +96,7 @@ export function writeAnswer(ctx: Context, answer: Answer): void {
     answer,
     (name, value) => ctx.set(name, value),
     (value) => ctx.vary(value),
+    (name, value) => ctx.append(name, value),
   );
   // Koa would turn an empty string into a 200 with a body; a 204 has none.
   ctx.body = answer.status === 204 ? null : answer.body;

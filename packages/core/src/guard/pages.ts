@@ -8,6 +8,15 @@ import { guardState, ownEntry, type PendingEntry } from './session';
 // The guard's answers as they leave it: JSON for scripts, the pages for browsers, and what each
 // refusal says.
 
+/** Sentences of "Remember this device" and step-up (English; the lead moves them into the catalogue). */
+const TEXT = {
+  rememberDevice: (days: number) => `Remember this device for ${days === 1 ? '1 day' : `${days} days`}`,
+  rememberHint: 'Do not tick this on a shared or public computer.',
+  forgetDevice: 'Forget this device',
+  forgetHint: 'This browser is remembered for this area. Forget it to be asked for a code here every time.',
+  stale: "Confirm it's you: enter a fresh code.",
+};
+
 function respond(answer: Answer, grant?: Grant): GuardResponse {
   return { action: 'respond', ...answer, ...(grant ? { grant } : {}) };
 }
@@ -49,6 +58,25 @@ export interface CodePageView {
   showCodeForm?: boolean;
   /** Epoch ms a resend can succeed, when later than `info.resendAfter` (the hourly cap). */
   resendAt?: number;
+  /** With `rememberDevice`: the days the verify form offers to remember this device for. */
+  rememberDays?: number;
+  /** The device is remembered here: the forget form posts to this URL. */
+  forgetUrl?: string;
+  /** The session was verified, but not freshly enough for this guard's `maxAge`: say why a code is asked. */
+  stale?: boolean;
+}
+
+/**
+ * What the code page shows of remembered devices and step-up for this request: the remember box
+ * (with `rememberDevice`), the forget button (the request carries a device cookie that is not
+ * being cleared), and why a verified session is asked again.
+ */
+export function deviceView(turn: Turn): Pick<CodePageView, 'rememberDays' | 'forgetUrl' | 'stale'> {
+  return {
+    ...(turn.rememberDays !== undefined ? { rememberDays: turn.rememberDays } : {}),
+    ...(turn.deviceSecret !== null && turn.setCookie === undefined ? { forgetUrl: turn.forgetUrl } : {}),
+    ...(turn.stale ? { stale: true } : {}),
+  };
 }
 
 function pinHint(info: CodePageView['info']): string {
@@ -97,6 +125,7 @@ export function renderCodePage(view: CodePageView): string {
   const parts: string[] = ['<h1>Enter your code</h1>'];
   if (view.message) parts.push(`<p id="otp-error" class="alert" role="alert">${escapeHtml(view.message)}</p>`);
   if (view.notice) parts.push(`<p class="notice" role="status">${escapeHtml(view.notice)}</p>`);
+  if (view.stale) parts.push(`<p class="notice" role="status">${escapeHtml(TEXT.stale)}</p>`);
   if (info) parts.push(intro(info, view.now, showForm));
 
   if (showForm) {
@@ -112,6 +141,15 @@ export function renderCodePage(view: CodePageView): string {
       `<input id="otp" name="otp" type="text" autocomplete="one-time-code"${numeric} maxlength="64" required autofocus ` +
         `spellcheck="false" autocapitalize="off"${invalid}>`,
       '</div>',
+      ...(view.rememberDays !== undefined
+        ? [
+            '<div class="check">',
+            '<input id="remember" name="remember" type="checkbox" value="on" aria-describedby="remember-hint">',
+            `<label for="remember">${escapeHtml(TEXT.rememberDevice(view.rememberDays))}</label>`,
+            '</div>',
+            `<p id="remember-hint" class="muted">${escapeHtml(TEXT.rememberHint)}</p>`,
+          ]
+        : []),
       '<button type="submit">Verify</button>',
       '</form>',
     );
@@ -124,8 +162,17 @@ export function renderCodePage(view: CodePageView): string {
     `<p id="resend-hint" class="muted">${escapeHtml(resendText(wait))}</p>`,
     `<button type="submit" class="secondary"${wait > 0 ? ' disabled' : ''} aria-describedby="resend-hint">Send a new code</button>`,
     '</form>',
-    BACK_LINK,
   );
+  if (view.forgetUrl !== undefined) {
+    parts.push(
+      `<form class="forget" method="post" action="${escapeHtml(view.forgetUrl)}">`,
+      hiddenCsrf(view.csrf),
+      `<p id="forget-hint" class="muted">${escapeHtml(TEXT.forgetHint)}</p>`,
+      `<button type="submit" class="secondary" aria-describedby="forget-hint">${escapeHtml(TEXT.forgetDevice)}</button>`,
+      '</form>',
+    );
+  }
+  parts.push(BACK_LINK);
   return plainPage('Enter your code', new SafeHtml(parts.join('\n')));
 }
 
@@ -277,6 +324,7 @@ export function failureResponse(turn: Turn, failure: Failure): GuardResponse {
     message,
     fieldError: showCodeForm && aboutTheField(failure),
     showCodeForm,
+    ...deviceView(turn),
     ...(failure.error === 'rate_limited' && failure.retryAfter !== undefined ? { resendAt: now + failure.retryAfter * 1000 } : {}),
   });
   return guardPage(failure.status, codePage, extra);

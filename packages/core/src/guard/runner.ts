@@ -14,6 +14,8 @@ import {
   type GuardRequest,
   type GuardResponse,
 } from './protocol';
+import { MAX_REMEMBER_DAYS } from '../devices';
+import { isFresh } from './protocol';
 import { verifiedEntry } from './session';
 
 /**
@@ -111,6 +113,23 @@ export interface CommonGuardOptions<R = never> {
    * Default: off.
    */
   enroll?: boolean | EnrolleeOf<R>;
+  /**
+   * Offers "Remember this device for N days" on the code form (docs/design.md, "Remember this
+   * device"): after a right code with the box ticked (JSON: `"remember": true`), the browser gets
+   * an HttpOnly, SameSite=Lax cookie `pm_device_<resource>` holding a random id, and for `days`
+   * (1..365) a new session of the same user on this resource skips the code (the token and the
+   * resource must be the same; a block, an unassigned token, a new address or PIN, the user's
+   * deletion, the user's "forget this device" and the admin's forget revoke it). `Secure` unless
+   * the request came over http to localhost, 127.0.0.1 or ::1. Default: off.
+   */
+  rememberDevice?: { days: number };
+  /**
+   * Step-up (docs/design.md, "Step-up"): a session whose code was typed more than `maxAge`
+   * seconds ago, on this guard or another one of the resource, is asked for a fresh code here
+   * (JSON: 401 `otp_required` with `"reason": "stale"`); the other guards keep letting it through.
+   * A remembered device never satisfies it. Default: none, any verification counts.
+   */
+  maxAge?: number;
 }
 
 /** What an adapter knows of its own request type `R`; everything else is done here. */
@@ -168,11 +187,20 @@ export function guardRunner<R>(options: CommonGuardOptions<R>, binding: GuardBin
   if (!(Number.isInteger(maxRequestsPerMinute) && maxRequestsPerMinute > 0)) throw new TypeError('protectimusMail: maxRequestsPerMinute must be a positive whole number');
   const onError = options.onError ?? logGuardError;
   const guardOptions: GuardOptions = { resource, verifiedFor, maxRequestsPerMinute, onError };
+  if (options.rememberDevice !== undefined) guardOptions.rememberDevice = { days: rememberDays(options.rememberDevice) };
+  if (options.maxAge !== undefined) {
+    if (!(typeof options.maxAge === 'number' && Number.isFinite(options.maxAge) && options.maxAge > 0)) throw new TypeError('protectimusMail: maxAge must be a positive number of seconds');
+    guardOptions.maxAge = options.maxAge;
+  }
+  const maxAge = guardOptions.maxAge;
   if (options.area !== undefined) checkArea(options.area);
   const area = options.area === undefined ? null : pathArea(options.area);
   const enrolleeOf = enrolleeReader(options.enroll, binding);
   const shared = options.protectimus === undefined ? defaultProtectimus() : null;
   const engine: GuardEngine = options.protectimus ?? (shared as Protectimus);
+  if (guardOptions.rememberDevice && typeof engine.devices?.remember !== 'function') {
+    throw new TypeError('protectimusMail: rememberDevice needs a protectimus instance with devices (createProtectimus)');
+  }
   // The embedded default's resource, made once per guard (again after a failure).
   let madeResource: Promise<void> | null = null;
   const makeResource = (pm: Protectimus): Promise<void> =>
@@ -207,7 +235,7 @@ export function guardRunner<R>(options: CommonGuardOptions<R>, binding: GuardBin
     const req = binding.request(r, session, login, where);
     if (enrolleeOf !== null) req.enroll = () => enrolleeOf(r);
     const answer = await handleGuard(engine, guardOptions, req);
-    if (answer.action === 'respond' && answer.grant) await binding.grant(r, session, answer.grant);
+    if (answer.grant) await binding.grant(r, session, answer.grant);
     return answer;
   }
 
@@ -236,13 +264,22 @@ export function guardRunner<R>(options: CommonGuardOptions<R>, binding: GuardBin
       const entry = verifiedEntry(session, resource, login, engine.clock.now());
       // Still granted by the directory, as far as the engine knows without I/O; when it does not
       // know, the full run asks the store.
-      return entry !== null && engine.stillGranted(resource, login, entry.stamp) === true;
+      return entry !== null && isFresh(entry, engine.clock.now(), maxAge) && engine.stillGranted(resource, login, entry.stamp) === true;
     } catch {
       // Whatever failed here fails again on the full run, which answers and reports it.
       return false;
     }
   };
   return Object.assign(run, { passes });
+}
+
+/** `rememberDevice.days`, checked at creation: a whole number of days, 1..365. */
+function rememberDays(option: unknown): number {
+  const days = typeof option === 'object' && option !== null ? (option as { days?: unknown }).days : undefined;
+  if (!(typeof days === 'number' && Number.isInteger(days) && days >= 1 && days <= MAX_REMEMBER_DAYS)) {
+    throw new TypeError(`protectimusMail: rememberDevice must be { days } with days a whole number from 1 to ${MAX_REMEMBER_DAYS}`);
+  }
+  return days;
 }
 
 /** The reader of `enroll`, checked at creation; null when the guard does not enroll. */
