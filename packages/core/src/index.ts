@@ -41,6 +41,10 @@ export type { CreateUserInput, UpdateUserInput } from './directory/users';
 export type { CreateResourceInput, UpdateResourceInput, AssignmentView } from './directory/resources';
 /** What `prepare({ enroll })` and the guard's `enroll` take of an app's user: `{ email, name? }`. */
 export type { Enrollee } from './directory/enrollment';
+/** `pm.devices`: users' remembered devices (`list`, `forget`, `forgetAll`), and a device as listed. */
+export type { Devices, RememberedDevice } from './devices';
+/** `deviceCookieName(resource)`: the name of a guard's remembered-device cookie (`pm_device_<resource>`). */
+export { deviceCookieName } from './guard/device-cookie';
 /** What `pm.tokens.reseal()` reports while the server secret rotates. */
 export type { ResealReport } from './secrets';
 
