@@ -7,7 +7,7 @@
  */
 import type { Response } from 'supertest';
 import { deviceCookieName } from '../../packages/core/src/guard/device-cookie';
-import { adapters, agentOf, BROWSER, csrfFrom, freshUser, http, nextCode, noMail, pageBody, setCookieLine, signIn, useWorld, type FreshUser } from './harness';
+import { adapters, agentOf, baseOf, BROWSER, csrfFrom, freshUser, http, nextCode, noMail, pageBody, setCookieLine, signIn, useWorld, type FreshUser } from './harness';
 
 jest.setTimeout(30_000);
 
@@ -153,6 +153,33 @@ describe.each(adapters)('$name: remember this device', (adapter) => {
     await env.pm.users.remove(user.user.id);
     const agent = await newSession(server, user);
     expect((await agent.get('/billing/invoices').set('Cookie', device).expect(403)).body).toEqual({ error: 'not_assigned' });
+  });
+
+  it.each(['billing', 'root', 'area'] as const)('remembers, skips and forgets at every mount style (%s)', async (mount) => {
+    const user = await freshUser(env.pm);
+    const server = adapter.makeApp({ guard: { protectimus: env.pm, resource: user.resourceName, rememberDevice: { days: 7 } }, mount });
+    const base = baseOf(mount);
+    const agent = agentOf(server);
+    await signIn(agent, user.login);
+    await agent.get(`${base}/invoices`).expect(401);
+    const res = await agent.post(`${base}/_otp/verify`).send({ otp: await nextCode(env.world, user.email), remember: true }).expect(200);
+    const device = pairOf(setCookieLine(res, deviceCookieName(user.resourceName)));
+    expect(setCookieLine(res, deviceCookieName(user.resourceName))).toContain('Max-Age=604800');
+    const other = await newSession(server, user);
+    await other.get(`${base}/invoices`).set('Cookie', device).expect(200);
+    expect((await other.post(`${base}/_otp/forget`).set('Cookie', device).send({}).expect(200)).body).toEqual({ ok: true, forgotten: true });
+    const third = await newSession(server, user);
+    await third.get(`${base}/invoices`).set('Cookie', device).expect(401);
+  });
+
+  it('refuses a remember that is not true or false, counting no attempt', async () => {
+    const user = await freshUser(env.pm);
+    const agent = agentOf(app(user));
+    await signIn(agent, user.login);
+    await agent.get('/billing/invoices').expect(401);
+    const code = await nextCode(env.world, user.email);
+    expect((await agent.post('/billing/_otp/verify').send({ otp: code, remember: 'yes please' }).expect(400)).body).toEqual({ error: 'invalid_input' });
+    await agent.post('/billing/_otp/verify').send({ otp: code, remember: false }).expect(200);
   });
 
   it('maxAge: a session verified too long ago is asked for a fresh code with reason stale; the other mount still passes', async () => {
