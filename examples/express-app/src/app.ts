@@ -48,7 +48,8 @@ export function createSite(config: SiteConfig): Promise<Site> {
     app.get('/', (req, res) => sendPage(res, 200, homePage(pageContext(req, res))));
     app.use(authRoutes(authenticator, signInPage));
     // Everything under /account: password first (requireSignIn), then the mailed code (the guard).
-    app.use('/account', requireSignIn, protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE }), accountRoutes(pm));
+    // The code form offers "Remember this device for 30 days": a remembered browser skips the code.
+    app.use('/account', requireSignIn, protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE, rememberDevice: { days: 30 } }), accountRoutes(pm));
     // The admin panel: the same two factors (the same resource, so a code typed for /account opens
     // it too), then protectimusAdmin, which answers 403 to anyone but the admin. A signed-in member
     // is handed to the panel before the guard, so that its 403 answers him without a code mailed

@@ -76,7 +76,8 @@ export function createSite(config: SiteConfig): Promise<Site> {
     // code (the guard). Both run app-wide, before the routers, and tell their requests by the path
     // itself (`area`), so no router's way of matching paths decides what is guarded. The guard
     // answers its own URLs (/account/_otp/verify and /resend) itself.
-    const guard = protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE, area: '/account' });
+    // The code form offers "Remember this device for 30 days": a remembered browser skips the code.
+    const guard = protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE, area: '/account', rememberDevice: { days: 30 } });
     app.use(gated('/account', requireSignIn, guard));
     // The admin panel: the same two factors (the same resource, so a code typed for /account opens
     // it too), then protectimusAdmin, which answers 403 to anyone but the admin (and 404 to another
