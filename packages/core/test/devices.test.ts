@@ -264,3 +264,63 @@ describe('device labels', () => {
     expect(deviceLabel(undefined)).toBe('Unknown browser');
   });
 });
+
+describe('remembered devices when the store fails', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await startWorld('memory');
+  });
+  afterAll(() => world.close());
+
+  it('a store that cannot read the device is 503, never a pass; one that cannot write it costs the device, not the sign-in', async () => {
+    let failReads = false;
+    let failWrites = false;
+    class FlakyStore extends MemoryStore {
+      override async getDevice(hash: string): Promise<string | null> {
+        if (failReads) throw new Error('connection lost');
+        return super.getDevice(hash);
+      }
+      override async putDevice(hash: string, userId: string, data: string, expiresAt: number, now: number): Promise<void> {
+        if (failWrites) throw new Error('connection lost');
+        return super.putDevice(hash, userId, data, expiresAt, now);
+      }
+    }
+    const store = new FlakyStore({ sweepIntervalMs: 0 });
+    const pm = world.make({ store });
+    const seeded = await seedUser(pm);
+    const options: GuardOptions = { resource: seeded.resource.name, rememberDevice: { days: 1 }, onError: (err) => reported.push(err) };
+    const reported: unknown[] = [];
+    const name = deviceCookieName(seeded.resource.name);
+    const base = { method: 'GET', path: '/', mountPath: '', originalUrl: '/', body: undefined, login: seeded.login, secure: true, hostname: 'app.example.com' };
+    const json = { accept: 'application/json' };
+    const signIn = async () => {
+      const session: Record<string, unknown> = {};
+      await handleGuard(pm, options, { ...base, headers: json, session });
+      const otp = world.smtp.codeFrom(await world.smtp.waitForMail(seeded.email));
+      const res = await handleGuard(pm, options, { ...base, method: 'POST', path: '/_otp/verify', headers: { ...json, contentType: 'application/json' }, body: { otp, remember: true }, session });
+      return res;
+    };
+
+    failWrites = true;
+    const unremembered = await signIn();
+    expect(unremembered.action === 'respond' && unremembered.status).toBe(200);
+    expect(unremembered.grant).toBeDefined();
+    expect(unremembered.action === 'respond' && unremembered.headers['Set-Cookie']).toBeUndefined();
+    expect(unremembered.action === 'respond' && JSON.parse(unremembered.body).rememberedUntil).toBeUndefined();
+    expect(reported).toHaveLength(1);
+
+    failWrites = false;
+    const remembered = await signIn();
+    const secret = cookieOf(remembered, name) as string;
+    // Secure: the request was https to another host.
+    expect(remembered.action === 'respond' && remembered.headers['Set-Cookie']).toMatch(/; Secure$/);
+    failReads = true;
+    const down = await handleGuard(pm, options, { ...base, headers: { ...json, cookie: `${name}=${secret}` }, session: {} });
+    expect(down.action).toBe('respond');
+    expect(down.action === 'respond' && down.status).toBe(503);
+    expect(down.action === 'respond' && JSON.parse(down.body)).toEqual({ error: 'unavailable' });
+    expect(down.grant).toBeUndefined();
+    failReads = false;
+    expect((await handleGuard(pm, options, { ...base, headers: { ...json, cookie: `${name}=${secret}` }, session: {} })).action).toBe('next');
+  });
+});
