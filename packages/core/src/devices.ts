@@ -243,7 +243,10 @@ export class Devices {
     if (!isDeviceSecret(input.secret)) return false;
     const hash = hashOf(input.secret);
     const rec = parse(await this.ctx.store.getDevice(hash));
-    if (rec === null || rec.login !== input.login) return false;
+    if (rec === null) return false;
+    // The user by their login now (a login may have been renamed since), as the guard knows them.
+    const [userId] = (await this.ctx.store.dirGet([dirKey.login(v.loginKey(input.login))])).values;
+    if (userId !== rec.userId) return false;
     const n = await this.ctx.store.deleteDevices(rec.userId, [hash]);
     if (n > 0) this.forgotten(hash, rec, 'user', input.ip);
     return n > 0;

@@ -202,6 +202,16 @@ describe.each(STORE_KINDS)('remember this device and step-up on %s store', (kind
     expect(json.action === 'respond' && JSON.parse(json.body)).toEqual({ ok: true, forgotten: false });
   });
 
+  it('does not let another user forget a device whose cookie they hold', async () => {
+    const s = await setup();
+    const mallory = await setup();
+    const { verified } = await s.signIn(true);
+    const secret = cookieOf(verified, s.cookieName) as string;
+    const res = await handleGuard(pm, s.options, mallory.request({ session: {}, method: 'POST', path: '/_otp/forget', headers: { accept: 'application/json', contentType: 'application/json', cookie: `${s.cookieName}=${secret}` }, body: {} }));
+    expect(res.action === 'respond' && JSON.parse(res.body)).toEqual({ ok: true, forgotten: false });
+    expect(await pm.devices.list(s.user.id)).toHaveLength(1);
+  });
+
   it('lets an admin list and forget one or all devices of a user, as an actor', async () => {
     const s = await setup();
     await s.signIn(true);
