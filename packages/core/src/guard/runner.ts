@@ -264,7 +264,7 @@ export function guardRunner<R>(options: CommonGuardOptions<R>, binding: GuardBin
       const entry = verifiedEntry(session, resource, login, engine.clock.now());
       // Still granted by the directory, as far as the engine knows without I/O; when it does not
       // know, the full run asks the store.
-      return entry !== null && isFresh(entry, engine.clock.now(), maxAge) && engine.stillGranted(resource, login, entry.stamp) === true;
+      return entry !== null && (maxAge === undefined || isFresh(entry, engine.clock.now(), maxAge)) && engine.stillGranted(resource, login, entry.stamp) === true;
     } catch {
       // Whatever failed here fails again on the full run, which answers and reports it.
       return false;
