@@ -6,8 +6,12 @@
  * device) for a fresh code, saying why.
  */
 import type { Response } from 'supertest';
+import type { RequestListener } from 'node:http';
 import { deviceCookieName } from '../../packages/core/src/guard/device-cookie';
-import { adapters, agentOf, baseOf, BROWSER, csrfFrom, freshUser, http, nextCode, noMail, pageBody, setCookieLine, signIn, useWorld, type FreshUser } from './harness';
+import type { CommonGuardOptions } from '../../packages/core/src/guard/runner';
+import { expressApp, expressBase, type ExpressMount } from './harness/express';
+import { koaApp, koaBase, type KoaMount } from './harness/koa';
+import { adapters, agentOf, BROWSER, csrfFrom, freshUser, http, nextCode, noMail, pageBody, setCookieLine, signIn, useWorld, type FreshUser } from './harness';
 
 jest.setTimeout(30_000);
 
@@ -155,23 +159,6 @@ describe.each(adapters)('$name: remember this device', (adapter) => {
     expect((await agent.get('/billing/invoices').set('Cookie', device).expect(403)).body).toEqual({ error: 'not_assigned' });
   });
 
-  it.each(['billing', 'root', 'area'] as const)('remembers, skips and forgets at every mount style (%s)', async (mount) => {
-    const user = await freshUser(env.pm);
-    const server = adapter.makeApp({ guard: { protectimus: env.pm, resource: user.resourceName, rememberDevice: { days: 7 } }, mount });
-    const base = baseOf(mount);
-    const agent = agentOf(server);
-    await signIn(agent, user.login);
-    await agent.get(`${base}/invoices`).expect(401);
-    const res = await agent.post(`${base}/_otp/verify`).send({ otp: await nextCode(env.world, user.email), remember: true }).expect(200);
-    const device = pairOf(setCookieLine(res, deviceCookieName(user.resourceName)));
-    expect(setCookieLine(res, deviceCookieName(user.resourceName))).toContain('Max-Age=604800');
-    const other = await newSession(server, user);
-    await other.get(`${base}/invoices`).set('Cookie', device).expect(200);
-    expect((await other.post(`${base}/_otp/forget`).set('Cookie', device).send({}).expect(200)).body).toEqual({ ok: true, forgotten: true });
-    const third = await newSession(server, user);
-    await third.get(`${base}/invoices`).set('Cookie', device).expect(401);
-  });
-
   it('refuses a remember that is not true or false, counting no attempt', async () => {
     const user = await freshUser(env.pm);
     const agent = agentOf(app(user));
@@ -207,5 +194,39 @@ describe.each(adapters)('$name: remember this device', (adapter) => {
     const direct = await fresh.get('/payroll/invoices').set('Cookie', device).expect(401);
     expect(direct.body.error).toBe('otp_required');
     await http(server).get('/me').expect(200);
+  });
+});
+
+// Every mount a README shows, on its adapter: the guard's own `_otp/forget` reaches it there too.
+const MOUNTS: { name: string; base: string; make(guard: CommonGuardOptions): RequestListener }[] = [
+  ...(['billing', 'root', 'router', 'nested-router', 'strict', 'area'] as ExpressMount[]).map((mount) => ({
+    name: `express ${mount}`,
+    base: expressBase(mount),
+    make: (guard: CommonGuardOptions) => expressApp({ guard, mount }),
+  })),
+  ...(['billing', 'root', 'router', 'router-prefix', 'router-param', 'area'] as KoaMount[]).map((mount) => ({
+    name: `koa ${mount}`,
+    base: koaBase(mount),
+    make: (guard: CommonGuardOptions) => koaApp({ guard, mount }).callback(),
+  })),
+];
+
+describe.each(MOUNTS)('$name: remember, skip and forget at the mount', ({ base, make }) => {
+  it('works at the canonical URLs', async () => {
+    const user = await freshUser(env.pm);
+    const server = make({ protectimus: env.pm, resource: user.resourceName, rememberDevice: { days: 2 } });
+    const agent = agentOf(server);
+    await signIn(agent, user.login);
+    const asked = await agent.get(`${base}/invoices`).expect(401);
+    expect(asked.body.verifyUrl).toBe(`${base}/_otp/verify`);
+    const res = await agent.post(`${base}/_otp/verify`).send({ otp: await nextCode(env.world, user.email), remember: true }).expect(200);
+    const device = pairOf(setCookieLine(res, deviceCookieName(user.resourceName)));
+    const other = agentOf(server);
+    await signIn(other, user.login);
+    await other.get(`${base}/invoices`).set('Cookie', device).expect(200);
+    expect((await other.post(`${base}/_otp/forget`).set('Cookie', device).send({}).expect(200)).body).toEqual({ ok: true, forgotten: true });
+    const third = agentOf(server);
+    await signIn(third, user.login);
+    await third.get(`${base}/invoices`).set('Cookie', device).expect(401);
   });
 });
