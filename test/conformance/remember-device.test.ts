@@ -198,16 +198,16 @@ describe.each(adapters)('$name: remember this device', (adapter) => {
 });
 
 // Every mount a README shows, on its adapter: the guard's own `_otp/forget` reaches it there too.
-const MOUNTS: { name: string; base: string; make(guard: CommonGuardOptions): RequestListener }[] = [
+const MOUNTS: { name: string; base: string; make(guard: Omit<CommonGuardOptions, 'enroll'>): RequestListener }[] = [
   ...(['billing', 'root', 'router', 'nested-router', 'strict', 'area'] as ExpressMount[]).map((mount) => ({
     name: `express ${mount}`,
     base: expressBase(mount),
-    make: (guard: CommonGuardOptions) => expressApp({ guard, mount }),
+    make: (guard: Omit<CommonGuardOptions, 'enroll'>) => expressApp({ guard, mount }),
   })),
   ...(['billing', 'root', 'router', 'router-prefix', 'router-param', 'area'] as KoaMount[]).map((mount) => ({
     name: `koa ${mount}`,
     base: koaBase(mount),
-    make: (guard: CommonGuardOptions) => koaApp({ guard, mount }).callback(),
+    make: (guard: Omit<CommonGuardOptions, 'enroll'>) => koaApp({ guard, mount }).callback(),
   })),
 ];
 
