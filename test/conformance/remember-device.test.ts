@@ -131,6 +131,7 @@ describe.each(adapters)('$name: remember this device', (adapter) => {
 
   it.each([
     ['the user blocked', (u: FreshUser) => env.pm.users.block(u.user.id).then(() => env.pm.users.unblock(u.user.id))],
+    ['the token blocked', (u: FreshUser) => env.pm.tokens.block(u.token.id).then(() => env.pm.tokens.unblock(u.token.id))],
     // Taken from its user is for good, even given back (as for a verified session).
     ['the token taken from the user', (u: FreshUser) => env.pm.users.unassignToken(u.user.id, u.token.id).then(() => env.pm.users.assignToken(u.user.id, u.token.id)).then(() => env.pm.resources.assignTokenWithUser(u.resourceName, u.token.id))],
     ['the PIN changed', (u: FreshUser) => env.pm.tokens.update(u.token.id, { pin: '9876', pinPosition: 'before' })],
