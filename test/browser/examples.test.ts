@@ -166,7 +166,7 @@ describe.each(SITES)('the $name example site', ({ createSite, screenshot }) => {
     { width: 1280, height: 800 },
     { width: 375, height: 740 },
   ])(
-    'alice at $width px: "Remember this device for 30 days" with the code; a new browser signed in with the password skips the code',
+    'alice at $width px: "Remember this device for 30 days" with the code; a new browser signed in with the password skips the code, but not the step-up of the settings page',
     async (viewport) => {
       const first = await newVisitor(browser, web.url, viewport);
       let cookies;
@@ -204,6 +204,16 @@ describe.each(SITES)('the $name example site', ({ createSite, screenshot }) => {
         await page.waitForURL('**/account');
         await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Hello, Alice Example');
         expect(site.inbox?.list().length).toBe(mailsBefore);
+
+        // Step-up: the settings page wants a code typed in the last 5 minutes; the device is not one.
+        await page.goto('/account/settings');
+        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Enter your code');
+        await expect(page.getByRole('status').innerText()).resolves.toBe("Confirm it's you: enter a fresh code.");
+        expect(await page.getByRole('button', { name: 'Forget this device' }).count()).toBe(1);
+        await page.getByLabel('Code', { exact: true }).fill(await codeFromInbox(context, 'alice@example.com', 6));
+        await page.getByRole('button', { name: 'Verify' }).click();
+        await page.waitForURL('**/account/settings');
+        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Account settings');
         expect(problems).toEqual([]);
       } finally {
         await second.context.close();

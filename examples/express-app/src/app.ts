@@ -49,7 +49,11 @@ export function createSite(config: SiteConfig): Promise<Site> {
     app.use(authRoutes(authenticator, signInPage));
     // Everything under /account: password first (requireSignIn), then the mailed code (the guard).
     // The code form offers "Remember this device for 30 days": a remembered browser skips the code.
-    app.use('/account', requireSignIn, protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE, rememberDevice: { days: 30 } }), accountRoutes(pm));
+    // /account/settings is a risky page: a second guard there (step-up, `maxAge`) asks for a code
+    // typed in the last 5 minutes, which a remembered device never is. It tells its requests by the
+    // path itself (`area`), so every spelling of /account/settings meets it.
+    const stepUp = protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE, area: '/account/settings', maxAge: 300 });
+    app.use('/account', requireSignIn, protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE, rememberDevice: { days: 30 } }), stepUp, accountRoutes(pm));
     // The admin panel: the same two factors (the same resource, so a code typed for /account opens
     // it too), then protectimusAdmin, which answers 403 to anyone but the admin. A signed-in member
     // is handed to the panel before the guard, so that its 403 answers him without a code mailed
