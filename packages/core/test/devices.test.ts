@@ -202,6 +202,19 @@ describe.each(STORE_KINDS)('remember this device and step-up on %s store', (kind
     expect(json.action === 'respond' && JSON.parse(json.body)).toEqual({ ok: true, forgotten: false });
   });
 
+  it('remembering the same browser again replaces its record', async () => {
+    const s = await setup();
+    const { verified } = await s.signIn(true);
+    const first = cookieOf(verified, s.cookieName) as string;
+    const { verified: again } = await s.signIn(true, `${s.cookieName}=${first}`, { resource: s.resource, rememberDevice: { days: 30 }, maxAge: 60 });
+    const second = cookieOf(again, s.cookieName) as string;
+    expect(second).not.toBe(first);
+    expect(await pm.devices.list(s.user.id)).toHaveLength(1);
+    const stale = await handleGuard(pm, s.options, s.request({ session: {}, headers: { accept: 'application/json', cookie: `${s.cookieName}=${first}` } }));
+    expect(stale.action).toBe('respond');
+    expect((await handleGuard(pm, s.options, s.request({ session: {}, headers: { accept: 'application/json', cookie: `${s.cookieName}=${second}` } }))).action).toBe('next');
+  });
+
   it('does not let another user forget a device whose cookie they hold', async () => {
     const s = await setup();
     const mallory = await setup();

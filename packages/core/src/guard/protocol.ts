@@ -375,6 +375,9 @@ async function rememberDevice(turn: Turn, login: string, stamp: string, days: nu
   try {
     const remembered = await engine.devices.remember({ resource: turn.resource, login, stamp, days, userAgent: req.headers.userAgent, ip: req.ip });
     if (remembered === null) return null;
+    // The same browser remembered again (a step-up guard asked it for a code): the new record
+    // replaces the one its cookie named, so the admin's list shows each browser once.
+    if (turn.deviceSecret !== null) await engine.devices.forgetOwn({ secret: turn.deviceSecret, resource: turn.resource, login, ip: req.ip });
     turn.setCookie = deviceCookie(turn.deviceCookieName, remembered.secret, days * 86_400, needsSecure(req));
     return remembered.expiresAt;
   } catch (err) {
