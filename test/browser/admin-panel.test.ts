@@ -660,3 +660,56 @@ test(
   },
   SLOW,
 );
+
+test.each([
+  { width: 1280, height: 800 },
+  { width: 375, height: 740 },
+])(
+  'at $width px: a user\'s remembered devices in the Devices dialog, forgotten one by one and all at once, with axe-core',
+  async (viewport) => {
+    const login = `devices-${viewport.width}`;
+    const owner = await pm.users.create({ login, email: `${login}@example.com` });
+    const token = await pm.users.createAndAssignToken(owner.id, { name: `${login} mail`, email: `${login}@example.com` });
+    const resource = await pm.resources.create({ name: `${login}-area` });
+    await pm.resources.assignTokenWithUser(resource.id, token.id);
+    // Remembered as the guard does after a right code, from two browsers (one with a hostile User-Agent).
+    for (const userAgent of ['Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0', XSS]) {
+      await pm.prepare({ resource: resource.name, login });
+      const code = world.smtp.codeFrom(await world.smtp.waitForMail(`${login}@example.com`));
+      const { stamp } = await pm.authenticate({ resource: resource.name, login, otp: code });
+      expect(await pm.devices.remember({ resource: resource.name, login, stamp, days: 30, userAgent })).not.toBeNull();
+    }
+    const context = await axeContext(browser, baseURL, viewport);
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    try {
+      await page.goto('/sign-in/root');
+      await page.goto(`/admin/users?q=${login}`);
+      await row(page, login).waitFor();
+      await page.getByRole('button', { name: `Remembered devices of ${login}` }).click();
+      const dialog = page.locator('#dlg-devices');
+      await dialog.locator('table').waitFor();
+      expect(await dialog.locator('#devices-for').innerText()).toBe(`For user ${login}`);
+      expect(await dialog.locator('tbody tr').count()).toBe(2);
+      expect(await dialog.locator('tbody').innerText()).toContain('Firefox on Linux');
+      expect(await dialog.locator('tbody').innerText()).toContain('Unknown browser');
+      expect(await dialog.locator('tbody').innerText()).toContain(resource.name);
+      expect(await axeViolations(page)).toEqual([]);
+      const box = await dialog.boundingBox();
+      expect(box && box.x >= 0 && box.x + box.width <= viewport.width).toBe(true);
+
+      await dialog.getByRole('button', { name: `Forget Firefox on Linux on ${resource.name}` }).click();
+      await dialog.locator('tbody tr').nth(1).waitFor({ state: 'detached' });
+      expect(await page.locator('#notice').innerText()).toBe(`Firefox on Linux on ${resource.name} forgotten for ${login}.`);
+      await dialog.getByRole('button', { name: 'Forget all' }).click();
+      await dialog.getByText('No remembered device.').waitFor();
+      expect(await page.locator('#notice').innerText()).toBe(`1 device forgotten for ${login}.`);
+      expect(await dialog.getByRole('button', { name: 'Forget all' }).isDisabled()).toBe(true);
+      expect(await axeViolations(page)).toEqual([]);
+      expect(await pm.devices.list(owner.id)).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  },
+  SLOW,
+);

@@ -15,6 +15,7 @@ import { launchChromium, SLOW } from './support/chromium';
 import { codeFromInbox, newVisitor, pathOf, signIn, wrongCode } from './support/visitor';
 
 const SCREENSHOT = path.join(__dirname, '..', '..', 'docs', 'code-page.png');
+const REMEMBER_SHOT = path.join(__dirname, '..', '..', 'docs', 'remember-device.png');
 
 interface ExampleSite {
   name: string;
@@ -156,6 +157,66 @@ describe.each(SITES)('the $name example site', ({ createSite, screenshot }) => {
         expect(problems).toEqual([]);
       } finally {
         await context.close();
+      }
+    },
+    SLOW,
+  );
+
+  test.each([
+    { width: 1280, height: 800 },
+    { width: 375, height: 740 },
+  ])(
+    'alice at $width px: "Remember this device for 30 days" with the code; a new browser signed in with the password skips the code, but not the step-up of the settings page',
+    async (viewport) => {
+      const first = await newVisitor(browser, web.url, viewport);
+      let cookies;
+      try {
+        const { context, page, problems } = first;
+        await page.goto('/account');
+        await signIn(page, 'alice', 'alice-password');
+        await page.waitForURL('**/account');
+        const box = page.getByLabel('Remember this device for 30 days');
+        expect(await box.isChecked()).toBe(false);
+        await box.check();
+        if (screenshot && viewport.width === 1280 && (!existsSync(REMEMBER_SHOT) || process.env.UPDATE_SCREENSHOTS === '1')) {
+          await writeFile(REMEMBER_SHOT, await page.screenshot({ fullPage: true }));
+        }
+        await page.getByLabel('Code', { exact: true }).fill(await codeFromInbox(context, 'alice@example.com', 6));
+        await page.getByRole('button', { name: 'Verify' }).click();
+        await page.waitForURL('**/account');
+        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Hello, Alice Example');
+        cookies = (await context.cookies()).filter((c) => c.name.startsWith('pm_device_'));
+        expect(cookies).toHaveLength(1);
+        expect(cookies[0]).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+        expect(problems).toEqual([]);
+      } finally {
+        await first.context.close();
+      }
+
+      // Another browser holding only that cookie: the password, and straight into the account.
+      const second = await newVisitor(browser, web.url, viewport);
+      try {
+        const { context, page, problems } = second;
+        await context.addCookies(cookies);
+        const mailsBefore = site.inbox?.list().length;
+        await page.goto('/account');
+        await signIn(page, 'alice', 'alice-password');
+        await page.waitForURL('**/account');
+        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Hello, Alice Example');
+        expect(site.inbox?.list().length).toBe(mailsBefore);
+
+        // Step-up: the settings page wants a code typed in the last 5 minutes; the device is not one.
+        await page.goto('/account/settings');
+        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Enter your code');
+        await expect(page.getByRole('status').innerText()).resolves.toBe("Confirm it's you: enter a fresh code.");
+        expect(await page.getByRole('button', { name: 'Forget this device' }).count()).toBe(1);
+        await page.getByLabel('Code', { exact: true }).fill(await codeFromInbox(context, 'alice@example.com', 6));
+        await page.getByRole('button', { name: 'Verify' }).click();
+        await page.waitForURL('**/account/settings');
+        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Account settings');
+        expect(problems).toEqual([]);
+      } finally {
+        await second.context.close();
       }
     },
     SLOW,

@@ -15,7 +15,7 @@ import type { Site, SiteConfig } from '@protectimus-mail/example-shared';
 import request from 'supertest';
 import { createSite as createExpressSite } from '../../examples/express-app/src/app';
 import { createSite as createKoaSite } from '../../examples/koa-app/src/app';
-import { DEMO, passBothFactors, sessionCookie, signIn as signInToDemo, testConfig } from '../../examples/shared/test/site-helpers';
+import { codeFor, DEMO, passBothFactors, sessionCookie, signIn as signInToDemo, testConfig } from '../../examples/shared/test/site-helpers';
 import type { Protectimus } from '../../packages/core/src/protectimus';
 import { agentOf, freshUser, listen, nextCode, pageBody, rawRequest, setCookies, signIn, useWorld, type Adapter } from './harness';
 import { expressAdminAdapter, koaAdminAdapter, type AdminAdapter, type AdminAppOptions } from './harness/admin';
@@ -199,6 +199,30 @@ describe.each(DEMOS)('the $name example site, as its app.ts builds it', ({ creat
     await passBothFactors(site, alice, 'alice');
     await alice.get('/account/settings').set('Accept', 'text/html').expect(200);
     await alice.get('/admin/api/tokens').set('Accept', 'application/json').expect(200);
+  });
+
+  it('meets a session a remembered device let in with the step-up of /account/settings under every spelling', async () => {
+    const first = request.agent(site.handler);
+    await signInToDemo(first, 'alice', DEMO.alice.password);
+    const asked = await first.get('/account').set('Accept', 'application/json').expect(401);
+    const remembered = await first.post(asked.body.verifyUrl).send({ otp: codeFor(site, DEMO.alice.email), remember: true }).expect(200);
+    const device = ((remembered.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('pm_device_')) ?? '').split(';')[0] ?? '';
+    expect(device).toMatch(/^pm_device_account=/);
+
+    const second = request.agent(site.handler);
+    const signedIn = await signInToDemo(second, 'alice', DEMO.alice.password);
+    const skipped = await second.get('/account').set('Cookie', device).set('Accept', 'text/html').expect(200);
+    const cookie = `${sessionCookie(skipped.headers['set-cookie'] ? skipped : signedIn)}; ${device}`;
+    const stale = await rawRequest(server.port, 'GET', '/account/settings', { ...JSON_ACCEPT, Cookie: cookie });
+    expect(stale.status).toBe(401);
+    expect(JSON.parse(stale.body)).toMatchObject({ error: 'otp_required', reason: 'stale' });
+    const shown: string[] = [];
+    for (const spelling of SPELLINGS) {
+      const target = spelling.target('/account/settings', '/account');
+      const res = await rawRequest(server.port, 'GET', target, { Accept: 'text/html', Cookie: cookie });
+      if (res.status === 200 && res.body.includes('Account settings')) shown.push(`${target} (${spelling.attack})`);
+    }
+    expect(shown).toEqual([]);
   });
 
   // The demos keep their flood limits, so past a few dozen spellings the answer is 429: a refusal too.

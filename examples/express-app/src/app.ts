@@ -50,7 +50,12 @@ export function createSite(config: SiteConfig): Promise<Site> {
     // Everything under /account: password first (requireSignIn), then the mailed code (the guard).
     // The guard's pages sit inside the site's own header and footer (its `page.layout`).
     const page = guardPageOptions((req: Request) => pageContext(req, req.res as Response));
-    app.use('/account', requireSignIn, protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE, page }), accountRoutes(pm));
+    // The code form offers "Remember this device for 30 days": a remembered browser skips the code.
+    // /account/settings is a risky page: a second guard there (step-up, `maxAge`) asks for a code
+    // typed in the last 5 minutes, which a remembered device never is. It tells its requests by the
+    // path itself (`area`), so every spelling of /account/settings meets it.
+    const stepUp = protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE, area: '/account/settings', maxAge: 300, page });
+    app.use('/account', requireSignIn, protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE, rememberDevice: { days: 30 }, page }), stepUp, accountRoutes(pm));
     // The admin panel: the same two factors (the same resource, so a code typed for /account opens
     // it too), then protectimusAdmin, which answers 403 to anyone but the admin. A signed-in member
     // is handed to the panel before the guard, so that its 403 answers him without a code mailed

@@ -79,8 +79,12 @@ export function createSite(config: SiteConfig): Promise<Site> {
     // answers its own URLs (/account/_otp/verify and /resend) itself.
     // The guard's pages sit inside the site's own header and footer (its `page.layout`).
     const page = guardPageOptions(pageContext);
-    const guard = protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE, area: '/account', page });
-    app.use(gated('/account', requireSignIn, guard));
+    // The code form offers "Remember this device for 30 days": a remembered browser skips the code.
+    const guard = protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE, area: '/account', rememberDevice: { days: 30 }, page });
+    // /account/settings is a risky page: a second guard there (step-up, `maxAge`) asks for a code
+    // typed in the last 5 minutes, which a remembered device never is.
+    const stepUp = protectimusMail({ protectimus: pm, resource: ACCOUNT_RESOURCE, area: '/account/settings', maxAge: 300, page });
+    app.use(gated('/account', requireSignIn, guard, stepUp));
     // The admin panel: the same two factors (the same resource, so a code typed for /account opens
     // it too), then protectimusAdmin, which answers 403 to anyone but the admin (and 404 to another
     // spelling of /admin that its router hands it).

@@ -1,4 +1,15 @@
-/* The Users page: list, add/edit, "Assign Token: New / Existing", unassign, block, delete, CSV import. */
+/* The Users page: list, add/edit, "Assign Token: New / Existing", unassign, devices, block, delete, CSV import. */
+
+/** A remembered device as the API lists it. */
+interface DeviceView {
+  id: string;
+  label: string;
+  resourceName: string;
+  tokenName: string;
+  createdAt: string;
+  lastUsedAt: string;
+  expiresAt: string;
+}
 
 /** A user as the API shows it, with the names of its tokens. */
 interface UserView extends Blockable {
@@ -53,6 +64,7 @@ function usersPage(): void {
       { label: 'Actions', cell: (u) => {
         return rowActions([
           button('Assign Token', { key: 'assign:' + u.id, aria: 'Assign Token to ' + u.login, onClick: (e) => openAssign(u, e.currentTarget as Element) }),
+          button('Devices', { key: 'devices:' + u.id, aria: 'Remembered devices of ' + u.login, onClick: (e) => openDevices(u, e.currentTarget as Element) }),
           u.blocked
             ? button('Unblock', { key: 'block:' + u.id, aria: 'Unblock user ' + u.login, onClick: () => unblock('users', u, 'User ' + u.login, list) })
             : button('Block', { key: 'block:' + u.id, aria: 'Block user ' + u.login, onClick: (e) => openBlock('users', u, 'user ' + u.login, e.currentTarget as Element, list) }),
@@ -143,6 +155,59 @@ function usersPage(): void {
       assignDialog.close();
       notify('Token "' + token.name + '" assigned to ' + assigning!.login + '.');
       await list.reload();
+    });
+  });
+
+  // Devices: the user's remembered devices, forgotten one by one or all at once.
+  const devicesDialog = $<HTMLDialogElement>('#dlg-devices')!;
+  const devicesForm = $<HTMLFormElement>('#form-devices')!;
+  const devicesList = $('#devices-list')!;
+  let devicesOf: UserView | null = null;
+  async function loadDevices(): Promise<void> {
+    const u = devicesOf!;
+    devicesList.replaceChildren(el('p', { class: 'muted', text: 'Loading…' }));
+    const answer = await api<{ items: DeviceView[] }>('GET', 'users/' + seg(u.id) + '/devices');
+    $<HTMLButtonElement>('button[type="submit"]', devicesForm)!.disabled = answer.items.length === 0;
+    if (!answer.items.length) {
+      devicesList.replaceChildren(el('p', { class: 'muted', text: 'No remembered device.' }));
+      return;
+    }
+    devicesList.replaceChildren(table<DeviceView>('Remembered devices of ' + u.login, [
+      { label: 'Device', cls: 'cell-name', cell: (d) => d.label },
+      { label: 'Resource', cell: (d) => d.resourceName },
+      { label: 'Token', cell: (d) => d.tokenName },
+      { label: 'Remembered', cell: (d) => fmtTime(d.createdAt) },
+      { label: 'Last used', cell: (d) => fmtTime(d.lastUsedAt) },
+      { label: 'Expires', cell: (d) => fmtTime(d.expiresAt) },
+      { label: 'Actions', cell: (d) => button('Forget', { key: 'forget:' + d.id, aria: 'Forget ' + d.label + ' on ' + d.resourceName, onClick: () => forgetDevice(d) }) },
+    ], answer.items));
+  }
+  async function forgetDevice(d: DeviceView): Promise<void> {
+    try {
+      await api('DELETE', 'users/' + seg(devicesOf!.id) + '/devices/' + seg(d.id));
+      notify(d.label + ' on ' + d.resourceName + ' forgotten for ' + devicesOf!.login + '.');
+      await loadDevices();
+      const next = $<HTMLButtonElement>('#devices-list button') || $<HTMLButtonElement>('.actions [data-close]', devicesForm);
+      if (next) next.focus();
+    } catch (err) {
+      showFormError(devicesForm, err as FormError);
+    }
+  }
+  function openDevices(u: UserView, from: Element | null): void {
+    devicesOf = u;
+    openDialog(devicesDialog, from);
+    $('#devices-for')!.textContent = 'For user ' + u.login;
+    loadDevices().catch((err: unknown) => {
+      devicesList.replaceChildren();
+      showFormError(devicesForm, err as FormError);
+    });
+  }
+  devicesForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    submitting(devicesForm, async () => {
+      const answer = await api<{ forgotten: number }>('DELETE', 'users/' + seg(devicesOf!.id) + '/devices');
+      notify(answer.forgotten + (answer.forgotten === 1 ? ' device' : ' devices') + ' forgotten for ' + devicesOf!.login + '.');
+      await loadDevices();
     });
   });
 

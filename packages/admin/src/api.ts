@@ -547,6 +547,29 @@ const userRoutes: ApiRoute[] = [
       return noContent();
     },
   },
+  {
+    // Remembered devices (docs/design.md, "Remember this device"): those that still hold.
+    method: 'GET',
+    path: 'users/:id/devices',
+    async run({ admin, params }) {
+      return json(200, { items: await admin.devices.list(params.id ?? '') });
+    },
+  },
+  {
+    method: 'DELETE',
+    path: 'users/:id/devices',
+    async run({ admin, params }) {
+      return json(200, { forgotten: await admin.devices.forgetAll(params.id ?? '') });
+    },
+  },
+  {
+    method: 'DELETE',
+    path: 'users/:id/devices/:deviceId',
+    async run({ admin, params }) {
+      await admin.devices.forget(params.id ?? '', params.deviceId ?? '');
+      return noContent();
+    },
+  },
 ];
 
 /** The Resources page's API, with "Assign -> Token with User". `:id` may be the id or the name. */

@@ -351,13 +351,29 @@ function importDialog(): string {
   );
 }
 
-/** The Users page: the list, add/edit, "Assign Token", unassign, block/unblock, delete, import. */
+/** "Devices": the user's remembered devices, each forgotten alone or all at once. */
+function devicesDialog(): string {
+  return dialog(
+    'dlg-devices',
+    'Remembered devices',
+    [
+      '<p class="hint" id="devices-for"></p>',
+      '<p class="hint">A remembered device skips the code on its resource until it expires. Forget one to ask it for a code again.</p>',
+      '<div id="devices-list" class="devices-list" role="region" aria-labelledby="dlg-devices-title" aria-live="polite"></div>',
+      '<form id="form-devices" class="form">',
+      formEnd('Forget all', '<button type="button" class="secondary" data-close>Close</button>', 'danger'),
+      '</form>',
+    ].join('\n'),
+  );
+}
+
+/** The Users page: the list, add/edit, "Assign Token", unassign, devices, block/unblock, delete, import. */
 function usersPage(ctx: PageContext): string {
   const main = [
     pageHead('Users', '<button type="button" class="secondary" id="import-users">Import CSV</button><button type="button" class="primary" id="add-user">Add User</button>'),
     listSection('Search users', 'Login, email or name'),
   ].join('\n');
-  return panelLayout('users', 'Users', ctx, main, [userDialog(ctx.locales), assignTokenDialog(), importDialog(), blockDialog(), confirmDialog()].join('\n'));
+  return panelLayout('users', 'Users', ctx, main, [userDialog(ctx.locales), assignTokenDialog(), importDialog(), devicesDialog(), blockDialog(), confirmDialog()].join('\n'));
 }
 
 /** The weekdays of a schedule, as the API names them and as the form labels them. */

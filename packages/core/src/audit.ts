@@ -28,7 +28,10 @@ export type EventType =
   | 'resource.updated'
   | 'resource.removed'
   | 'assignment.created'
-  | 'assignment.removed';
+  | 'assignment.removed'
+  | 'device.remembered'
+  | 'device.used'
+  | 'device.forgotten';
 
 /** One audit entry: who, what resource, when, from where. Never a code or a PIN. */
 export interface ProtectimusEvent {
@@ -55,12 +58,15 @@ export interface ProtectimusEvent {
    * `resource.*`, `assignment.*` made through `pm.tokens`, `pm.users`, `pm.resources`): who made
    * it, as `pm.as(actor)` named them (the admin panel passes its `actor` option), or null for a
    * change made through the instance's own operations, with no one named. Absent on what the
-   * rules decide (codes, locks after failed codes, enrollment).
+   * rules decide (codes, locks after failed codes, enrollment). Also on `device.forgotten` by an
+   * administrator (`pm.devices.forget`).
    */
   actor?: string | null;
   /**
    * Short non-secret facts: `attemptsLeft`, `retryAfter`, `reason`, `blockedUntil`, `via`
-   * (`'enrollment'`); in the log, `repeats`: how many more of the same decision were made since
+   * (`'enrollment'`); on `device.*`: `label`, `expiresAt`, `device` (the first characters of the
+   * device's id) and, on `device.forgotten`, `by` (`'user'`, `'admin'` or `'system'`: revoked by
+   * a change to the user or token); in the log, `repeats`: how many more of the same decision were made since
    * the last entry of it.
    */
   detail?: Record<string, string | number | boolean | null>;
@@ -101,6 +107,10 @@ const LOG_OF: Readonly<Record<EventType, EventLog>> = {
   'resource.removed': 'security',
   'assignment.created': 'security',
   'assignment.removed': 'security',
+  // Each grants or ends a way past the code, as a verification does.
+  'device.remembered': 'security',
+  'device.used': 'security',
+  'device.forgotten': 'security',
 };
 
 /** The log an event type is kept in. */

@@ -488,6 +488,21 @@ export class Challenges {
   }
 
   /**
+   * What a grant for `login` on `resource` stands on now: the chain's records and its stamp, when
+   * the chain is whole, the user not blocked and `ip` allowed by the resource; null otherwise.
+   * Remembered devices (docs/design.md, "Remember this device") hold only while this gives the
+   * stamp they were remembered with. Reads the store; rejects when it is unreachable.
+   */
+  async grantNow(resource: string, login: string, ip?: string): Promise<{ resource: ResourceRecord; user: UserRecord; token: TokenRecord; stamp: string } | null> {
+    const chain = this.chain(await this.ctx.store.resolve(resource, loginKey(login)));
+    const { resource: res, user, token, allow } = chain;
+    if (!res || !user || !token || !allow || user.login !== login) return null;
+    if (activeBlock(user.block, this.ctx.clock.now()) !== null || !allow.allows(ip)) return null;
+    const stamp = stampOf(chain);
+    return stamp === null ? null : { resource: res, user, token, stamp };
+  }
+
+  /**
    * The stamp names the resource, user and token and the user's and token's epochs, so an equal
    * one means: still assigned, not deleted, no admin block, address and PIN as they were. A
    * failed-attempt lock lives in the token's state, not its record, and does not count: it

@@ -45,6 +45,10 @@ export type { Enrollee } from './directory/enrollment';
 export type { Schedule, Weekday, TimeRange } from './schedule';
 /** The compact text form of a schedule, `Europe/Kyiv mon-fri 08:00-19:00; sat 10:00-14:00`, both ways. */
 export { parseSchedule, formatSchedule } from './schedule';
+/** `pm.devices`: users' remembered devices (`list`, `forget`, `forgetAll`), and a device as listed. */
+export type { Devices, RememberedDevice } from './devices';
+/** `deviceCookieName(resource)`: the name of a guard's remembered-device cookie (`pm_device_<resource>`). */
+export { deviceCookieName } from './guard/device-cookie';
 /** What `pm.tokens.reseal()` reports while the server secret rotates. */
 export type { ResealReport } from './secrets';
 

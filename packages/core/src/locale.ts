@@ -43,6 +43,16 @@ export interface Messages {
   resendButton: string;
   /** The notice after a resend. */
   newCodeSent: string;
+  /** The verify form's box with `rememberDevice`: `duration` from `formatDuration(tag, days, 'day')`. */
+  rememberDevice: (duration: string) => string;
+  /** Under the box: a warning about shared computers. */
+  rememberHint: string;
+  /** The button that forgets this remembered browser. */
+  forgetDevice: string;
+  /** Over that button. */
+  forgetHint: string;
+  /** Step-up: a verified session asked again because its code is older than `maxAge`. */
+  stale: string;
   /** The way out every guard page offers. */
   backToSite: string;
   /** The way out when the app gave `page.cancelUrl`. */

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Audit, type EventListener, type EventQuery, type EventType, type ProtectimusEvent } from './audit';
 import { Challenges, type AuthenticateInput, type AuthenticateResult, type PrepareInput, type PrepareResult } from './challenge';
 import { Keyring } from './crypto';
+import { Devices } from './devices';
 import { Resources } from './directory/resources';
 import { Tokens } from './directory/tokens';
 import { Users } from './directory/users';
@@ -75,6 +76,8 @@ export interface AdminActions {
   readonly tokens: Tokens;
   readonly users: Users;
   readonly resources: Resources;
+  /** Remembered devices of users, listed and forgotten as this administrator. */
+  readonly devices: Devices;
 }
 
 /** Any failure that is not already a decision (a Redis error, a timeout) becomes STORE_UNAVAILABLE. */
@@ -177,6 +180,11 @@ export class Protectimus {
   readonly tokens: Tokens;
   readonly users: Users;
   readonly resources: Resources;
+  /**
+   * Remembered devices (docs/design.md, "Remember this device"): `list(userId)`,
+   * `forget(userId, deviceId)`, `forgetAll(userId)`; the guard remembers and uses them.
+   */
+  readonly devices: Devices;
   /** The audit log, newest first. */
   readonly events: { list(query?: EventQuery): Promise<{ items: ProtectimusEvent[]; next: string | null }> };
   readonly clock: Clock;
@@ -235,6 +243,7 @@ export class Protectimus {
     this.events = failClosed({ list: (query?: EventQuery) => audit.list(query) });
     this.rules = new Challenges(this.ctx);
     this.challenges = failClosed(this.rules);
+    this.devices = failClosed(new Devices(this.ctx, this.rules));
   }
 
   /**
@@ -247,7 +256,13 @@ export class Protectimus {
     const name = v.actor(actor);
     const ctx: Context = { ...this.ctx, actor: name };
     const tokens = failClosed(new Tokens(ctx));
-    return { actor: name, tokens, users: failClosed(new Users(ctx, tokens)), resources: failClosed(new Resources(ctx)) };
+    return {
+      actor: name,
+      tokens,
+      users: failClosed(new Users(ctx, tokens)),
+      resources: failClosed(new Resources(ctx)),
+      devices: failClosed(new Devices(ctx, new Challenges(ctx))),
+    };
   }
 
   /** Emails a code to the user's token on the resource, or reuses the open one. */

@@ -151,7 +151,7 @@ describe('returnTo', () => {
     const res = await answer(engine, formPost(session, '/_otp/verify', { otp: '123456' }));
     expectPage(res, 303);
     expect(res.headers.Location).toBe('/billing/x?y=1');
-    expect(res.grant).toEqual({ resource: 'billing', login: 'alice', until: engine.clock.now() + 28800_000, stamp: FAKE_STAMP });
+    expect(res.grant).toEqual({ resource: 'billing', login: 'alice', until: engine.clock.now() + 28800_000, stamp: FAKE_STAMP, verifiedAt: engine.clock.now() });
     expect(guardState(session).returnTo.billing).toBeUndefined();
   });
 

@@ -163,7 +163,7 @@ describe('guard: verify', () => {
     const until = engine.clock.now() + 28800 * 1000;
     expect(res.status).toBe(200);
     expect(bodyOf(res)).toEqual({ ok: true, resource: 'billing', verifiedUntil: new Date(until).toISOString() });
-    expect(res.grant).toEqual({ resource: 'billing', login: 'alice', until, stamp: FAKE_STAMP });
+    expect(res.grant).toEqual({ resource: 'billing', login: 'alice', until, stamp: FAKE_STAMP, verifiedAt: engine.clock.now() });
     expect(engine.authenticateCalls).toEqual([{ resource: 'billing', login: 'alice', otp: '123456', ip: '203.0.113.7' }]);
   });
 

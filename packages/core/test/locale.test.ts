@@ -30,6 +30,7 @@ const SAMPLE_ARGS: { [K in WithValues]: Parameters<Messages[K]> } = {
   mailDetails: ['VALUE-ONE', 'VALUE-TWO'],
   codeTitleFor: ['VALUE-ONE'],
   closedOpens: ['VALUE-ONE', 'VALUE-TWO'],
+  rememberDevice: ['VALUE-ONE'],
 };
 
 /** A sentence called with its sample values, as text, and the values it was given. */

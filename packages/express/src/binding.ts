@@ -30,12 +30,17 @@ export function guardRequestOf(req: Request, session: Record<string, unknown>, l
       contentType: req.headers['content-type'],
       acceptLanguage: req.headers['accept-language'],
       origin: req.headers.origin,
+      cookie: req.headers.cookie,
+      userAgent: req.headers['user-agent'],
     },
     body: parsedBody(req),
     readRawBody: () => readBody(req),
     session,
     login,
     ip: req.ip,
+    // Both by Express's `trust proxy`, as the app sees the request.
+    secure: req.secure,
+    hostname: req.hostname,
   };
 }
 
@@ -102,6 +107,7 @@ export function writeAnswer(res: Response, answer: Answer): void {
     answer,
     (name, value) => res.setHeader(name, value),
     (value) => res.vary(value),
+    (name, value) => res.append(name, value),
   );
   res.end(answer.body);
 }

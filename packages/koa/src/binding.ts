@@ -32,12 +32,17 @@ export function guardRequestOf(ctx: Context, where: Location, session: Record<st
       contentType: header(ctx, 'content-type'),
       acceptLanguage: header(ctx, 'accept-language'),
       origin: header(ctx, 'origin'),
+      cookie: header(ctx, 'cookie'),
+      userAgent: header(ctx, 'user-agent'),
     },
     body: parsedBody(ctx),
     readRawBody: () => readBody(ctx.req),
     session,
     login,
     ip: ctx.ip,
+    // Both by Koa's `app.proxy`, as the app sees the request.
+    secure: ctx.secure,
+    hostname: ctx.hostname,
   };
 }
 
@@ -92,6 +97,7 @@ export function writeAnswer(ctx: Context, answer: Answer): void {
     answer,
     (name, value) => ctx.set(name, value),
     (value) => ctx.vary(value),
+    (name, value) => ctx.append(name, value),
   );
   // Koa would turn an empty string into a 200 with a body; a 204 has none.
   ctx.body = answer.status === 204 ? null : answer.body;

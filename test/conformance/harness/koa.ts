@@ -164,14 +164,14 @@ export function koaApp(options: KoaAppOptions = {}): Koa {
     // middleware only on paths it has a route for.
     const router = new Router();
     router.use('/billing', guard);
-    router.all(['/billing/_otp/verify', '/billing/_otp/resend'], guard);
+    router.all(['/billing/_otp/verify', '/billing/_otp/resend', '/billing/_otp/forget'], guard);
     app.use(addPages(router, '/billing').routes());
   } else {
     // @koa/router matches a plain prefix's `use()` letter for letter but its routes in any case:
     // `sensitive: true` makes the routes as strict as the guard's prefix.
     const prefixed = new Router({ prefix: mount === 'router-param' ? '/orgs/:org/billing' : '/billing', sensitive: mount === 'router-prefix' });
     prefixed.use(guard);
-    prefixed.all(['/_otp/verify', '/_otp/resend'], guard);
+    prefixed.all(['/_otp/verify', '/_otp/resend', '/_otp/forget'], guard);
     app.use(addPages(prefixed, '').routes());
   }
   if (options.payroll) {

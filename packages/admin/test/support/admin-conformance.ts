@@ -1,4 +1,5 @@
-import type { Protectimus } from '@protectimus-mail/core';
+import { createProtectimus, type Protectimus } from '@protectimus-mail/core';
+import { SECRET } from '../../../core/test/support/protectimus';
 import { ADMIN_CSP } from '@protectimus-mail/core/adapter';
 import type { AdminAnswer, AdminHttp, AdminInit } from './admin-http';
 
@@ -590,6 +591,57 @@ export function adminConformance(label: string, start: () => Promise<AdminWorld>
       const css = await call('GET', 'assets/panel.css');
       expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
       expect(css.headers['cache-control']).toBe('no-store');
+    });
+
+    /**
+     * Remembers a device for `login` on `resource` as the guard would after a right code: an
+     * instance over the same store, secret and clock, whose mails stay in memory.
+     */
+    async function rememberDevice(login: string, resource: string): Promise<string> {
+      const codes: string[] = [];
+      const sibling = createProtectimus({ store: w.pm.store, secret: SECRET, clock: w.pm.clock, mail: { send: async (m) => void codes.push(m.code) } });
+      try {
+        await sibling.prepare({ resource, login });
+        const { stamp } = await sibling.authenticate({ resource, login, otp: codes[0] ?? '' });
+        const remembered = await sibling.devices.remember({ resource, login, stamp, days: 30, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0' });
+        if (!remembered) throw new Error('not remembered');
+        return remembered.secret;
+      } finally {
+        await sibling.close();
+      }
+    }
+
+    it('lists a user\'s remembered devices and forgets one or all, as the actor; refuses what is not theirs', async () => {
+      const login = uniq('dev');
+      const user = await w.pm.users.create({ login });
+      const token = await newToken();
+      await w.pm.users.assignToken(user.id, token.id);
+      const resource = await w.pm.resources.create({ name: uniq('devres') });
+      await w.pm.resources.assignTokenWithUser(resource.id, token.id);
+      const secrets = [await rememberDevice(login, resource.name), await rememberDevice(login, resource.name)];
+
+      const listed = await call('GET', `api/users/${user.id}/devices`);
+      expect(listed.status).toBe(200);
+      expect(listed.body.items).toHaveLength(2);
+      for (const device of listed.body.items) {
+        expect(Object.keys(device).sort()).toEqual(['createdAt', 'expiresAt', 'id', 'label', 'lastUsedAt', 'login', 'resourceId', 'resourceName', 'tokenId', 'tokenName', 'userId']);
+        expect(device).toMatchObject({ login, resourceName: resource.name, tokenName: token.name, label: 'Firefox on Linux' });
+        for (const secret of secrets) expect(JSON.stringify(device)).not.toContain(secret);
+      }
+      const [first, second] = listed.body.items as { id: string }[];
+
+      expect((await call('DELETE', `api/users/${user.id}/devices/${first!.id}`, { csrf: null })).body.error).toBe('csrf_failed');
+      const other = await w.pm.users.create({ login: uniq('other') });
+      expect((await call('DELETE', `api/users/${other.id}/devices/${first!.id}`)).status).toBe(404);
+      expect((await call('DELETE', `api/users/${user.id}/devices/${first!.id}`)).status).toBe(204);
+      expect((await call('DELETE', `api/users/${user.id}/devices/${first!.id}`)).body.error).toBe('not_found');
+      expect((await call('GET', `api/users/${user.id}/devices`)).body.items.map((d: { id: string }) => d.id)).toEqual([second!.id]);
+      expect((await call('DELETE', `api/users/${user.id}/devices`)).body).toEqual({ forgotten: 1 });
+      expect((await call('GET', `api/users/${user.id}/devices`)).body.items).toEqual([]);
+      expect((await call('GET', 'api/users/no-such-user/devices')).body.error).toBe('not_found');
+      await settle();
+      const forgotten = (await w.pm.events.list({ type: 'device.forgotten', login })).items;
+      expect(forgotten.map((e) => [e.actor, e.detail?.by])).toEqual([[w.actor, 'admin'], [w.actor, 'admin']]);
     });
 
     it('never answers with a PIN, a secret, a counter or a PIN hash', () => {

@@ -115,7 +115,7 @@ export class Users {
     return this.view(rec);
   }
 
-  /** Deletes a user (their verified sessions end); their tokens stay, unowned, without assignments or open codes. */
+  /** Deletes a user (their verified sessions end, their remembered devices are deleted); their tokens stay, unowned, without assignments or open codes. */
   async remove(id: string): Promise<void> {
     const { rec, detached } = await transact(this.ctx.store, async (tx) => {
       const rec = await loadUser(tx, id);
@@ -133,6 +133,8 @@ export class Users {
       return { rec, detached };
     });
     await Promise.all(detached.map(([tokenId, rids]) => this.ctx.store.dropChallenges(tokenId, rids)));
+    // Their remembered devices would no longer skip anything (the stamp names the user); gone now.
+    await this.ctx.store.deleteDevices(rec.id);
     this.ctx.audit.emit({ type: 'user.removed', userId: rec.id, login: rec.login, actor: this.ctx.actor ?? null });
   }
 

@@ -52,6 +52,10 @@ const LAYOUT_STYLE = `
 :where(.pm-guard) .alert{padding:.75rem 1rem;border-radius:.5rem;background:#fdecea;color:#7f1d1d;border:1px solid #f5c2c0}
 :where(.pm-guard) .notice{padding:.75rem 1rem;border-radius:.5rem;background:#e7f5ec;color:#14532d;border:1px solid #b7e1c5}
 :where(.pm-guard) .field{margin-bottom:1rem}
+:where(.pm-guard) .check{display:flex;align-items:center;gap:.625rem;margin-bottom:1rem}
+:where(.pm-guard) .check input{width:1.5rem;height:1.5rem;min-height:1.5rem;margin:0;flex:none}
+:where(.pm-guard) .check label{margin:0;font-weight:400}
+:where(.pm-guard) .forget{margin-top:1rem}
 :where(.pm-guard) .resend{margin-top:1.5rem;padding-top:1rem;border-top:1px solid #e5e7eb}
 :where(.pm-guard) .muted{color:#4b5563;font-size:.95rem}
 :where(.pm-guard) button:disabled{border-color:#9ca3af;background:#fff;color:#4b5563;cursor:not-allowed}

@@ -1,5 +1,5 @@
 import type { Failure } from '../errors';
-import { builtInCatalogue, formatIn, type Locale } from '../locale';
+import { builtInCatalogue, formatDuration, formatIn, type Locale } from '../locale';
 import { json, page, type Answer } from '../web/answer';
 import { escapeHtml, html, SafeHtml } from '../web/html';
 import { csrfToken } from '../web/request';
@@ -146,6 +146,25 @@ export interface CodePageView {
   resourceName?: string | null;
   /** The guard's `page` option as computed. Default: the guard's own look. */
   look?: PageLook;
+  /** With `rememberDevice`: the days the verify form offers to remember this device for. */
+  rememberDays?: number;
+  /** The device is remembered here: the forget form posts to this URL. */
+  forgetUrl?: string;
+  /** The session was verified, but not freshly enough for this guard's `maxAge`: say why a code is asked. */
+  stale?: boolean;
+}
+
+/**
+ * What the code page shows of remembered devices and step-up for this request: the remember box
+ * (with `rememberDevice`), the forget button (the request carries a device cookie that is not
+ * being cleared), and why a verified session is asked again.
+ */
+export function deviceView(turn: Turn): Pick<CodePageView, 'rememberDays' | 'forgetUrl' | 'stale'> {
+  return {
+    ...(turn.rememberDays !== undefined ? { rememberDays: turn.rememberDays } : {}),
+    ...(turn.deviceSecret !== null && turn.setCookie === undefined ? { forgetUrl: turn.forgetUrl } : {}),
+    ...(turn.stale ? { stale: true } : {}),
+  };
 }
 
 function pinHint(info: CodePageView['info'], { messages: t }: Locale): string {
@@ -191,6 +210,7 @@ export function renderCodePage(view: CodePageView): string {
   const parts: string[] = [`<h1>${escapeHtml(title)}</h1>`];
   if (view.message) parts.push(`<p id="otp-error" class="alert" role="alert">${escapeHtml(view.message)}</p>`);
   if (view.notice) parts.push(`<p class="notice" role="status">${escapeHtml(view.notice)}</p>`);
+  if (view.stale) parts.push(`<p class="notice" role="status">${escapeHtml(t.stale)}</p>`);
   if (info) parts.push(intro(info, view.now, showForm, locale).value);
 
   if (showForm) {
@@ -206,6 +226,15 @@ export function renderCodePage(view: CodePageView): string {
       `<input id="otp" name="otp" type="text" autocomplete="one-time-code"${numeric} maxlength="64" required autofocus ` +
         `spellcheck="false" autocapitalize="off"${invalid}>`,
       '</div>',
+      ...(view.rememberDays !== undefined
+        ? [
+            '<div class="check">',
+            '<input id="remember" name="remember" type="checkbox" value="on" aria-describedby="remember-hint">',
+            `<label for="remember">${escapeHtml(t.rememberDevice(formatDuration(locale.tag, view.rememberDays, 'day')))}</label>`,
+            '</div>',
+            `<p id="remember-hint" class="muted">${escapeHtml(t.rememberHint)}</p>`,
+          ]
+        : []),
       `<button type="submit">${escapeHtml(t.verify)}</button>`,
       '</form>',
     );
@@ -219,6 +248,15 @@ export function renderCodePage(view: CodePageView): string {
     `<button type="submit" class="secondary"${wait > 0 ? ' disabled' : ''} aria-describedby="resend-hint">${escapeHtml(t.resendButton)}</button>`,
     '</form>',
   );
+  if (view.forgetUrl !== undefined) {
+    parts.push(
+      `<form class="forget" method="post" action="${escapeHtml(view.forgetUrl)}">`,
+      hiddenCsrf(view.csrf),
+      `<p id="forget-hint" class="muted">${escapeHtml(t.forgetHint)}</p>`,
+      `<button type="submit" class="secondary" aria-describedby="forget-hint">${escapeHtml(t.forgetDevice)}</button>`,
+      '</form>',
+    );
+  }
   // Every guard page offers a way out, whatever it says: the look adds it.
   return lookPage(view.look ?? DEFAULT_LOOK, title, new SafeHtml(parts.join('\n')), locale);
 }
@@ -389,6 +427,7 @@ export function failureResponse(turn: Turn, failure: Failure): GuardResponse {
     message,
     fieldError: showCodeForm && aboutTheField(failure),
     showCodeForm,
+    ...deviceView(turn),
     ...(failure.error === 'rate_limited' && failure.retryAfter !== undefined ? { resendAt: now + failure.retryAfter * 1000 } : {}),
     resourceName: shownName(pending),
     look: turn.look,

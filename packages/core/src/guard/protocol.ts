@@ -1,4 +1,6 @@
 import type { AuthenticateInput, AuthenticateResult, PrepareInput, PrepareResult } from '../challenge';
+import type { Devices } from '../devices';
+import { isDeviceSecret } from '../devices';
 import type { Enrollee } from '../directory/enrollment';
 import type { Clock } from '../protectimus';
 import { failureOf, invalidInput, isOutage, refusal, reportGuardError, type Failure } from '../errors';
@@ -8,6 +10,7 @@ import { checkCsrf, csrfToken, isFormType, mediaType, parseBody, prefersHtml, pr
 import {
   aboutTheField,
   codeStillUsable,
+  deviceView,
   failureMessage,
   failureResponse,
   guardJson,
@@ -22,6 +25,7 @@ import {
   unavailableResponse,
 } from './pages';
 import { DEFAULT_LOOK, forRequest, PageLayoutError, type PageLook } from './look';
+import { clearDeviceCookie, deviceCookie, deviceCookieName, needsSecure, readCookie } from './device-cookie';
 import { countRequest, dropVerified, guardState, ownEntry, setEntry, takeNotice, verifiedEntry, type RefusalNotice, type VerifiedEntry } from './session';
 
 /**
@@ -44,6 +48,8 @@ export interface GuardEngine {
   clock: Clock;
   /** The locales the pages are served in (`createProtectimus({ locales })`). Default: the built-in ones. */
   locales?: Catalogue;
+  /** Remembered devices (`Protectimus.devices`); needed only by a guard with `rememberDevice`. */
+  devices?: Pick<Devices, 'remember' | 'use' | 'forgetOwn'>;
 }
 
 /** The request headers the guard reads, lower-cased names already picked out by the adapter. */
@@ -54,6 +60,10 @@ export interface GuardHeaders {
   acceptLanguage?: string;
   /** Not used for decisions: form posts carry a CSRF token and JSON posts need a preflight. */
   origin?: string;
+  /** The Cookie header: the guard reads only its remembered-device cookie from it. */
+  cookie?: string;
+  /** The User-Agent, for a remembered device's label (browser and system names only). */
+  userAgent?: string;
 }
 
 /** One request, as an adapter hands it to `handleGuard`. */
@@ -79,6 +89,14 @@ export interface GuardRequest {
   login: string | null;
   ip?: string;
   /**
+   * Whether the request came over https as the app sees it (`req.secure`, `ctx.secure`: behind a
+   * proxy, by the framework's trust-proxy setting). Absent counts as https: the device cookie is
+   * then always `Secure`.
+   */
+  secure?: boolean;
+  /** The host the request was sent to, without the port (`req.hostname`, `ctx.hostname`). */
+  hostname?: string;
+  /**
    * With the guard's `enroll` option: what the app tells of the user, for `prepare` to enroll
    * them when they have no token on the resource. Read only when a code is asked for.
    */
@@ -95,14 +113,19 @@ export interface Grant {
   until: number;
   /** `AuthenticateResult.stamp`: checked against the directory on every later request. */
   stamp: string;
+  /**
+   * Epoch ms the code was typed, which `maxAge` is counted from. Absent for a grant a remembered
+   * device gave: that is no fresh verification, and no `maxAge` accepts it.
+   */
+  verifiedAt?: number;
 }
 
 /**
- * What the adapter does next: call the app, or send this answer. With `grant`, it must first
- * regenerate the session id (keeping the other session data), then `applyGrant(session, grant)`,
- * then send.
+ * What the adapter does next: call the app, or send this answer. With `grant` (also on `next`:
+ * a remembered device let the session in), it must first regenerate the session id (keeping the
+ * other session data), then `applyGrant(session, grant)`, then send or pass on.
  */
-export type GuardResponse = { action: 'next' } | ({ action: 'respond'; grant?: Grant } & Answer);
+export type GuardResponse = { action: 'next'; grant?: Grant } | ({ action: 'respond'; grant?: Grant } & Answer);
 
 /** A guard's settings. */
 export interface GuardOptions {
@@ -129,10 +152,14 @@ export interface GuardOptions {
    * `Accept-Language` on each request.
    */
   locale?: string;
+  /** Offer to remember the device for `days` (1..365) after a right code; off when absent. */
+  rememberDevice?: { days: number };
+  /** Seconds since the code was typed past which this guard asks for a fresh one; none when absent. */
+  maxAge?: number;
 }
 
 /** Which of the guard's endpoints a request is for. */
-export type GuardRoute = 'page' | 'verify' | 'resend';
+export type GuardRoute = 'page' | 'verify' | 'resend' | 'forget';
 
 /** One request's facts, worked out once and shared by the steps that answer it. */
 export interface Turn {
@@ -144,6 +171,8 @@ export interface Turn {
   mount: string;
   verifyUrl: string;
   resendUrl: string;
+  /** `<mount>/_otp/forget`: the user's "forget this device". */
+  forgetUrl: string;
   /** Answer with a page rather than JSON. */
   html: boolean;
   /** How the pages look: the guard's `page` option, computed once. */
@@ -152,9 +181,18 @@ export interface Turn {
   locale: Locale;
   /** True when `locale` came from `Accept-Language` (the answer varies with it), false when forced. */
   negotiatedLocale: boolean;
+  /** Days the code page offers to remember the device for; absent without `rememberDevice`. */
+  rememberDays?: number;
+  /** The remembered-device cookie's name for this resource, and its value on this request. */
+  deviceCookieName: string;
+  deviceSecret: string | null;
+  /** A session verified here once, but longer ago than `maxAge` (or by a device): asked again. */
+  stale?: boolean;
+  /** A Set-Cookie for the answer (the device cookie written or cleared). */
+  setCookie?: string;
 }
 
-/** The guard's own URLs below its mount point: `<mount>/_otp/verify` and `<mount>/_otp/resend`. */
+/** The guard's own URLs below its mount point: `<mount>/_otp/verify`, `<mount>/_otp/resend`, `<mount>/_otp/forget`. */
 export const OWN_PREFIX = '/_otp/';
 
 /** Seconds a verification lasts when the guard's options do not say: a working day. */
@@ -171,6 +209,7 @@ const NEXT: GuardResponse = { action: 'next' };
 function routeOf(path: string): GuardRoute {
   if (path === `${OWN_PREFIX}verify`) return 'verify';
   if (path === `${OWN_PREFIX}resend`) return 'resend';
+  if (path === `${OWN_PREFIX}forget`) return 'forget';
   return 'page';
 }
 
@@ -284,6 +323,7 @@ async function askForCode(turn: Turn, login: string): Promise<GuardResponse> {
       showCodeForm: false,
       resourceName: shownName(pending),
       look: turn.look,
+      ...deviceView(turn),
     });
     return turnPage(turn, 401, page);
   }
@@ -291,7 +331,7 @@ async function askForCode(turn: Turn, login: string): Promise<GuardResponse> {
   const enroll = req.enroll ? await req.enroll() : null;
   const result = await engine.prepare({ resource: turn.resource, login, ip: req.ip, locale: turn.locale.tag, ...(enroll ? { enroll } : {}) });
   rememberChallenge(turn, login, result);
-  if (!turn.html) return guardJson(401, { error: 'otp_required', ...challengeFields(turn, result) });
+  if (!turn.html) return guardJson(401, { error: 'otp_required', ...(turn.stale ? { reason: 'stale' } : {}), ...challengeFields(turn, result) });
 
   rememberReturn(turn);
   const pending = pendingFor(turn);
@@ -305,6 +345,7 @@ async function askForCode(turn: Turn, login: string): Promise<GuardResponse> {
     resendUrl: turn.resendUrl,
     now,
     ...(notice === 'sent' ? { notice: turn.locale.messages.newCodeSent } : {}),
+    ...deviceView(turn),
     ...(shown
       ? {
           message: failureMessage(shown, { newer: pending?.newer === true }, turn.locale),
@@ -346,27 +387,102 @@ async function stillVerified(turn: Turn, login: string): Promise<VerifiedEntry |
   return null;
 }
 
-async function verify(turn: Turn, login: string, verifiedFor: number): Promise<GuardResponse> {
+/** The verify form's `remember` box (`on` when ticked) or JSON's `"remember": true`; absent is no. */
+function rememberField(value: unknown): boolean {
+  if (value === undefined || value === false || value === '' || value === 'false' || value === '0') return false;
+  if (value === true || value === 'on' || value === 'true' || value === '1') return true;
+  throw invalidInput('remember', 'remember must be true or false');
+}
+
+/** Whether a verification counts on a guard with this `maxAge` (seconds): typed no longer ago than that. */
+export function isFresh(entry: Pick<VerifiedEntry, 'verifiedAt'>, now: number, maxAge: number | undefined): boolean {
+  if (maxAge === undefined) return true;
+  return typeof entry.verifiedAt === 'number' && now - entry.verifiedAt <= maxAge * 1000 && entry.verifiedAt <= now + 1000;
+}
+
+/**
+ * Remembers the device after a right code: the record in the store, the id in the answer's
+ * cookie. The code is spent by now, so a store that fails here costs the device only, never the
+ * sign-in: reported, and the answer goes on without the cookie. Epoch ms it ends, or null.
+ */
+async function rememberDevice(turn: Turn, login: string, stamp: string, days: number, options: GuardOptions): Promise<number | null> {
+  const { engine, req } = turn;
+  if (!engine.devices) return null;
+  try {
+    const remembered = await engine.devices.remember({ resource: turn.resource, login, stamp, days, userAgent: req.headers.userAgent, ip: req.ip });
+    if (remembered === null) return null;
+    // The same browser remembered again (a step-up guard asked it for a code): the new record
+    // replaces the one its cookie named, so the admin's list shows each browser once.
+    if (turn.deviceSecret !== null) await engine.devices.forgetOwn({ secret: turn.deviceSecret, resource: turn.resource, login, ip: req.ip });
+    turn.setCookie = deviceCookie(turn.deviceCookieName, remembered.secret, days * 86_400, needsSecure(req));
+    return remembered.expiresAt;
+  } catch (err) {
+    reportGuardError(options.onError, err);
+    return null;
+  }
+}
+
+/**
+ * A remembered device for this user, token and resource lets the session in without a code: a
+ * grant (the session id regenerated, as for any) with no `verifiedAt`, and the app's page. Any
+ * other cookie (unknown, forged, expired, someone else's, revoked) is ignored and cleared.
+ */
+async function deviceSkip(turn: Turn, login: string, verifiedFor: number): Promise<GuardResponse | null> {
+  const { engine, req } = turn;
+  const secret = turn.deviceSecret;
+  if (secret === null || !engine.devices) return null;
+  const used = isDeviceSecret(secret) ? await engine.devices.use({ secret, resource: turn.resource, login, ip: req.ip }) : null;
+  if (used === null) {
+    turn.setCookie = clearDeviceCookie(turn.deviceCookieName, needsSecure(req));
+    return null;
+  }
+  return { action: 'next', grant: { resource: turn.resource, login, until: engine.clock.now() + verifiedFor * 1000, stamp: used.stamp } };
+}
+
+/**
+ * `POST <mount>/_otp/forget`: the user's "forget this device". Deletes the record the cookie
+ * names (if it is this user's) and clears the cookie; the session stays as it is. JSON answers
+ * `{ ok, forgotten }`; a form goes back to its `returnTo` (a path on this site) or the page.
+ */
+async function forget(turn: Turn, login: string): Promise<GuardResponse> {
+  const { req, engine } = turn;
+  const fields = await readFields(req);
+  if (!csrfSatisfied(req, fields)) return failureResponse(turn, refusal('CSRF_FAILED', 'guard'));
+  const secret = turn.deviceSecret;
+  const forgotten = secret !== null && engine.devices ? await engine.devices.forgetOwn({ secret, resource: turn.resource, login, ip: req.ip }) : false;
+  turn.setCookie = clearDeviceCookie(turn.deviceCookieName, needsSecure(req));
+  if (!turn.html) return guardJson(200, { ok: true, forgotten });
+  return seeOther(turn, safeReturnTo(fields.returnTo) ?? backTo(turn));
+}
+
+async function verify(turn: Turn, login: string, verifiedFor: number, options: GuardOptions): Promise<GuardResponse> {
   const { req, engine } = turn;
   const fields = await readFields(req);
   if (!csrfSatisfied(req, fields)) return failureResponse(turn, refusal('CSRF_FAILED', 'guard'));
   const otp = fields.otp;
   if (typeof otp !== 'string' || otp.length > MAX_OTP_CHARS) throw invalidInput('otp', 'otp must be a string of at most 64 characters');
+  const remember = rememberField(fields.remember);
 
-  // A double-submitted form must not turn a success into "code used up".
-  const already = await stillVerified(turn, login);
+  // A double-submitted form must not turn a success into "code used up"; on a `maxAge` guard, only
+  // a verification fresh enough here counts as done.
+  const verified = await stillVerified(turn, login);
+  const already = verified && isFresh(verified, engine.clock.now(), options.maxAge) ? verified : null;
   let grant: Grant | undefined;
   let until: number;
+  let rememberedUntil: number | null = null;
   if (already) {
     until = already.until;
   } else {
     const { stamp } = await engine.authenticate({ resource: turn.resource, login, otp, ip: req.ip });
-    until = engine.clock.now() + verifiedFor * 1000;
-    grant = { resource: turn.resource, login, until, stamp };
+    const now = engine.clock.now();
+    until = now + verifiedFor * 1000;
+    grant = { resource: turn.resource, login, until, stamp, verifiedAt: now };
+    if (remember && turn.rememberDays !== undefined) rememberedUntil = await rememberDevice(turn, login, stamp, turn.rememberDays, options);
   }
 
   if (!turn.html) {
-    return guardJson(200, { ok: true, resource: turn.resource, verifiedUntil: new Date(until).toISOString() }, {}, grant);
+    const body = { ok: true, resource: turn.resource, verifiedUntil: new Date(until).toISOString(), ...(rememberedUntil === null ? {} : { rememberedUntil: new Date(rememberedUntil).toISOString() }) };
+    return guardJson(200, body, {}, grant);
   }
   const location = backTo(turn);
   delete guardState(req.session).returnTo[turn.resource];
@@ -412,12 +528,23 @@ export async function handleGuard(
     mount,
     verifyUrl: `${mount}${OWN_PREFIX}verify`,
     resendUrl: `${mount}${OWN_PREFIX}resend`,
+    forgetUrl: `${mount}${OWN_PREFIX}forget`,
     html: wantsPage(req, route),
     look: forRequest(options.look ?? DEFAULT_LOOK, req.frameworkRequest),
     // Forced by the guard's `page.locale`, else the client's languages (English when none is served).
     locale: options.locale !== undefined ? locales.get(options.locale) : locales.negotiate(req.headers.acceptLanguage),
     negotiatedLocale: options.locale === undefined,
+    deviceCookieName: deviceCookieName(options.resource),
+    deviceSecret: readCookie(req.headers.cookie, deviceCookieName(options.resource)),
+    ...(options.rememberDevice ? { rememberDays: options.rememberDevice.days } : {}),
   };
+  const answer = await decideTurn(turn, options);
+  if (turn.setCookie !== undefined && answer.action === 'respond') answer.headers = { ...answer.headers, 'Set-Cookie': turn.setCookie };
+  return answer;
+}
+
+async function decideTurn(turn: Turn, options: GuardOptions): Promise<GuardResponse> {
+  const { req, engine, route } = turn;
 
   try {
     const verifiedFor = options.verifiedFor ?? DEFAULT_VERIFIED_FOR;
@@ -427,12 +554,24 @@ export async function handleGuard(
     const login = req.login || null;
     if (login === null) return failureResponse(turn, refusal('UNAUTHENTICATED', 'guard'));
 
-    if (route === 'page' && (await stillVerified(turn, login))) return NEXT;
+    if (route === 'page') {
+      const entry = await stillVerified(turn, login);
+      if (entry && isFresh(entry, engine.clock.now(), options.maxAge)) return NEXT;
+      // Verified, but not freshly enough for this guard (docs/design.md, "Step-up"): the
+      // verification stays for the other guards; this one asks for a new code.
+      if (entry) turn.stale = true;
+    }
     // Everything past here may cost the store a write: a flood from one session stops here first.
     const wait = countRequest(req.session, engine.clock.now(), maxRequests);
     if (wait > 0) return failureResponse(turn, refusal('RATE_LIMITED', 'guard', { retryAfter: wait, reason: 'requests' }));
-    if (route === 'verify') return await verify(turn, login, verifiedFor);
+    if (route === 'verify') return await verify(turn, login, verifiedFor, options);
     if (route === 'resend') return await resend(turn, login);
+    if (route === 'forget') return await forget(turn, login);
+    // A remembered device is no fresh verification: a `maxAge` guard always asks for the code.
+    if (turn.rememberDays !== undefined && options.maxAge === undefined) {
+      const skipped = await deviceSkip(turn, login, verifiedFor);
+      if (skipped) return skipped;
+    }
     return await askForCode(turn, login);
   } catch (err) {
     if (isOutage(err)) reportGuardError(options.onError, err);

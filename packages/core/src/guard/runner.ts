@@ -16,6 +16,8 @@ import {
   type GuardRequest,
   type GuardResponse,
 } from './protocol';
+import { MAX_REMEMBER_DAYS } from '../devices';
+import { isFresh } from './protocol';
 import { verifiedEntry } from './session';
 
 /**
@@ -123,6 +125,23 @@ export interface CommonGuardOptions<R = never> {
    * shell, in the negotiated language.
    */
   page?: PageOptions<R>;
+  /**
+   * Offers "Remember this device for N days" on the code form (docs/design.md, "Remember this
+   * device"): after a right code with the box ticked (JSON: `"remember": true`), the browser gets
+   * an HttpOnly, SameSite=Lax cookie `pm_device_<resource>` holding a random id, and for `days`
+   * (1..365) a new session of the same user on this resource skips the code (the token and the
+   * resource must be the same; a block, an unassigned token, a new address or PIN, the user's
+   * deletion, the user's "forget this device" and the admin's forget revoke it). `Secure` unless
+   * the request came over http to localhost, 127.0.0.1 or ::1. Default: off.
+   */
+  rememberDevice?: { days: number };
+  /**
+   * Step-up (docs/design.md, "Step-up"): a session whose code was typed more than `maxAge`
+   * seconds ago, on this guard or another one of the resource, is asked for a fresh code here
+   * (JSON: 401 `otp_required` with `"reason": "stale"`); the other guards keep letting it through.
+   * A remembered device never satisfies it. Default: none, any verification counts.
+   */
+  maxAge?: number;
 }
 
 /** What an adapter knows of its own request type `R`; everything else is done here. */
@@ -182,6 +201,12 @@ export function guardRunner<R>(options: CommonGuardOptions<R>, binding: GuardBin
   // The stylesheet, its hash and the CSP of the pages, once per guard, never per request.
   const look = pageLook(options.page);
   const guardOptions: GuardOptions = { resource, verifiedFor, maxRequestsPerMinute, onError, look };
+  if (options.rememberDevice !== undefined) guardOptions.rememberDevice = { days: rememberDays(options.rememberDevice) };
+  if (options.maxAge !== undefined) {
+    if (!(typeof options.maxAge === 'number' && Number.isFinite(options.maxAge) && options.maxAge > 0)) throw new TypeError('protectimusMail: maxAge must be a positive number of seconds');
+    guardOptions.maxAge = options.maxAge;
+  }
+  const maxAge = guardOptions.maxAge;
   if (options.area !== undefined) checkArea(options.area);
   const area = options.area === undefined ? null : pathArea(options.area);
   const enrolleeOf = enrolleeReader(options.enroll, binding);
@@ -189,6 +214,9 @@ export function guardRunner<R>(options: CommonGuardOptions<R>, binding: GuardBin
   const engine: GuardEngine = options.protectimus ?? (shared as Protectimus);
   const locale = forcedLocale(options.page, engine);
   if (locale !== undefined) guardOptions.locale = locale;
+  if (guardOptions.rememberDevice && typeof engine.devices?.remember !== 'function') {
+    throw new TypeError('protectimusMail: rememberDevice needs a protectimus instance with devices (createProtectimus)');
+  }
   // The embedded default's resource, made once per guard (again after a failure).
   let madeResource: Promise<void> | null = null;
   const makeResource = (pm: Protectimus): Promise<void> =>
@@ -224,7 +252,7 @@ export function guardRunner<R>(options: CommonGuardOptions<R>, binding: GuardBin
     if (enrolleeOf !== null) req.enroll = () => enrolleeOf(r);
     if (look.layout !== null) req.frameworkRequest = r;
     const answer = await handleGuard(engine, guardOptions, req);
-    if (answer.action === 'respond' && answer.grant) await binding.grant(r, session, answer.grant);
+    if (answer.grant) await binding.grant(r, session, answer.grant);
     return answer;
   }
 
@@ -253,7 +281,7 @@ export function guardRunner<R>(options: CommonGuardOptions<R>, binding: GuardBin
       const entry = verifiedEntry(session, resource, login, engine.clock.now());
       // Still granted by the directory, as far as the engine knows without I/O; when it does not
       // know, the full run asks the store.
-      return entry !== null && engine.stillGranted(resource, login, entry.stamp) === true;
+      return entry !== null && (maxAge === undefined || isFresh(entry, engine.clock.now(), maxAge)) && engine.stillGranted(resource, login, entry.stamp) === true;
     } catch {
       // Whatever failed here fails again on the full run, which answers and reports it.
       return false;
@@ -273,6 +301,15 @@ function forcedLocale(page: PageOptions | undefined, engine: GuardEngine): strin
     throw new TypeError(`protectimusMail: page.locale must be a language the instance serves (${locales.tags.join(', ')}); add others with createProtectimus({ locales })`);
   }
   return tag;
+}
+
+/** `rememberDevice.days`, checked at creation: a whole number of days, 1..365. */
+function rememberDays(option: unknown): number {
+  const days = typeof option === 'object' && option !== null ? (option as { days?: unknown }).days : undefined;
+  if (!(typeof days === 'number' && Number.isInteger(days) && days >= 1 && days <= MAX_REMEMBER_DAYS)) {
+    throw new TypeError(`protectimusMail: rememberDevice must be { days } with days a whole number from 1 to ${MAX_REMEMBER_DAYS}`);
+  }
+  return days;
 }
 
 /** The reader of `enroll`, checked at creation; null when the guard does not enroll. */

@@ -8,6 +8,12 @@ export interface VerifiedEntry {
   until: number;
   /** What granted it (`AuthenticateResult.stamp`); the entry holds only while the directory gives the same. */
   stamp: string;
+  /**
+   * Epoch ms the code was typed, on whichever guard of the resource: a guard with `maxAge`
+   * counts from it (docs/design.md, "Step-up"). Absent when a remembered device let the session
+   * in, or for entries written before it existed: never fresh for `maxAge`.
+   */
+  verifiedAt?: number;
 }
 
 /**
@@ -129,7 +135,9 @@ export function dropVerified(session: Record<string, unknown>, resource: string)
  */
 export function applyGrant(session: Record<string, unknown>, grant: Grant): void {
   const state = guardState(session);
-  setEntry(state.verified, grant.resource, { login: grant.login, until: grant.until, stamp: grant.stamp });
+  const entry: VerifiedEntry = { login: grant.login, until: grant.until, stamp: grant.stamp };
+  if (typeof grant.verifiedAt === 'number') entry.verifiedAt = grant.verifiedAt;
+  setEntry(state.verified, grant.resource, entry);
   delete state.pending[grant.resource];
   delete state.notice[grant.resource];
   delete state.csrf;

@@ -413,3 +413,18 @@ local function rows(k, flag)
 end
 return {rows(1, 's'), rows(2, 'a')}
 `;
+
+/**
+ * `putDevice`'s list side: a user's remembered devices, a sorted set scored by each record's
+ * cleanup deadline. Adds the member, drops those past their deadline, and lets the set itself
+ * expire with its last member (a PEXPIREAT that works on Redis 6.2, which has no `GT`).
+ *
+ * KEYS: the user's set. ARGV: hash, deadline (epoch ms of the caller's clock, plus the grace), now.
+ */
+export const DEVICE_INDEX_LUA = `
+redis.call('ZADD', KEYS[1], tonumber(ARGV[2]), ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[3])
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if last[2] then redis.call('PEXPIREAT', KEYS[1], math.floor(tonumber(last[2]))) end
+return 1
+`;

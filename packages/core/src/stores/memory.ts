@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { EventLog } from '../audit';
 import type { Block } from '../model';
-import { dirKey, mergeNewestFirst, type DirOp, type DirRange, type DirRead, type EventCaps, type EventEntry, type ReserveArgs, type ReserveResult, type Resolved, type Store, type StoredEvent, type VerifyArgs, type VerifyResult } from './store';
+import { dirKey, mergeNewestFirst, type DirOp, type DirRange, type DirRead, type EventCaps, type EventEntry, type ReserveArgs, type ReserveResult, type Resolved, type Store, type StoredDevice, type StoredEvent, type VerifyArgs, type VerifyResult } from './store';
 import { CALL_WINDOW_MS, checkHash, SEND_WINDOW_MS, TTL_GRACE_MS } from './lua';
 
 /** Options of {@link MemoryStore}. */
@@ -75,6 +75,9 @@ export class MemoryStore implements Store {
   private readonly logs: Record<EventLog, CappedLog> = { security: new CappedLog(), activity: new CappedLog() };
   /** Shared by both logs, so one id orders them both. */
   private eventSeq = 0;
+  /** Remembered devices by the hash of their id, and each user's hashes. */
+  private readonly devices = new Map<string, { userId: string; data: string; dropAt: DropAt }>();
+  private readonly userDevices = new Map<string, Set<string>>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -334,6 +337,46 @@ export class MemoryStore implements Store {
     this.tokens.delete(tokenId);
   }
 
+  async putDevice(hash: string, userId: string, data: string, expiresAt: number, now: number): Promise<void> {
+    this.devices.set(hash, { userId, data, dropAt: Date.now() + Math.max(0, expiresAt - now) + TTL_GRACE_MS });
+    let own = this.userDevices.get(userId);
+    if (!own) this.userDevices.set(userId, (own = new Set()));
+    own.add(hash);
+  }
+
+  async getDevice(hash: string): Promise<string | null> {
+    return this.liveDevice(hash)?.data ?? null;
+  }
+
+  async updateDevice(hash: string, data: string): Promise<boolean> {
+    const device = this.liveDevice(hash);
+    if (!device) return false;
+    device.data = data;
+    return true;
+  }
+
+  async listDevices(userId: string, _now: number): Promise<StoredDevice[]> {
+    const out: StoredDevice[] = [];
+    for (const hash of this.userDevices.get(userId) ?? []) {
+      const device = this.liveDevice(hash);
+      if (device) out.push({ hash, data: device.data });
+    }
+    return out;
+  }
+
+  async deleteDevices(userId: string, hashes?: readonly string[]): Promise<number> {
+    const own = this.userDevices.get(userId);
+    if (!own) return 0;
+    let count = 0;
+    for (const hash of hashes ?? [...own]) {
+      if (!own.delete(hash)) continue;
+      if (this.liveDevice(hash)) count += 1;
+      this.devices.delete(hash);
+    }
+    if (own.size === 0) this.userDevices.delete(userId);
+    return count;
+  }
+
   async appendEvents(entries: readonly EventEntry[], caps: EventCaps): Promise<void> {
     for (const e of entries) {
       this.eventSeq += 1;
@@ -371,6 +414,18 @@ export class MemoryStore implements Store {
         this.tokens.delete(id);
       }
     }
+    for (const hash of [...this.devices.keys()]) this.liveDevice(hash);
+  }
+
+  /** A device record, unless its cleanup deadline passed (then it is dropped, as Redis expires it). */
+  private liveDevice(hash: string): { userId: string; data: string; dropAt: DropAt } | undefined {
+    const device = this.devices.get(hash);
+    if (!device || device.dropAt > Date.now()) return device;
+    this.devices.delete(hash);
+    const own = this.userDevices.get(device.userId);
+    own?.delete(hash);
+    if (own?.size === 0) this.userDevices.delete(device.userId);
+    return undefined;
   }
 
   private state(tokenId: string): TokenState {

@@ -3,12 +3,13 @@ import type { Cluster, Redis } from 'ioredis';
 import type { EventLog } from '../audit';
 import type { Block, BlockReason } from '../model';
 import { DirectoryCache, type DirectoryCacheOptions } from './directory-cache';
-import { dirKey, mergeNewestFirst, type DirOp, type DirRange, type DirRead, type EventCaps, type EventEntry, type ReserveArgs, type ReserveResult, type Resolved, type Store, type StoredEvent, type VerifyArgs, type VerifyResult } from './store';
+import { dirKey, mergeNewestFirst, type DirOp, type DirRange, type DirRead, type EventCaps, type EventEntry, type ReserveArgs, type ReserveResult, type Resolved, type Store, type StoredDevice, type StoredEvent, type VerifyArgs, type VerifyResult } from './store';
 import {
   APPEND_EVENTS_LUA,
   CALL_WINDOW_MS,
   checkHash,
   DIR_COMMIT_LUA,
+  DEVICE_INDEX_LUA,
   DIR_RANGE_LUA,
   DISCARD_LUA,
   FILL_LUA,
@@ -78,6 +79,7 @@ const SCRIPTS = {
   protectimusMailVerify: VERIFY_LUA,
   protectimusMailAppendEvents: APPEND_EVENTS_LUA,
   protectimusMailListEvents: LIST_EVENTS_LUA,
+  protectimusMailDeviceIndex: DEVICE_INDEX_LUA,
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -183,6 +185,18 @@ export class RedisStore implements Store {
 
   private tokenKey(tokenId: string, suffix: string): string {
     return `${this.prefix}{t:${tokenId}}:${suffix}`;
+  }
+
+  /**
+   * A remembered device's record, in a slot of its own (`{dv:<hash>}`), and its user's list of
+   * them (`{ud:<userId>}`): no command touches both, so they may live on different Cluster nodes.
+   */
+  private deviceKey(hash: string): string {
+    return `${this.prefix}{dv:${hash}}`;
+  }
+
+  private userDevicesKey(userId: string): string {
+    return `${this.prefix}{ud:${userId}}:devs`;
   }
 
   /** The two audit streams, security then activity (the activity one kept its old name). */
@@ -401,6 +415,54 @@ export class RedisStore implements Store {
       ...resourceIds.flatMap((r) => [this.tokenKey(tokenId, `ch:${r}`), this.tokenKey(tokenId, `prev:${r}`)]),
       ...['ctr', 'sends', 'fails', 'blk', 'calls'].map((s) => this.tokenKey(tokenId, s)),
     );
+  }
+
+  async putDevice(hash: string, userId: string, data: string, expiresAt: number, now: number): Promise<void> {
+    const ttl = Math.max(0, expiresAt - now) + TTL_GRACE_MS;
+    await this.client.set(this.deviceKey(hash), data, 'PX', ttl);
+    // Scored by the wall clock, as Redis expires the record by it.
+    await this.run('protectimusMailDeviceIndex', [this.userDevicesKey(userId)], [hash, Date.now() + ttl, Date.now()]);
+  }
+
+  async getDevice(hash: string): Promise<string | null> {
+    return this.client.get(this.deviceKey(hash));
+  }
+
+  async updateDevice(hash: string, data: string): Promise<boolean> {
+    return (await this.client.set(this.deviceKey(hash), data, 'KEEPTTL', 'XX')) === 'OK';
+  }
+
+  async listDevices(userId: string, _now: number): Promise<StoredDevice[]> {
+    const list = this.userDevicesKey(userId);
+    const hashes = await this.client.zrangebyscore(list, Date.now(), '+inf');
+    if (hashes.length === 0) return [];
+    // One GET each: the records are in slots of their own, which an MGET cannot span on a Cluster.
+    const values = await Promise.all(hashes.map((hash) => this.client.get(this.deviceKey(hash))));
+    const out: StoredDevice[] = [];
+    const gone: string[] = [];
+    hashes.forEach((hash, i) => {
+      const data = values[i];
+      if (data === null || data === undefined) gone.push(hash);
+      else out.push({ hash, data });
+    });
+    if (gone.length > 0) await this.client.zrem(list, ...gone);
+    return out;
+  }
+
+  async deleteDevices(userId: string, hashes?: readonly string[]): Promise<number> {
+    const list = this.userDevicesKey(userId);
+    let targets = hashes ?? (await this.client.zrange(list, 0, -1));
+    if (targets.length === 0) return 0;
+    if (hashes !== undefined) {
+      // Only the user's own: a hash listed under someone else is not theirs to delete.
+      const scores = await this.client.zmscore(list, ...hashes);
+      targets = hashes.filter((_, i) => scores[i] !== null && scores[i] !== undefined);
+      if (targets.length === 0) return 0;
+    }
+    const deleted = await Promise.all(targets.map((hash) => this.client.del(this.deviceKey(hash))));
+    if (hashes === undefined) await this.client.del(list);
+    else await this.client.zrem(list, ...targets);
+    return deleted.reduce((sum, n) => sum + n, 0);
   }
 
   async appendEvents(entries: readonly EventEntry[], caps: EventCaps): Promise<void> {

@@ -139,6 +139,12 @@ export type VerifyResult =
   /** `lockedNow`: this very attempt caused the block. */
   | { status: 'blocked'; block: Block; lockedNow: boolean };
 
+/** A remembered device's record as `listDevices` reads it: the hash it is keyed by, and its data. */
+export interface StoredDevice {
+  hash: string;
+  data: string;
+}
+
 /** An audit entry to append, and the log it goes to. */
 export interface EventEntry {
   log: EventLog;
@@ -212,6 +218,22 @@ export interface Store {
   dropChallenges(tokenId: string, resourceIds: readonly string[]): Promise<void>;
   /** Removes all per-token state, for a deleted token. */
   purgeToken(tokenId: string, resourceIds: readonly string[]): Promise<void>;
+
+  /**
+   * Remembered devices (docs/design.md, "Remember this device"): each record is keyed by a hash
+   * of the random id in the device's cookie (never the id itself) and listed under its user.
+   * `putDevice` writes one, to be dropped after `expiresAt` (epoch ms from the clock, plus the
+   * cleanup grace); the caller checks `expiresAt` itself, as for every other expiry.
+   */
+  putDevice(hash: string, userId: string, data: string, expiresAt: number, now: number): Promise<void>;
+  /** A device's record, or null when there is none (never written, forgotten, expired). */
+  getDevice(hash: string): Promise<string | null>;
+  /** Rewrites a record that still exists, keeping its expiry; false when it is gone. */
+  updateDevice(hash: string, data: string): Promise<boolean>;
+  /** The user's records that still exist (those not expired by `now`), in no set order. */
+  listDevices(userId: string, now: number): Promise<StoredDevice[]>;
+  /** Deletes these records of the user, or all of them without `hashes`; resolves how many existed. */
+  deleteDevices(userId: string, hashes?: readonly string[]): Promise<number>;
 
   /**
    * Appends audit entries, in order, each to its log; each log keeps only its newest `caps[log]`

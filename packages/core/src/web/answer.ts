@@ -100,11 +100,14 @@ export function asset(type: string, text: string, immutable: boolean): Answer {
 
 /**
  * Sets an answer's headers through a framework's own calls. `Vary` goes through `vary`, which
- * merges, so what other middleware added there (compression's Accept-Encoding) stays.
+ * merges, so what other middleware added there (compression's Accept-Encoding) stays; so does
+ * `Set-Cookie` through `append` when given, so the session middleware's cookie stays too.
  */
-export function setHeaders(answer: Answer, set: (name: string, value: string) => void, vary: (value: string) => void): void {
+export function setHeaders(answer: Answer, set: (name: string, value: string) => void, vary: (value: string) => void, append?: (name: string, value: string) => void): void {
   for (const [name, value] of Object.entries(answer.headers)) {
-    if (name.toLowerCase() === 'vary') vary(value);
+    const lower = name.toLowerCase();
+    if (lower === 'vary') vary(value);
+    else if (lower === 'set-cookie' && append) append(name, value);
     else set(name, value);
   }
 }

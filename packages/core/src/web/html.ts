@@ -64,6 +64,8 @@ input:focus-visible,button:focus-visible{outline:3px solid #f59e0b;outline-offse
 .alert{padding:.75rem 1rem;border-radius:.5rem;background:#fdecea;color:#7f1d1d;border:1px solid #f5c2c0}
 .notice{padding:.75rem 1rem;border-radius:.5rem;background:#e7f5ec;color:#14532d;border:1px solid #b7e1c5}
 .field{margin-bottom:1rem}
+.check{display:flex;align-items:center;gap:.625rem;margin-bottom:1rem}.check input{width:1.5rem;height:1.5rem;min-height:1.5rem;margin:0;flex:none}.check label{margin:0;font-weight:400}
+.forget{margin-top:1rem}
 .resend{margin-top:1.5rem;padding-top:1rem;border-top:1px solid #e5e7eb}
 .muted{color:#4b5563;font-size:.95rem}
 button:disabled{border-color:#9ca3af;color:#4b5563;cursor:not-allowed}
