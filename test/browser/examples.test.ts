@@ -207,7 +207,7 @@ describe.each(SITES)('the $name example site', ({ createSite, screenshot }) => {
 
         // Step-up: the settings page wants a code typed in the last 5 minutes; the device is not one.
         await page.goto('/account/settings');
-        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Enter your code');
+        await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Enter your code for Account settings');
         await expect(page.getByRole('status').innerText()).resolves.toBe("Confirm it's you: enter a fresh code.");
         expect(await page.getByRole('button', { name: 'Forget this device' }).count()).toBe(1);
         await page.getByLabel('Code', { exact: true }).fill(await codeFromInbox(context, 'alice@example.com', 6));

@@ -84,7 +84,7 @@ describe.each(SITES)('the $name demo in Ukrainian', ({ createSite, screenshot })
         await page.goto('/account/settings');
         await signIn(page, 'bob', 'bob-password');
         await page.waitForURL('**/account/settings');
-        expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('Введіть код');
+        expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('Введіть код для «Account settings»');
         expect(await inPage<string>(page, 'document.documentElement.lang')).toBe('uk');
         const main = await page.locator('main').innerText();
         expect(main).toContain('Ми надіслали 8\u2011значний код на b***@example.com для вашого токена «Bob mail».');
