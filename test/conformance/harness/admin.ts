@@ -40,7 +40,7 @@ export interface AdminAppOptions {
 
 /** One framework's app around `protectimusAdmin` at `/admin`, with `POST /sign-in/:role` storing a role in the session. */
 export interface AdminAdapter {
-  readonly name: 'express' | 'koa';
+  readonly name: 'express' | 'koa' | 'fastify';
   makeApp(pm: Protectimus, options?: AdminAppOptions): RequestListener;
   /** The adapter's own `protectimusAdmin`, to check what it refuses to be created with. */
   create(options: unknown): unknown;
