@@ -50,7 +50,6 @@ const guardPlugin: FastifyPluginAsync<ProtectimusMailOptions> = async (instance,
   const area = areaOf(options);
   const common: CommonGuardOptions<FastifyRequest> = { ...options };
   delete (common as ProtectimusMailOptions).prefix;
-  const own = ownRoutesBase(instance, area);
   // The context's prefix, read once: `instance.prefix` is `/billing` in `register(..., { prefix })`.
   const mount = instance.prefix;
   const run = guardRunner<FastifyRequest>(area === undefined ? common : { ...common, area }, {
@@ -64,6 +63,8 @@ const guardPlugin: FastifyPluginAsync<ProtectimusMailOptions> = async (instance,
     request: (request, session, login, where) => guardRequestOf(request, where ?? locate(mount, request), session, login),
     grant: (request, session, grant) => grantInNewSession(request, session, grant),
   });
+
+  const own = ownRoutesBase(instance, area);
 
   function answer(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     void run(request).then((decided) => {
@@ -82,6 +83,9 @@ const guardPlugin: FastifyPluginAsync<ProtectimusMailOptions> = async (instance,
 
   // The own URLs as routes of this context (the guard's hook answers them before the handler), in
   // a child context that parses no body: the guard reads its posts itself.
+  // An area with characters Fastify's paths give a meaning to (`*`, `(`) gets no routes: the
+  // guard, app-wide, still answers its own URLs in the not-found handler's hooks.
+  if (/[*()]/.test(own)) return;
   instance.register(async (routes) => {
     rawBodies(routes);
     for (const url of OWN_URLS) {

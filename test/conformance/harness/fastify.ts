@@ -95,7 +95,7 @@ export function fastifyApp(options: FastifyAppOptions = {}): FastifyInstance {
 
   app.post('/login', async (request, reply) => {
     const { login, email, password, remember } = await jsonOf(request);
-    const session = (request as { session?: PassportSession & { regenerate(): Promise<void>; cookie: { maxAge?: number } } }).session;
+    const session = (request as unknown as { session?: PassportSession & { regenerate(): Promise<void>; cookie: { maxAge?: number } } }).session;
     if (typeof login !== 'string' || password !== PASSWORD || !session) return reply.code(401).send({ ok: false });
     // As Passport does at login: a new session id.
     await session.regenerate();
