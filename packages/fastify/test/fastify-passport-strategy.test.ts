@@ -11,7 +11,6 @@ import { fastifyAdapter, listenerOf } from '../../../test/conformance/harness/fa
 const env = useWorld();
 const JSON_ACCEPT = { Accept: 'application/json' };
 
-
 /**
  * A Fastify app with @fastify/session and @fastify/passport: `POST /login/code` checks `{ login?,
  * otp }` through `ProtectimusMailStrategy` with a callback answering its status and body;
