@@ -1,23 +1,11 @@
-import { pathArea } from '@protectimus-mail/core';
-import { applyGrant, carrySession, loginOfUser, readBody, setHeaders, type Answer, type AreaPlace, type Grant, type GuardRequest } from '@protectimus-mail/core/adapter';
+import { applyGrant, carrySession, loginOfUser, placeUnder, readBody, setHeaders, type Answer, type AreaPlace, type Grant, type GuardRequest, type MountPlace } from '@protectimus-mail/core/adapter';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 // What the guard and the admin plugin read of a Fastify request and write to its reply: the
 // place under the plugin's prefix, the session (and a grant in a new one), the answer.
+// (`otherSpelling`: `/BILLING/x` with `caseSensitive: false`, or `/%62illing/x`, which Fastify
+// routed here: the prefix's, but never one of the guard's own URLs.)
 
-/** The mount point and the path below it, as `handleGuard` and the admin router want them. */
-export interface Location {
-  /** `''` or `/billing`, never with a trailing slash. */
-  mountPath: string;
-  /** `/`, `/invoices`, `/_otp/verify`; for another spelling of the mount, the whole path. */
-  path: string;
-  /**
-   * Set when the request names the prefix under another spelling than the registered one
-   * (`/BILLING/x` with `caseSensitive: false`, `/%62illing/x`): Fastify routed it here, so it is
-   * the prefix's, but it is never one of the guard's own URLs.
-   */
-  otherSpelling?: true;
-}
 
 /**
  * The prefix a plugin was registered under, for the request: `instance.prefix` (`/billing`), with
@@ -37,10 +25,10 @@ function mountOf(prefix: string, request: FastifyRequest): string {
  * here, so it is the prefix's whatever its spelling: one that does not start with the prefix
  * letter for letter is a page there, marked `otherSpelling` (docs/design.md, "Path spellings").
  */
-export function locate(prefix: string, request: FastifyRequest): Location {
+export function locate(prefix: string, request: FastifyRequest): MountPlace {
   const mount = mountOf(prefix, request);
-  const place = pathArea(mount).locate(request.url);
-  if (place) return place.canonical ? { mountPath: place.mountPath, path: place.path } : { mountPath: place.mountPath, path: place.path, otherSpelling: true };
+  const place = placeUnder(mount, request.url);
+  if (place) return place;
   // A URL that no reading puts under the prefix (Fastify's `rewriteUrl` moved it): a page, whole.
   return { mountPath: mount.replace(/\/+$/, ''), path: request.url.split('?', 1)[0] ?? '/', otherSpelling: true };
 }
@@ -72,7 +60,7 @@ export function rawBodies(instance: FastifyInstance): void {
 }
 
 /** The framework-neutral view of a Fastify request, for `handleGuard`. */
-export function guardRequestOf(request: FastifyRequest, where: Location | AreaPlace, session: Record<string, unknown>, login: string | null): GuardRequest {
+export function guardRequestOf(request: FastifyRequest, where: MountPlace | AreaPlace, session: Record<string, unknown>, login: string | null): GuardRequest {
   return {
     method: request.method,
     path: where.path,
