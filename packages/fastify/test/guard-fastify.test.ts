@@ -8,6 +8,7 @@ import fastifySession from '@fastify/session';
 import Fastify from 'fastify';
 import { protectimusMail } from '../src';
 import { agentOf, freshUser, nextCode, setCookieLine, signIn, useWorld } from '../../../test/conformance/harness';
+import { expressAdapter } from '../../../test/conformance/harness/express';
 import { fastifyApp, listenerOf } from '../../../test/conformance/harness/fastify';
 
 const env = useWorld();
@@ -66,6 +67,30 @@ describe('protectimusMail on Fastify', () => {
     const line = setCookieLine(verified, 'sessionId') ?? '';
     const expires = Date.parse(/Expires=([^;]+)/.exec(line)?.[1] ?? '');
     expect(expires - Date.now()).toBeGreaterThan(29 * 86_400_000);
+  });
+
+  it("answers a malformed body on its own URLs with the protocol's bytes, as Express without a parser does, whatever Fastify's parsers", async () => {
+    const answers = async (make: (resource: string) => Parameters<typeof agentOf>[0]) => {
+      const user = await freshUser(env.pm);
+      const agent = agentOf(make(user.resourceName));
+      await signIn(agent, user.login);
+      await agent.get('/billing/invoices').set(JSON_ACCEPT).expect(401);
+      await nextCode(env.world, user.email);
+      const out: string[] = [];
+      for (const [type, body] of [
+        ['application/json', '{"otp": '],
+        ['application/json', '"just a string"'],
+        ['text/plain', 'otp=123456'],
+        ['application/x-www-form-urlencoded', 'otp=%E0%A4%A'],
+      ] as const) {
+        const res = await agent.post('/billing/_otp/verify').set('Accept', 'application/json').set('Content-Type', type).send(body);
+        out.push(`${res.status} ${res.headers['content-type']} ${res.text}`);
+      }
+      return out;
+    };
+    const fastify = await answers((resource) => listenerOf(fastifyApp({ guard: { protectimus: env.pm, resource }, parsers: 'both' })));
+    expect(fastify).toEqual(await answers((resource) => expressAdapter.makeApp({ guard: { protectimus: env.pm, resource }, parsers: 'none' })));
+    expect(fastify[0]).toBe('400 application/json; charset=utf-8 {"error":"invalid_input"}');
   });
 
   it('answers 503 and reports when the session plugin is missing, and passes once a session is there', async () => {
