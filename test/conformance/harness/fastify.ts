@@ -14,7 +14,8 @@ import { setCookies } from './http';
  * `area` the guard app-wide with `area: '/billing'`): `prefix`, the guard app-wide by Fastify's
  * `prefix` register option (which it takes as its area), and the README's looser router,
  * `loose` and `loose-area`: `billing` and `area` in an app with `caseSensitive: false`,
- * `ignoreTrailingSlash` and `ignoreDuplicateSlashes`, which routes many spellings to the pages.
+ * `ignoreTrailingSlash` and `ignoreDuplicateSlashes`, which routes many spellings to the pages;
+ * and `param`, the guard in a plugin whose prefix has a parameter (`/orgs/:org/billing`).
  */
 export type FastifyMount = Mount | 'prefix' | 'loose' | 'loose-area' | 'param';
 
