@@ -6,7 +6,7 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }] },
   moduleNameMapper: {
-    '^@protectimus-mail/(core|admin|express|koa)$': '<rootDir>/packages/$1/src',
+    '^@protectimus-mail/(core|admin|express|koa|fastify)$': '<rootDir>/packages/$1/src',
     '^@protectimus-mail/core/adapter$': '<rootDir>/packages/core/src/adapter',
     // Tests run from source, so a fresh clone needs no build first.
     '^@protectimus-mail/example-shared$': '<rootDir>/examples/shared/src',

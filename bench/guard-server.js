@@ -1,6 +1,6 @@
 'use strict';
 /**
- * The app the guard-overhead benchmark loads, in a process of its own: one Express (or Koa) app,
+ * The app the guard-overhead benchmark loads, in a process of its own: one Express (Koa, Fastify) app,
  * one session middleware, a stand-in first factor, and two identical routes, `/plain/data` without
  * the guard and `/guarded/data` behind `protectimusMail`. `GET /__code` hands the bench the last
  * mailed code so it can verify its session once, `GET /__cpu` the process's CPU time so far. Tells
@@ -93,6 +93,43 @@ async function main() {
       } else await next();
     });
     handler = app.callback();
+  } else if (framework === 'fastify') {
+    const adapter = c.built('fastify');
+    if (!adapter) throw new Error('packages/fastify is not built');
+    const Fastify = require('fastify');
+    const app = Fastify();
+    await app.register(require('@fastify/cookie'));
+    // @fastify/session's memory store: sessions kept on the server, the cookie holding the id.
+    await app.register(require('@fastify/session'), { secret: 'bench-session-secret-of-32-characters', saveUninitialized: false, rolling: false, cookie: { secure: false } });
+    app.post('/login', async (request) => {
+      request.session.user = { login: 'alice' };
+      return { ok: true };
+    });
+    app.addHook('preValidation', (request, _reply, done) => {
+      if (request.session.user) request.user = request.session.user;
+      done();
+    });
+    app.get('/__code', async () => ({ code: lastCode }));
+    app.get('/__cpu', async () => process.cpuUsage());
+    const send = (_request, reply) => reply.type('application/json').send(payload);
+    app.get('/plain/data', send);
+    // The same prefixed plugin with a preHandler that does nothing: what the hook costs, guard aside.
+    app.register(
+      async (mounted) => {
+        mounted.addHook('preHandler', (_request, _reply, done) => done());
+        mounted.get('/data', send);
+      },
+      { prefix: '/mounted' },
+    );
+    app.register(
+      async (guarded) => {
+        await guarded.register(adapter.protectimusMail, { protectimus: pm, resource: 'bench' });
+        guarded.get('/data', send);
+      },
+      { prefix: '/guarded' },
+    );
+    await app.ready();
+    handler = (req, res) => app.routing(req, res);
   } else {
     throw new Error(`unknown framework ${framework}`);
   }

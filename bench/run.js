@@ -14,6 +14,7 @@ const c = require('./lib/common');
 const STEPS = [
   { key: 'guardExpress', script: 'guard-overhead.js', args: ['express'], needs: 'express' },
   { key: 'guardKoa', script: 'guard-overhead.js', args: ['koa'], needs: 'koa' },
+  { key: 'guardFastify', script: 'guard-overhead.js', args: ['fastify'], needs: 'fastify' },
   { key: 'redisOps', script: 'redis-ops.js', redis: true },
   { key: 'metrics', script: 'metrics.js', redis: true },
   { key: 'smtp', script: 'smtp.js', redis: true },
@@ -49,7 +50,7 @@ const fmt = {
 function rows(r) {
   const out = [];
   const row = (what, measured, baseline, figure, goal, met) => out.push({ what, measured, baseline, figure, goal, met: met === undefined ? '' : met ? 'yes' : '**no**' });
-  for (const [key, name] of [['guardExpress', 'Express'], ['guardKoa', 'Koa']]) {
+  for (const [key, name] of [['guardExpress', 'Express'], ['guardKoa', 'Koa'], ['guardFastify', 'Fastify']]) {
     const g = r[key];
     if (g?.ok) {
       const x = g.result;

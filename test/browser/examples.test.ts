@@ -1,5 +1,5 @@
 /**
- * The example sites in a real browser, one journey spec run against each (Express and Koa: the
+ * The example sites in a real browser, one journey spec run against each (Express, Koa and Fastify: the
  * same pages, the same demo): Debian's Chromium driven by playwright-core, the site in this process
  * on a free port, with the memory store and the in-process dev inbox.
  */
@@ -9,6 +9,7 @@ import path from 'node:path';
 import { listen, type Listening, type Site, type SiteConfig } from '@protectimus-mail/example-shared';
 import type { Browser } from 'playwright-core';
 import { createSite as createExpressSite } from '../../examples/express-app/src/app';
+import { createSite as createFastifySite } from '../../examples/fastify-app/src/app';
 import { createSite as createKoaSite } from '../../examples/koa-app/src/app';
 import { testConfig } from '../../examples/shared/test/site-helpers';
 import { launchChromium, SLOW } from './support/chromium';
@@ -27,6 +28,7 @@ interface ExampleSite {
 const SITES: ExampleSite[] = [
   { name: 'Express', createSite: createExpressSite, screenshot: true },
   { name: 'Koa', createSite: createKoaSite, screenshot: false },
+  { name: 'Fastify', createSite: createFastifySite, screenshot: false },
 ];
 
 let browser: Browser;

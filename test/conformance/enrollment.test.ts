@@ -1,10 +1,10 @@
 /**
- * Enrollment through the guard (`protectimusMail({ enroll })`), on both adapters: a signed-in app
+ * Enrollment through the guard (`protectimusMail({ enroll })`), on every adapter: a signed-in app
  * user with an address and no token on a resource that allows enrollment gets a code mailed there,
  * and the first right code confirms the new token; everywhere else the guard answers as before.
  */
 import { randomBytes } from 'node:crypto';
-import { adapters, agentOf, nextCode, noMail, pageBody, seedUser, signIn, useWorld, wrongCode } from './harness';
+import { adapters, agentOf, nextCode, noMail, pageBody, seedUser, signIn, started, useWorld, wrongCode } from './harness';
 
 jest.setTimeout(30_000);
 
@@ -108,8 +108,8 @@ describe.each(adapters)('$name: enrollment of the app\'s users', (adapter) => {
     expect((await held(login, email)).users).toEqual([expect.objectContaining({ firstName: 'From Header', email })]);
   });
 
-  it('throws when the guard is made with an enroll option that is neither a boolean nor a function', () => {
-    expect(() => adapter.makeApp({ guard: { protectimus: env.pm, enroll: 'yes' as never } })).toThrow(TypeError);
+  it('throws when the guard is made (Fastify: when the app starts) with an enroll option that is neither a boolean nor a function', async () => {
+    await expect(started(() => adapter.makeApp({ guard: { protectimus: env.pm, enroll: 'yes' as never } }))).rejects.toThrow(TypeError);
   });
 
   it('makes one user and one token for concurrent first requests of one login', async () => {

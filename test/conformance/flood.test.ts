@@ -5,7 +5,7 @@
  * `Retry-After` (the protocol's answer), JSON and page alike; a verified session's pages are never
  * counted.
  */
-import { adapters, agentOf, BROWSER, freshUser, nextCode, signedIn, signIn, useWorld } from './harness';
+import { adapters, agentOf, BROWSER, freshUser, nextCode, signedIn, signIn, started, useWorld } from './harness';
 
 const env = useWorld();
 
@@ -75,6 +75,6 @@ describe.each(adapters)('$name: a flood of guard requests', (adapter) => {
     const { agent } = await signedIn(env.pm, (guard) => adapter.makeApp({ guard: { ...guard, maxRequestsPerMinute: 3 } }));
     for (let i = 0; i < 3; i++) await agent.get('/billing/invoices').expect(401);
     expect((await agent.get('/billing/invoices').expect(429)).body).toEqual({ error: 'rate_limited', retryAfter: 60, reason: 'requests' });
-    expect(() => adapter.makeApp({ guard: { protectimus: env.pm, maxRequestsPerMinute: 0 } })).toThrow(/maxRequestsPerMinute/);
+    await expect(started(() => adapter.makeApp({ guard: { protectimus: env.pm, maxRequestsPerMinute: 0 } }))).rejects.toThrow(/maxRequestsPerMinute/);
   });
 });

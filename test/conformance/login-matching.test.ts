@@ -1,5 +1,5 @@
 /**
- * Login matching through the guard, on both adapters: an app account whose name is another
+ * Login matching through the guard, on every adapter: an app account whose name is another
  * user's login in another case, or in Unicode look-alikes, is not that user.
  */
 import { randomBytes } from 'node:crypto';

@@ -1,6 +1,6 @@
 /**
  * When the mail server refuses (502 delivery_failed) or Redis is unreachable (503 unavailable,
- * never a pass), for JSON clients and browsers, from both adapters; the operator hears of it.
+ * never a pass), for JSON clients and browsers, from every adapter; the operator hears of it.
  */
 import type Redis from 'ioredis';
 import type { Protectimus } from '../../packages/core/src/protectimus';

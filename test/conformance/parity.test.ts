@@ -183,7 +183,7 @@ async function run(adapter: Adapter): Promise<Answer[]> {
   return answers;
 }
 
-describe('the same journey on both adapters', () => {
+describe('the same journey on every adapter', () => {
   const runs = new Map<string, Answer[]>();
 
   it.each(adapters)('$name runs it with the expected statuses', async (adapter) => {
@@ -191,9 +191,10 @@ describe('the same journey on both adapters', () => {
   });
 
   it('gives the same statuses, content types, guard headers and bodies, byte for byte', () => {
-    const [express, koa] = [runs.get('express'), runs.get('koa')];
+    const [express, koa, fastify] = [runs.get('express'), runs.get('koa'), runs.get('fastify')];
     expect(express).toHaveLength(JOURNEY.length);
     expect(koa).toEqual(express);
+    expect(fastify).toEqual(express);
     // JSON answers are compared as bytes above; check they are the protocol's JSON indeed.
     const json = express!.filter((a) => a.headers['content-type']?.startsWith('application/json'));
     expect(json.length).toBeGreaterThan(20);

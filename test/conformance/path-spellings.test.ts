@@ -4,7 +4,7 @@
  * spellings an attacker tries (letter case, a trailing slash, `//`, dot segments, `%xx`, `%2F`,
  * `;params`, `\`, the absolute form, and tricks around the guard's own `/_otp/` URLs), sent raw
  * (supertest would normalise them) as GET and HEAD, under every mount the READMEs and TSDoc show,
- * on both adapters, and on both example sites as their app.ts builds them (`/account` and
+ * on every adapter, and on every example site as their app.ts builds them (`/account` and
  * `/admin`): with only the password done, or nobody signed in, each answer is a refusal
  * (401, 403, 404, or the own URLs' 405 to a GET), never the page and never a 5xx. The control:
  * after the right code, the canonical spelling passes. The admin router's mounts are held to
@@ -14,12 +14,14 @@ import type { RequestListener } from 'node:http';
 import type { Site, SiteConfig } from '@protectimus-mail/example-shared';
 import request from 'supertest';
 import { createSite as createExpressSite } from '../../examples/express-app/src/app';
+import { createSite as createFastifySite } from '../../examples/fastify-app/src/app';
 import { createSite as createKoaSite } from '../../examples/koa-app/src/app';
 import { codeFor, DEMO, passBothFactors, sessionCookie, signIn as signInToDemo, testConfig } from '../../examples/shared/test/site-helpers';
 import type { Protectimus } from '../../packages/core/src/protectimus';
-import { agentOf, freshUser, listen, nextCode, pageBody, rawRequest, setCookies, signIn, useWorld, type Adapter } from './harness';
-import { expressAdminAdapter, koaAdminAdapter, type AdminAdapter, type AdminAppOptions } from './harness/admin';
+import { agentOf, freshUser, listen, nextCode, pageBody, rawRequest, setCookies, signIn, started, useWorld, type Adapter } from './harness';
+import { expressAdminAdapter, fastifyAdminAdapter, koaAdminAdapter, type AdminAdapter, type AdminAppOptions } from './harness/admin';
 import { expressAdapter, expressApp, expressBase, type ExpressMount } from './harness/express';
+import { fastifyAdapter, fastifyApp, fastifyBase, listenerOf, type FastifyMount } from './harness/fastify';
 import { koaAdapter, koaApp, koaBase, type KoaMount } from './harness/koa';
 
 const env = useWorld();
@@ -128,12 +130,19 @@ const GUARD_MOUNTS: GuardMount[] = [
     base: koaBase(mount),
     make: (guard: SpellingGuard) => koaApp({ guard, mount }).callback(),
   })),
+  ...(['billing', 'root', 'area', 'prefix', 'loose', 'loose-area', 'param'] as FastifyMount[]).map((mount) => ({
+    adapter: fastifyAdapter,
+    mount,
+    base: fastifyBase(mount),
+    make: (guard: SpellingGuard) => listenerOf(fastifyApp({ guard, mount })),
+  })),
 ];
 
 /** The example sites, with their own routers: `/account` and `/admin` behind the password and the code. */
 const DEMOS: { name: string; createSite: (config: SiteConfig) => Promise<Site<unknown>> }[] = [
   { name: 'Express', createSite: createExpressSite },
   { name: 'Koa', createSite: createKoaSite },
+  { name: 'Fastify', createSite: createFastifySite },
 ];
 
 /** The answers to every spelling, GET and HEAD, that are not refusals (or that show the page). */
@@ -238,7 +247,7 @@ describe.each(DEMOS)('the $name example site, as its app.ts builds it', ({ creat
   });
 });
 
-describe.each([expressAdapter, koaAdapter])('$name: the area option, the guard app-wide', (adapter) => {
+describe.each([expressAdapter, koaAdapter, fastifyAdapter])('$name: the area option, the guard app-wide', (adapter) => {
   it('passes requests outside its area on untouched, even with no one signed in or no session middleware', async () => {
     const user = await freshUser(env.pm);
     // Mounted at the root, the pages live at /invoices: outside the area /billing.
@@ -279,9 +288,9 @@ describe.each([expressAdapter, koaAdapter])('$name: the area option, the guard a
     expect((await agent.get('/old/invoices').expect(200)).body).toEqual(pageBody('/old/invoices', user.login));
   });
 
-  it('refuses an area that is not a plain path when the guard is made', () => {
+  it('refuses an area that is not a plain path when the guard is made (Fastify: when the app starts)', async () => {
     for (const area of ['billing', '/orgs/:org', '/a/../b', '/a%2Fb']) {
-      expect(() => adapter.makeApp({ guard: { protectimus: env.pm, area }, mount: 'root' })).toThrow(/area must be/);
+      await expect(started(() => adapter.makeApp({ guard: { protectimus: env.pm, area }, mount: 'root' }))).rejects.toThrow(/area must be/);
     }
   });
 });
@@ -313,6 +322,8 @@ const ADMIN_MOUNTS: { adapter: AdminAdapter; mount: string; options: AdminAppOpt
   { adapter: expressAdminAdapter, mount: "app.use('/admin')", options: {} },
   { adapter: koaAdminAdapter, mount: 'koa-mount', options: { koaMount: 'koa-mount' } },
   { adapter: koaAdminAdapter, mount: '@koa/router with mountPath', options: { koaMount: 'router' } },
+  { adapter: fastifyAdminAdapter, mount: "register(protectimusAdmin, { prefix: '/admin' })", options: {} },
+  { adapter: fastifyAdminAdapter, mount: "register(..., { prefix: '/admin' }) with caseSensitive: false", options: { fastifyLoose: true } },
 ];
 
 describe.each(ADMIN_MOUNTS)('$adapter.name admin router, mounted by $mount', ({ adapter, options }) => {
@@ -341,7 +352,7 @@ describe.each(ADMIN_MOUNTS)('$adapter.name admin router, mounted by $mount', ({ 
       expect((await rawRequest(server.port, 'GET', '/admin/api/tokens', admin)).status).toBe(200);
       // A router that matches in any case hands the admin router other spellings of its mount,
       // which a second factor mounted in front at the exact prefix would not have seen: 404.
-      if (options.koaMount === 'router') {
+      if (options.koaMount === 'router' || options.fastifyLoose) {
         for (const target of ['/ADMIN/api/tokens', '/Admin', '/%61dmin/api/tokens']) expect([target, (await rawRequest(server.port, 'GET', target, admin)).status]).toEqual([target, 404]);
       }
     } finally {

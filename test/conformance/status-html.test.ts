@@ -1,6 +1,6 @@
 /**
  * The guard's status table as browsers get it: the code page with its CSRF-protected forms, the
- * 303 back after a form post, and a page for each refusal, from both adapters.
+ * 303 back after a form post, and a page for each refusal, from every adapter.
  */
 import type { Response } from 'supertest';
 import { adapters, agentOf, BROWSER, csrfFrom, freshUser, http, nextCode, noMail, pageBody, signedIn, signIn, useWorld, wrongCode, type Parsers, type UserOptions } from './harness';

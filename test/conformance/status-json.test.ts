@@ -1,8 +1,8 @@
 /**
  * The guard's status table (docs/design.md, "The guard's HTTP protocol"), row by row, as JSON clients
- * get it, from both adapters: Express and Koa on real Redis and a real SMTP server.
+ * get it, from every adapter: Express, Koa and Fastify on real Redis and a real SMTP server.
  */
-import { adapters, agentOf, freshUser, http, nextCode, noMail, pageBody, signedIn, signIn, useWorld, wrongCode, type UserOptions } from './harness';
+import { adapters, agentOf, freshUser, http, nextCode, noMail, pageBody, signedIn, signIn, started, useWorld, wrongCode, type UserOptions } from './harness';
 
 const env = useWorld();
 
@@ -290,8 +290,8 @@ describe.each(adapters)('$name: the status table in JSON', (adapter) => {
     expect(errors).toEqual([]);
   });
 
-  it('rejects options that cannot work when the guard is made', () => {
-    expect(() => adapter.makeApp({ guard: { protectimus: env.pm, verifiedFor: 0 } })).toThrow(/verifiedFor/);
-    expect(() => adapter.makeApp({ guard: { protectimus: env.pm, resource: '' } })).toThrow(/resource/);
+  it('rejects options that cannot work when the guard is made (Fastify: when the app starts)', async () => {
+    await expect(started(() => adapter.makeApp({ guard: { protectimus: env.pm, verifiedFor: 0 } }))).rejects.toThrow(/verifiedFor/);
+    await expect(started(() => adapter.makeApp({ guard: { protectimus: env.pm, resource: '' } }))).rejects.toThrow(/resource/);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The app developer's first hour, from the packed tarballs in a scratch app outside the workspace,
- * on Express + Passport and on Koa + koa-passport (passport-local, in-memory users with an email),
+ * on Express + Passport, on Koa + koa-passport and on Fastify + @fastify/passport (passport-local, in-memory users with an email),
  * each app a file of test/packaging/first-hour/ type-checked under TypeScript strict and run as a
  * child process with no environment at all:
  * - `app.use(protectimusMail())`, no options: the guard on 'default' over the development default,
@@ -16,12 +16,13 @@ import request from 'supertest';
 import { exitOf, freePort, scratchApp, until, type Run } from './scratch';
 
 const FIXTURES = join(__dirname, 'first-hour');
-const FRAMEWORKS = ['express', 'koa'] as const;
+const FRAMEWORKS = ['express', 'koa', 'fastify'] as const;
 const APPS = ['zero', 'enroll', 'strategy'] as const;
 
 const app = scratchApp('pm-first-hour-', [
   ...['express', 'express-session', 'passport', 'passport-local'],
   ...['koa', 'koa-session', 'koa-passport', '@koa/router', '@koa/bodyparser'],
+  ...['fastify', '@fastify/cookie', '@fastify/session', '@fastify/passport'],
   ...['@types/node', '@types/express', '@types/express-session', '@types/passport', '@types/passport-local', '@types/koa', '@types/koa-passport'],
 ]);
 

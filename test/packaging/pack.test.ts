@@ -15,7 +15,7 @@ const ROOT = join(__dirname, '..', '..');
 const REPO = 'https://github.com/protectimus-mail/protectimus-mail';
 const BLOB = `${REPO}/blob/main/`;
 const RAW = 'https://raw.githubusercontent.com/protectimus-mail/protectimus-mail/main/';
-const PACKAGES = ['core', 'admin', 'express', 'koa'] as const;
+const PACKAGES = ['core', 'admin', 'express', 'koa', 'fastify'] as const;
 type Pkg = (typeof PACKAGES)[number];
 
 interface Manifest {
@@ -173,12 +173,14 @@ function installedWith(pkg: Pkg): Set<string> {
 }
 
 describe('what installing a package brings along', () => {
-  it('core, admin and koa bring no Express, no Express types and no ioredis (an optional peer)', () => {
-    for (const pkg of ['core', 'admin', 'koa'] as const) {
+  it('core, admin, koa and fastify bring no Express, no Express types and no ioredis (an optional peer)', () => {
+    for (const pkg of ['core', 'admin', 'koa', 'fastify'] as const) {
       const names = [...installedWith(pkg)];
       expect({ pkg, unwanted: names.filter((n) => /^(express|@types\/express.*|ioredis|passport.*)$/.test(n)) }).toEqual({ pkg, unwanted: [] });
     }
     expect([...installedWith('koa')]).toEqual(expect.arrayContaining(['@protectimus-mail/core', '@protectimus-mail/admin']));
+    // fastify-plugin, and Fastify itself only as the peer the app already has.
+    expect([...installedWith('fastify')]).toEqual(expect.arrayContaining(['@protectimus-mail/core', '@protectimus-mail/admin', 'fastify-plugin', 'fastify']));
     expect([...installedWith('admin')]).toEqual(expect.arrayContaining(['@protectimus-mail/core', 'csv-parse']));
   });
 
@@ -188,8 +190,8 @@ describe('what installing a package brings along', () => {
 });
 
 /**
- * The four tarballs unpacked into an app of their own, with core's and admin's dependencies but
- * without ioredis, Express or Koa: each loads, core runs a whole prepare/authenticate round on a
+ * The five tarballs unpacked into an app of their own, with core's and admin's dependencies but
+ * without ioredis, Express, Koa or Fastify (fastify-plugin aside): each loads, core runs a whole prepare/authenticate round on a
  * MemoryStore and on a RedisStore handed a client by the app (only a RedisStore given a `url`
  * needs ioredis, and says so), and admin serves its panel from the files it ships.
  */
@@ -204,7 +206,7 @@ describe('the packed packages installed without ioredis', () => {
       execFileSync('tar', ['-xzf', join(packDir, packed.get(pkg)?.filename ?? ''), '-C', dir, '--strip-components=1']);
     }
     const depsOf = (pkg: Pkg) => Object.keys((JSON.parse(readFileSync(join(ROOT, 'packages', pkg, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
-    const deps = new Set([...depsOf('core'), ...depsOf('admin')].filter((dep) => !dep.startsWith('@protectimus-mail/')));
+    const deps = new Set([...depsOf('core'), ...depsOf('admin'), ...depsOf('fastify')].filter((dep) => !dep.startsWith('@protectimus-mail/')));
     for (const dep of deps) {
       mkdirSync(dirname(join(app, 'node_modules', dep)), { recursive: true });
       symlinkSync(join(ROOT, 'node_modules', dep), join(app, 'node_modules', dep), 'dir');
@@ -226,7 +228,7 @@ describe('the packed packages installed without ioredis', () => {
     const report = JSON.parse(out.trim().split('\n').pop() ?? '') as Record<string, unknown>;
     expect(report).toEqual({
       ioredisResolvable: false,
-      adapters: ['function', 'function'],
+      adapters: ['function', 'function', 'function'],
       memory: 'alice',
       ioredisLoadedByCore: false,
       redisWithClient: 'alice',
@@ -242,7 +244,7 @@ const { randomBytes } = require('node:crypto');
 const report = {};
 try { require.resolve('ioredis'); report.ioredisResolvable = true; } catch { report.ioredisResolvable = false; }
 const core = require('@protectimus-mail/core');
-report.adapters = [typeof require('@protectimus-mail/express').protectimusMail, typeof require('@protectimus-mail/koa').protectimusMail];
+report.adapters = [typeof require('@protectimus-mail/express').protectimusMail, typeof require('@protectimus-mail/koa').protectimusMail, typeof require('@protectimus-mail/fastify').protectimusMail];
 
 async function round(store) {
   const mailed = [];

@@ -1,6 +1,6 @@
 /**
- * The Quick starts as written: the code block under "Quick start" in README.md (Express) and in
- * packages/koa/README.md, copied into an app of its own outside the workspace that has the packed
+ * The Quick starts as written: the code block under "Quick start" in README.md (Express), in
+ * packages/koa/README.md and in packages/fastify/README.md, copied into an app of its own outside the workspace that has the packed
  * tarballs and the packages the README says to install; type-checked under TypeScript strict, run
  * with no environment at all, and walked through as a new user would: sign in with the stand-in,
  * the page asks for a code, the code is read from the dev inbox (and the console), verified, the
@@ -16,6 +16,7 @@ import { exitOf, freePort, ROOT, scratchApp, until } from './scratch';
 const QUICK_STARTS = [
   { name: 'express', readme: 'README.md', install: ['express', 'express-session', '@types/node', '@types/express', '@types/express-session'] },
   { name: 'koa', readme: 'packages/koa/README.md', install: ['koa', 'koa-session', '@types/node', '@types/koa'] },
+  { name: 'fastify', readme: 'packages/fastify/README.md', install: ['fastify', '@fastify/cookie', '@fastify/session', '@types/node'] },
 ] as const;
 
 const app = scratchApp('pm-quick-start-', QUICK_STARTS.flatMap((quick) => quick.install));

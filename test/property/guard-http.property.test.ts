@@ -1,5 +1,5 @@
 /**
- * The guard over real HTTP, Express and Koa, fed random requests (fast-check + supertest): random
+ * The guard over real HTTP, Express, Koa and Fastify, fed random requests (fast-check + supertest): random
  * methods, paths (encoded, doubled slashes, dot segments, case), headers (Accept, Content-Type,
  * Content-Encoding, Origin, junk) and raw bodies (JSON, forms, garbage, too big), in random
  * sequences on one cookie session, signed in or not. Whatever comes in: never a 5xx (no store or
@@ -9,8 +9,10 @@
 import fc from 'fast-check';
 import { capture } from '../../packages/core/test/support/capture';
 import request from 'supertest';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import { listenerOf } from '../conformance/harness/fastify';
 import { guardedExpressApp } from '../support/express-app';
+import { guardedFastifyApp } from '../support/fastify-app';
 import { guardedKoaApp } from '../support/koa-app';
 
 const PIN = 'k3y5';
@@ -64,6 +66,10 @@ beforeAll(async () => {
   sites.express = { server: await listen(express.app), passes: () => express.passes, errors: () => express.errors };
   sites['express with body parsers'] = { server: await listen(parsed.app), passes: () => parsed.passes, errors: () => parsed.errors };
   sites.koa = { server: await listen(koa.app), passes: () => koa.passes, errors: () => koa.errors };
+  const fastify = guardedFastifyApp(pm, { resource: RESOURCE });
+  const fastifyServer = createServer(listenerOf(fastify.app));
+  await new Promise<void>((resolve) => fastifyServer.listen(0, '127.0.0.1', () => resolve()));
+  sites.fastify = { server: fastifyServer, passes: () => fastify.passes, errors: () => fastify.errors };
 });
 
 afterAll(async () => {
@@ -153,7 +159,7 @@ function fill(text: string, code: string, csrf: string): string {
   return text.split(CODE).join(code).split('{{CSRF}}').join(csrf);
 }
 
-describe.each(['express', 'express with body parsers', 'koa'])('%s guard with random HTTP requests (property)', (name) => {
+describe.each(['express', 'express with body parsers', 'koa', 'fastify'])('%s guard with random HTTP requests (property)', (name) => {
   it('never a 5xx, never a pass or a successful verify without the right code', async () => {
     const site = sites[name]!;
     let verified = 0;

@@ -1,11 +1,13 @@
 import type { Server } from 'node:http';
 import type { GuardEngine } from '@protectimus-mail/core/adapter';
+import { listenerOf } from '../conformance/harness/fastify';
 import { guardedExpressApp } from './express-app';
+import { guardedFastifyApp } from './fastify-app';
 import { guardedKoaApp } from './koa-app';
 
-/** The two adapters, for tests that must hold for both. */
-export type Adapter = 'express' | 'koa';
-export const ADAPTERS: Adapter[] = ['express', 'koa'];
+/** The adapters, for tests that must hold for each. */
+export type Adapter = 'express' | 'koa' | 'fastify';
+export const ADAPTERS: Adapter[] = ['express', 'koa', 'fastify'];
 
 /** A guarded test app of either adapter, as something supertest can call. */
 export interface GuardedApp {
@@ -16,14 +18,24 @@ export interface GuardedApp {
 }
 
 /**
- * `POST /login {"login"}` signs in; `/area` is guarded on `resource` (see `guardedExpressApp` and
- * `guardedKoaApp`).
+ * `POST /login {"login"}` signs in; `/area` is guarded on `resource` (see `guardedExpressApp`,
+ * `guardedKoaApp` and `guardedFastifyApp`).
  */
 export function guardedApp(adapter: Adapter, pm: GuardEngine, resource: string): GuardedApp {
   if (adapter === 'express') {
     const site = guardedExpressApp(pm, { resource });
     return {
       handler: site.app,
+      get passes() {
+        return site.passes;
+      },
+      errors: site.errors,
+    };
+  }
+  if (adapter === 'fastify') {
+    const site = guardedFastifyApp(pm, { resource });
+    return {
+      handler: listenerOf(site.app) as unknown as Server,
       get passes() {
         return site.passes;
       },

@@ -15,8 +15,9 @@ export type { CommonGuardOptions, GuardBinding, GuardRun, EnrolleeOf } from './g
 /** The guard's protocol for one framework-neutral request. */
 export { handleGuard, DEFAULT_MAX_REQUESTS_PER_MINUTE } from './guard/protocol';
 export type { GuardEngine, GuardRequest, GuardHeaders, GuardOptions, GuardResponse, Grant } from './guard/protocol';
-/** Where a request falls in an area (`pathArea(...).locate(url)`). */
-export type { AreaPlace } from './guard/path-area';
+/** Where a request falls in an area (`pathArea(...).locate(url)`), or under a prefix a router matched (`placeUnder(mount, url)`). */
+export type { AreaPlace, MountPlace } from './guard/path-area';
+export { placeUnder } from './guard/path-area';
 /** The guard's state in the session (`session.protectimus`), a grant written into it, a session carried into a regenerated one. */
 export { applyGrant, carrySession, SESSION_KEY } from './guard/session';
 /** The guard's `page` option checked and computed once (`GuardOptions.look`), for a binding that calls `handleGuard` itself. */

@@ -29,7 +29,8 @@ export interface StrategyRequest {
   headers?: unknown;
 }
 
-type LogIn = (this: unknown, user: unknown, options?: unknown, done?: Done) => void;
+/** Passport's and koa-passport's take `done`; @fastify/passport's takes none and returns a promise. */
+type LogIn = (this: unknown, user: unknown, options?: unknown, done?: Done) => unknown;
 
 /** Reads the login of the user who passed the first factor, or null/undefined for nobody. */
 export type StrategyLoginOf = (req: StrategyRequest) => string | null | undefined;
@@ -198,6 +199,10 @@ function saveSession(session: Record<string, unknown>): Promise<void> {
   });
 }
 
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
 /**
  * Passport 0.6+'s `req.logIn` regenerates the session, and express-session's new one is empty
  * unless the app passed `keepSessionInfo`: the verification written before `success` would be
@@ -207,21 +212,33 @@ function saveSession(session: Record<string, unknown>): Promise<void> {
 function grantAcrossLogIn(req: StrategyRequest, grant: Grant): void {
   if (typeof req.logIn !== 'function') return;
   const logIn = req.logIn as LogIn;
-  const wrapped = (user: unknown, options?: unknown, done?: Done): void => {
+  /** Writes the grant into the session `logIn` left (a new one, maybe empty) and saves it. */
+  const carry = (): Promise<void> => {
+    const session = sessionOf(req);
+    if (session === null || holdsGrant(session, grant)) return Promise.resolve();
+    applyGrant(session, grant);
+    return saveSession(session);
+  };
+  const wrapped = (user: unknown, options?: unknown, done?: Done): unknown => {
     const callback = typeof options === 'function' ? (options as Done) : done;
     const opts = typeof options === 'function' ? {} : options;
-    // Without a callback Passport logs in without a session (or throws): nothing to carry.
-    if (typeof callback !== 'function') return logIn.call(req, user, opts, done);
+    if (typeof callback !== 'function') {
+      // @fastify/passport's `logIn` returns a promise (its session regenerated when it resolves);
+      // Passport without a callback logs in without a session (or throws): nothing to carry.
+      const returned = logIn.call(req, user, opts, done);
+      return isPromiseLike(returned) ? Promise.resolve(returned).then(carry) : returned;
+    }
     logIn.call(req, user, opts, (err?: unknown) => {
-      const session = sessionOf(req);
-      if (err || session === null || holdsGrant(session, grant)) return callback(err);
+      if (err) return callback(err);
+      let carried: Promise<void>;
       try {
-        applyGrant(session, grant);
+        carried = carry();
       } catch (failed) {
         return callback(failed);
       }
-      saveSession(session).then(() => callback(), callback);
+      carried.then(() => callback(), callback);
     });
+    return undefined;
   };
   req.logIn = wrapped;
   if (req.login === logIn) req.login = wrapped;

@@ -1,4 +1,4 @@
-import { pathArea } from '@protectimus-mail/core';
+import { placeUnder, type MountPlace } from '@protectimus-mail/core/adapter';
 import type { Context } from 'koa';
 
 /**
@@ -7,19 +7,8 @@ import type { Context } from 'koa';
  */
 export type MountPath = string | ((ctx: Context) => string);
 
-/** The mount point and the path below it, as `handleGuard` wants them. */
-export interface Location {
-  /** `''` or `/billing`, never with a trailing slash. */
-  mountPath: string;
-  /** `/`, `/invoices`, `/_otp/verify`; for another spelling of the mount, the whole path. */
-  path: string;
-  /**
-   * Set when the request names the mount under another spelling than the configured one
-   * (`/BILLING/x`, `/%62illing/x`): a router routed it here, so it is the mount's, but it is never
-   * one of the guard's own URLs.
-   */
-  otherSpelling?: true;
-}
+/** The mount point and the path below it, as `handleGuard` wants them (core's `MountPlace`). */
+export type Location = MountPlace;
 
 /** Throws unless `mount` is a path a guard can live under. */
 export function checkMountPath(mount: string): void {
@@ -53,10 +42,10 @@ export function locate(ctx: Context, option: MountPath | undefined): Location {
   if (option !== undefined) {
     const mount = typeof option === 'function' ? option(ctx) : option;
     checkMountPath(mount);
-    const place = pathArea(mount).locate(ctx.originalUrl);
+    const place = placeUnder(mount, ctx.originalUrl);
     // Guarding a path outside its declared area would build form URLs nobody routes: say so.
     if (!place) throw new Error(`protectimus-mail: mountPath '${mount.replace(/\/+$/, '')}' is not a prefix of the request path; mount the middleware there or fix the option`);
-    return place.canonical ? { mountPath: place.mountPath, path: place.path } : { mountPath: place.mountPath, path: place.path, otherSpelling: true };
+    return place;
   }
   const requested = requestedPath(ctx);
   const rest = ctx.path || '/';

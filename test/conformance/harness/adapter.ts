@@ -18,7 +18,7 @@ export type HeaderLogin = (header: (name: string) => string | undefined) => stri
 /** What the app's `enroll` function returns, from the request's headers here. */
 export type HeaderEnrollee = (header: (name: string) => string | undefined) => { email: string; name?: string } | null;
 
-/** `protectimusMail` options, the same for both adapters. */
+/** `protectimusMail` options, the same for every adapter. */
 export interface GuardSetup extends Omit<CommonGuardOptions, 'enroll'> {
   /** Becomes the adapter's `user(req | ctx)`. */
   user?: HeaderLogin;
@@ -50,7 +50,7 @@ export interface AppOptions {
  * `GET <base>/fails`, which throws.
  */
 export interface Adapter {
-  readonly name: 'express' | 'koa';
+  readonly name: 'express' | 'koa' | 'fastify';
   makeApp(options?: AppOptions): RequestListener;
   /** The session cookie(s) a response set, as a `Cookie` header value. */
   sessionCookie(res: Response): string | undefined;
@@ -58,6 +58,17 @@ export interface Adapter {
   sessionId(cookie: string | undefined): string | undefined;
   /** What the guard tells `onError` when no session middleware ran before it. */
   readonly noSessionMessage: string;
+}
+
+/**
+ * Makes an app and waits until it can serve: Fastify loads its plugins, and so checks their
+ * options, at `ready()` (the listener's `ready`), where Express and Koa check them when the guard
+ * is made. Rejects with what the making or the start threw.
+ */
+export async function started(make: () => RequestListener): Promise<RequestListener> {
+  const app = make();
+  await (app as { ready?: Promise<unknown> }).ready;
+  return app;
 }
 
 /** The path the protected pages live under for a mount. */

@@ -1,7 +1,10 @@
 import type { RequestListener } from 'node:http';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
+import fastifyCookie from '@fastify/cookie';
+import fastifySession from '@fastify/session';
 import express from 'express';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import session from 'express-session';
 import Koa, { type Context, type Middleware } from 'koa';
 import koaSession from 'koa-session';
@@ -10,6 +13,8 @@ import type { Protectimus } from '../../../packages/core/src/protectimus';
 import { answerOf, payloadOf, type AdminHttp } from '../../../packages/admin/test/support/admin-http';
 import { protectimusAdmin as expressAdmin, type ProtectimusAdminOptions as ExpressAdminOptions } from '../../../packages/express/src';
 import { protectimusAdmin as koaAdmin, type ProtectimusAdminOptions as KoaAdminOptions } from '../../../packages/koa/src';
+import { protectimusAdmin as fastifyAdmin, type ProtectimusAdminOptions as FastifyAdminOptions } from '../../../packages/fastify/src';
+import { listenerOf } from './fastify';
 import { MemorySessionStore, prefixMount } from './koa';
 
 declare module 'express-session' {
@@ -36,13 +41,18 @@ export interface AdminAppOptions {
    * the README's @koa/router way, `router.all(['/admin', '/admin/{*rest}'], ...)` with `mountPath`.
    */
   koaMount?: 'koa-mount' | 'router';
+  /** Fastify only: the router's `caseSensitive: false`, which routes other spellings of `/admin` to the plugin. */
+  fastifyLoose?: boolean;
 }
 
 /** One framework's app around `protectimusAdmin` at `/admin`, with `POST /sign-in/:role` storing a role in the session. */
 export interface AdminAdapter {
-  readonly name: 'express' | 'koa';
+  readonly name: 'express' | 'koa' | 'fastify';
   makeApp(pm: Protectimus, options?: AdminAppOptions): RequestListener;
-  /** The adapter's own `protectimusAdmin`, to check what it refuses to be created with. */
+  /**
+   * Makes the adapter's own `protectimusAdmin` with `options`, to check what it refuses to be
+   * created with: throws, or (Fastify, which loads plugins at `ready()`) rejects.
+   */
   create(options: unknown): unknown;
 }
 
@@ -139,7 +149,55 @@ export const koaAdminAdapter: AdminAdapter = {
   },
 };
 
-export const adminAdapters: AdminAdapter[] = [expressAdminAdapter, koaAdminAdapter];
+type FastifyRoleSession = { role?: string } | undefined;
+const roleOf = (request: FastifyRequest): string | undefined => ((request as { session?: FastifyRoleSession }).session as FastifyRoleSession)?.role;
+
+export const fastifyAdminAdapter: AdminAdapter = {
+  name: 'fastify',
+  create: async (options) => {
+    const app = Fastify();
+    await app.register(fastifyAdmin, { ...(options as FastifyAdminOptions), prefix: '/admin' });
+  },
+  makeApp(pm, options = {}) {
+    const app = Fastify({
+      ...(options.fastifyLoose ? { routerOptions: { caseSensitive: false } } : {}),
+      // Fastify's router refuses a path it cannot decode before any plugin runs (its own 400):
+      // answer it as the admin API would, as the README says.
+      frameworkErrors: (error, _request, reply) => {
+        const plain = reply as unknown as FastifyReply;
+        if (error.code !== 'FST_ERR_BAD_URL') return plain.send(error);
+        return plain.code(400).send({ error: 'invalid_input', message: 'the address is not valid URL encoding', field: 'path' });
+      },
+    });
+    if (options.session !== false) {
+      void app.register(fastifyCookie);
+      void app.register(fastifySession, { secret: 'admin-test-session-secret-of-32-chars', saveUninitialized: false, cookie: { secure: false } });
+    }
+    // App-wide parsers: Fastify's JSON, and CSV as text; the admin plugin parses its own bodies regardless.
+    if (options.parsers === 'app-wide') app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_request, body, done) => done(null, body));
+    app.post('/sign-in/:role', async (request, reply) => {
+      ((request as { session?: FastifyRoleSession }).session as { role?: string }).role = String((request.params as { role: string }).role);
+      return reply.send('');
+    });
+    // The first factor's user, as @fastify/passport sets it: its `username` is the role signed in as.
+    app.addHook('preValidation', async (request) => {
+      const role = roleOf(request);
+      if (role) (request as { user?: unknown }).user = { username: role };
+    });
+    const authorize = roleCheck(options);
+    const actor = options.actor;
+    void app.register(fastifyAdmin, {
+      prefix: '/admin',
+      protectimus: pm,
+      authorize: (request: FastifyRequest) => authorize(roleOf(request)),
+      onError: options.onError,
+      ...(actor ? { actor: (request: FastifyRequest) => actor(roleOf(request)) } : {}),
+    });
+    return listenerOf(app);
+  },
+};
+
+export const adminAdapters: AdminAdapter[] = [expressAdminAdapter, koaAdminAdapter, fastifyAdminAdapter];
 
 /** A supertest agent (its own cookie jar) signed in as `role`, as an `AdminHttp` under `/admin/`. */
 export async function signedInAdmin(app: RequestListener, role: string, seen: string[]): Promise<AdminHttp> {

@@ -1,7 +1,7 @@
 /**
  * The app's own users and its first factor, passport-local: each user has an email address, which
  * `enroll: true` reads, and a `plan` that the protectimus-mail user does not have (so an answer
- * that shows the plan shows the app's own `req.user`). Shared by the Express and Koa apps.
+ * that shows the plan shows the app's own `req.user`). Shared by the Express, Koa and Fastify apps.
  */
 import { Strategy as LocalStrategy } from 'passport-local';
 

@@ -197,6 +197,32 @@ class Area implements PathArea {
   }
 }
 
+/** Where a request falls under the mount point a framework routed it to, as the bindings hand it on. */
+export interface MountPlace {
+  /** `''` or `/billing`, never with a trailing slash. */
+  mountPath: string;
+  /** `/`, `/invoices`, `/_otp/verify`; for another spelling of the mount, the whole path. */
+  path: string;
+  /**
+   * Set when the request names the mount under another spelling than the configured one
+   * (`/BILLING/x`, `/%62illing/x`): the framework's router routed it there, so it is the mount's,
+   * but it is never one of the guard's own URLs, and the admin router refuses it (404).
+   */
+  otherSpelling?: true;
+}
+
+/**
+ * Where `url` falls under `mount` (`/billing`, from the site root), for a binding whose router
+ * matched a prefix it only knows as configured (@koa/router's `mountPath`, a Fastify plugin's
+ * `prefix`): the path below it, marked `otherSpelling` unless the URL starts with the mount letter
+ * for letter. Null when no reading of the URL is under the mount.
+ */
+export function placeUnder(mount: string, url: string): MountPlace | null {
+  const place = pathArea(mount).locate(url);
+  if (!place) return null;
+  return place.canonical ? { mountPath: place.mountPath, path: place.path } : { mountPath: place.mountPath, path: place.path, otherSpelling: true };
+}
+
 /**
  * Throws unless `area` is a plain path for the guard's `area` option: `''`, `/`, or `/billing`,
  * `/app/billing`, made of letters, digits and `-._~!$&'()*+,=@`, without `.` or `..` segments. A
