@@ -4,7 +4,7 @@
  * `page.locale` forcing one, the code mail in the user's own locale or the page's, JSON answers
  * untranslated, the app's added locale.
  */
-import { adapters, agentOf, BROWSER, csrfFrom, freshUser, signIn, useWorld, wrongCode, type Mount } from './harness';
+import { adapters, agentOf, BROWSER, csrfFrom, freshUser, signIn, started, useWorld, wrongCode, type Mount } from './harness';
 
 const env = useWorld();
 const mounts: Mount[] = ['billing', 'root', 'area'];
@@ -88,7 +88,7 @@ describe.each(adapters.flatMap((adapter) => mounts.map((mount) => ({ adapter, mo
     expect(es.text).toContain('<button type="submit">Comprobar</button>');
   });
 
-  it('refuses an unknown page.locale when the guard is created', () => {
-    expect(() => adapter.makeApp({ mount, guard: { protectimus: env.pm, resource: 'x', page: { locale: 'ja' } } })).toThrow(/page\.locale must be a language the instance serves/);
+  it('refuses an unknown page.locale when the guard is created', async () => {
+    await expect(started(() => adapter.makeApp({ mount, guard: { protectimus: env.pm, resource: 'x', page: { locale: 'ja' } } }))).rejects.toThrow(/page\.locale must be a language the instance serves/);
   });
 });

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Response } from 'supertest';
 import { html } from '../../packages/core/src/web/html';
 import type { PageOptions } from '../../packages/core/src/guard/pages';
-import { adapters, agentOf, BROWSER, csrfFrom, freshUser, nextCode, pageBody, signIn, useWorld, type GuardSetup } from './harness';
+import { adapters, agentOf, BROWSER, csrfFrom, freshUser, nextCode, pageBody, signIn, started, useWorld, type GuardSetup } from './harness';
 
 const env = useWorld();
 
@@ -67,7 +67,8 @@ describe.each(adapters)('$name: the page option', (adapter) => {
     await agent.get('/billing/invoices?x=1').set('Accept', BROWSER).expect(401);
     expect(seen).toHaveLength(1);
     expect((seen[0] as { originalUrl?: unknown }).originalUrl).toBe('/billing/invoices?x=1');
-    expect(typeof (seen[0] as Record<string, unknown>)[adapter.name === 'koa' ? 'state' : 'res']).toBe('object');
+    // The adapter's own request: Express's `req` (with `res`), Koa's `ctx` (with `state`), Fastify's `request` (with `raw`).
+    expect(typeof (seen[0] as Record<string, unknown>)[{ express: 'res', koa: 'state', fastify: 'raw' }[adapter.name]]).toBe('object');
   });
 
   it("puts every page inside the app's layout under one CSP that allows the layout's stylesheet, and the code still works", async () => {
@@ -143,7 +144,7 @@ describe.each(adapters)('$name: the page option', (adapter) => {
     await agent.get('/billing/invoices').set('Accept', BROWSER).expect(200);
   });
 
-  it('refuses bad page options when the guard is created, naming them', () => {
+  it('refuses bad page options when the guard is created, naming them', async () => {
     const bad: [PageOptions, RegExp][] = [
       [{ brand: { accent: 'url(javascript:x)' } }, /page\.brand\.accent/],
       [{ cancelUrl: 'javascript:alert(1)' }, /page\.cancelUrl/],
@@ -152,6 +153,6 @@ describe.each(adapters)('$name: the page option', (adapter) => {
       [{ styleSrc: ['*'] }, /page\.styleSrc/],
       [{ layout: 'not a function' as never }, /page\.layout/],
     ];
-    for (const [page, message] of bad) expect(() => adapter.makeApp({ guard: { protectimus: env.pm, resource: 'any', page } })).toThrow(message);
+    for (const [page, message] of bad) await expect(started(() => adapter.makeApp({ guard: { protectimus: env.pm, resource: 'any', page } }))).rejects.toThrow(message);
   });
 });

@@ -7,6 +7,7 @@ import {
   ADMIN_PATH,
   buildSite,
   errorPage,
+  guardPageOptions,
   inboxPage,
   isAdmin,
   isMember,
@@ -94,10 +95,17 @@ export async function createSite(config: SiteConfig): Promise<Site> {
     // as preHandler hooks of the prefixed plugin that holds the pages. Fastify's router matches the
     // prefix and the routes alike (letter for letter, by default), so another spelling of
     // /account finds no page: the site's 404. The guard routes its own URLs there itself.
+    // The guard's pages sit inside the site's own header and footer (its `page.layout`).
+    const page = guardPageOptions((request: FastifyRequest) => pageContext(request, devInbox));
     void app.register(
       async (account) => {
         account.addHook('preHandler', requireSignIn);
-        await account.register(protectimusMail, { protectimus: pm, resource: ACCOUNT_RESOURCE });
+        // The code form offers "Remember this device for 30 days": a remembered browser skips the code.
+        await account.register(protectimusMail, { protectimus: pm, resource: ACCOUNT_RESOURCE, rememberDevice: { days: 30 }, page });
+        // /account/settings is a risky page: a second guard there (step-up, `maxAge`) asks for a
+        // code typed in the last 5 minutes, which a remembered device never is. It tells its
+        // requests by the path itself (`area`), so every spelling of /account/settings meets it.
+        await account.register(protectimusMail, { protectimus: pm, resource: ACCOUNT_RESOURCE, area: '/account/settings', maxAge: 300, page });
         for (const [path, view] of Object.entries(ACCOUNT_PAGES)) {
           account.get(path, async (request, reply) => sendPage(reply, 200, await renderAccountPage(pm, view, pageContext(request, devInbox))));
         }
@@ -110,7 +118,7 @@ export async function createSite(config: SiteConfig): Promise<Site> {
       async (admin) => {
         admin.addHook('preHandler', requireSignIn);
         admin.addHook('preHandler', membersToPanel);
-        await admin.register(protectimusMail, { protectimus: pm, resource: ACCOUNT_RESOURCE });
+        await admin.register(protectimusMail, { protectimus: pm, resource: ACCOUNT_RESOURCE, page });
         await admin.register(protectimusAdmin, { protectimus: pm, authorize: (request) => isAdmin(currentUser(request)) });
       },
       { prefix: ADMIN_PATH },

@@ -66,12 +66,22 @@ export function guardRequestOf(request: FastifyRequest, where: MountPlace | Area
     path: where.path,
     mountPath: where.mountPath,
     originalUrl: request.originalUrl,
-    headers: { accept: header(request, 'accept'), contentType: header(request, 'content-type'), origin: header(request, 'origin') },
+    headers: {
+      accept: header(request, 'accept'),
+      contentType: header(request, 'content-type'),
+      acceptLanguage: header(request, 'accept-language'),
+      origin: header(request, 'origin'),
+      cookie: header(request, 'cookie'),
+      userAgent: header(request, 'user-agent'),
+    },
     body: parsedBody(request),
     readRawBody: () => readBody(request.raw),
     session,
     login,
     ip: request.ip,
+    // Both by Fastify's `trustProxy`, as the app sees the request (`hostname` without the port).
+    secure: request.protocol === 'https',
+    hostname: request.hostname,
   };
 }
 
@@ -152,6 +162,8 @@ export function writeAnswer(reply: FastifyReply, answer: Answer): FastifyReply {
     answer,
     (name, value) => reply.header(name, value),
     (value) => vary(reply, value),
+    // Fastify keeps every Set-Cookie given to `header`, beside @fastify/session's own.
+    (name, value) => reply.header(name, value),
   );
   return reply.send(answer.status === 204 ? undefined : answer.body);
 }

@@ -24,7 +24,7 @@ export interface ProtectimusMailOptions extends CommonGuardOptions<FastifyReques
 const NO_SESSION = 'protectimusMail needs @fastify/session (with @fastify/cookie) registered before it';
 
 /** The guard's own URLs, below its mount (docs/design.md, "HTTP protocol"). */
-const OWN_URLS = ['/_otp/verify', '/_otp/resend'];
+const OWN_URLS = ['/_otp/verify', '/_otp/resend', '/_otp/forget'];
 
 /** The `area` the options give, from `area` or Fastify's `prefix` (see `ProtectimusMailOptions.prefix`). */
 function areaOf(options: ProtectimusMailOptions): string | undefined {
