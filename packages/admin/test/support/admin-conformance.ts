@@ -576,7 +576,7 @@ export function adminConformance(label: string, start: () => Promise<AdminWorld>
       const pages: [string, string, string[]][] = [
         ['', 'Tokens', ['Add Token', 'Software tokens', 'Protectimus MAIL', 'Token Name', 'Email Address', 'One-time Password Length', 'PIN before the OTP', 'PIN after the OTP', 'Save']],
         ['users', 'Users', ['Assign Token', 'New', 'Existing', 'Import CSV']],
-        ['resources', 'Resources', ['Assign', 'Token with User']],
+        ['resources', 'Resources', ['Assign', 'Token with User', 'Import CSV', 'Resources</strong>: A header line first']],
         ['events', 'Event log', ['Codes per hour', 'otp.verified']],
       ];
       let scriptUrl = '';
