@@ -24,8 +24,8 @@ export type { CommonAdminOptions, AdminBinding } from './runner';
 export { handleAdmin } from './runner';
 export type { AdminRequest, AdminHeaders, AdminOptions } from './runner';
 /**
- * `importUsers(pm | pm.as(actor), csv)`: the CSV import of `POST users/import` as a function (the
- * command line's `import` runs it), and what it reports.
+ * `importUsers(pm | pm.as(actor), csv)`: the CSV import of `POST users/import` as a function
+ * (`importCsv` runs it for a users file), and what it reports.
  */
 export { importUsers } from './import';
 export type { ImportResult, ImportError } from './import';

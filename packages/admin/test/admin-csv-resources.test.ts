@@ -1,4 +1,4 @@
-import type { Protectimus } from '@protectimus-mail/core';
+import type { Protectimus, Schedule } from '@protectimus-mail/core';
 import { seedUser, STORE_KINDS, startWorld, type World } from '../../core/test/support/protectimus';
 import { refusal } from '../../core/test/support/refusal';
 import { importCsv, importResources, isResourcesHeader } from '../src/import-resources';
@@ -26,7 +26,7 @@ describe.each(STORE_KINDS)('admin CSV import of resources on %s store', (kind) =
 
   it('creates missing resources and updates existing ones; each bad row is refused by line and field, nothing stored for it', async () => {
     const tag = tagged();
-    const kyiv = { timeZone: 'Europe/Kyiv', days: { mon: [['08:00', '12:00']] } };
+    const kyiv: Schedule = { timeZone: 'Europe/Kyiv', days: { mon: [['08:00', '12:00']] } };
     const old = await pm.resources.create({ name: `${tag}-old`, lockMinutes: 30, allowedIps: ['10.0.0.0/8'], schedule: kyiv });
     const keep = await pm.resources.create({ name: `${tag}-keep`, schedule: kyiv });
     const csv = [
