@@ -115,7 +115,8 @@ function asColumn(columns: readonly (string | null)[], name: string, err: unknow
 async function importRow(pm: Directory, columns: readonly (string | null)[], cells: readonly string[]): Promise<'created' | 'updated'> {
   const { name, patch } = settingsOf(columns, cells);
   try {
-    const existing = await pm.resources.get(name).catch((err: unknown) => {
+    // A name longer than any id or name cannot exist; creating it then gives the model's own message.
+    const existing = name.length > 64 ? null : await pm.resources.get(name).catch((err: unknown) => {
       if (isProtectimusError(err, 'NOT_FOUND')) return null;
       throw err;
     });

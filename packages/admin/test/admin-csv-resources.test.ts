@@ -40,6 +40,7 @@ describe.each(STORE_KINDS)('admin CSV import of resources on %s store', (kind) =
       `${tag}-bad4,,,,sometimes`,
       `${tag}-bad5,,,not-an-ip`,
       ',5',
+      `${'x'.repeat(70)},5`,
       `${tag}-bad6,,,,,,extra`,
       '',
       `${tag}-plain`,
@@ -55,7 +56,8 @@ describe.each(STORE_KINDS)('admin CSV import of resources on %s store', (kind) =
       [8, 'invalid_input', 'enrollment'],
       [9, 'invalid_input', 'allowed_ips'],
       [10, 'invalid_input', 'resource'],
-      [11, 'invalid_input', 'csv'],
+      [11, 'invalid_input', 'resource'],
+      [12, 'invalid_input', 'csv'],
     ]);
     expect(result.errors[0]?.message).toMatch(/^schedule\b.*"25:00"/);
     expect(result.errors[1]?.message).toContain('Mars/Olympus');
