@@ -36,8 +36,9 @@ const squash = (text: string): string => text.toLowerCase().replace(/[\s_-]+/g, 
 const BY_SQUASHED = new Map(Object.keys(COLUMNS).map((column) => [squash(column), column]));
 
 /**
- * A resources CSV starts with its header: first cell `resource` or `name`. A users file never
- * starts so, as its header is `login,email,...` and a row of one names an address somewhere.
+ * A resources CSV starts with its header: first cell `resource` or `name`, and no `@` (a users
+ * row with an email has one). A headerless users file whose first user is `resource` or `name`
+ * with no email is taken for one and refused whole (its cells are no columns), storing nothing.
  */
 export function isResourcesHeader(cells: readonly string[]): boolean {
   const first = squash(cells[0] ?? '');
