@@ -38,7 +38,7 @@ const BY_SQUASHED = new Map(Object.keys(COLUMNS).map((column) => [squash(column)
 /**
  * A resources CSV starts with its header: first cell `resource` or `name`, and no `@` (a users
  * row with an email has one). A headerless users file whose first user is `resource` or `name`
- * with no email is taken for one and refused whole (its cells are no columns), storing nothing.
+ * with no email is taken for one (docs/design.md, "CSV import of resources").
  */
 export function isResourcesHeader(cells: readonly string[]): boolean {
   const first = squash(cells[0] ?? '');
