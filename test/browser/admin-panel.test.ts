@@ -388,6 +388,54 @@ test(
 );
 
 test(
+  'the Import CSV dialog takes resources on the Resources page (time windows in the compact form) and users on the Users page',
+  async () => {
+    await pm.resources.create({ name: 'csv-old', lockMinutes: 30 });
+    const { context, page, problems } = await visitor('root');
+    try {
+      await page.goto('/admin/resources');
+      await row(page, 'csv-old').waitFor();
+      await page.getByRole('button', { name: 'Import CSV' }).click();
+      const dialog = page.locator('#dlg-import');
+      expect(await dialog.getByRole('heading').innerText()).toBe('Import CSV');
+      expect(await dialog.locator('.import-kinds').innerText()).toMatch(/^Users: .*\nResources: A header line first: resource, .*schedule/s);
+      await dialog.getByLabel('Or paste the rows').fill(
+        [
+          'resource,lock_minutes,schedule',
+          'csv-new,15,"Europe/Kyiv mon-fri 08:00-12:00, 13:00-19:00; sat 10:00-14:00"',
+          'csv-old,,Europe/Kyiv sun 25:00-26:00',
+          'csv-old,,America/New_York sun 22:00-06:00',
+        ].join('\n'),
+      );
+      await dialog.getByRole('button', { name: 'Import' }).click();
+      const result = dialog.getByRole('status');
+      await result.locator('text=Resources: 1 created, 1 updated.').waitFor();
+      expect(await result.innerText()).toMatch(/^Resources: 1 created, 1 updated\.\s+1 row was not imported:\s+Line 3: schedule\b.*"25:00"/);
+      await page.keyboard.press('Escape');
+      const cell = (name: string) => row(page, name).locator('td[data-label="Time window"]');
+      await cell('csv-new').waitFor();
+      expect(await cell('csv-new').innerText()).toBe('Europe/Kyiv\nMon 08:00-12:00, 13:00-19:00\nTue 08:00-12:00, 13:00-19:00\nWed 08:00-12:00, 13:00-19:00\nThu 08:00-12:00, 13:00-19:00\nFri 08:00-12:00, 13:00-19:00\nSat 10:00-14:00');
+      expect(await cell('csv-old').innerText()).toBe('America/New_York\nSun 22:00-06:00');
+      expect(await pm.resources.get('csv-old')).toMatchObject({ lockMinutes: 30, schedule: { timeZone: 'America/New_York', days: { sun: [['22:00', '06:00']] } } });
+
+      // The same dialog on the Users page imports a users file.
+      await page.goto('/admin/users');
+      await page.locator('#list table, #list .empty').first().waitFor();
+      await page.getByRole('button', { name: 'Import CSV' }).click();
+      await dialog.getByLabel('Or paste the rows').fill('login,email\ncsv-user,csv.user@example.com');
+      await dialog.getByRole('button', { name: 'Import' }).click();
+      await result.locator('text=Imported 1 user.').waitFor();
+      await page.keyboard.press('Escape');
+      await row(page, 'csv-user').waitFor();
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  },
+  SLOW,
+);
+
+test(
   `a token named ${XSS} shows as text and runs nothing, in the list, the dialogs and the log`,
   async () => {
     const token = await pm.tokens.createMail({ name: XSS, email: 'xss@example.com' });
@@ -620,7 +668,7 @@ test(
       await check('Assign Token: Existing');
       await closeWith('#dlg-assign-token');
       await page.getByRole('button', { name: 'Import CSV' }).click();
-      await check('Import users');
+      await check('Import CSV on Users');
       await closeWith('#dlg-import');
 
       await page.goto('/admin/resources');
@@ -635,6 +683,12 @@ test(
       await page.locator('#dlg-resource .form-error:not([hidden])').waitFor();
       await check('Edit resource: time window, a refused range');
       await closeWith('#dlg-resource');
+      await page.getByRole('button', { name: 'Import CSV' }).click();
+      await page.locator('#dlg-import').getByLabel('Or paste the rows').fill('resource,schedule\naxe-area,Europe/Kyiv mon 08:00-19:00\naxe-bad,Europe/Kyiv mon 9-10');
+      await page.locator('#dlg-import').getByRole('button', { name: 'Import' }).click();
+      await page.locator('#import-result', { hasText: 'not imported' }).waitFor();
+      await check('Import CSV on Resources: a result with a refused row');
+      await closeWith('#dlg-import');
       await page.getByRole('button', { name: 'Assign to axe-area' }).click();
       await check('Assign to a resource');
       await page.locator('#dlg-assign').getByRole('button', { name: /^Token with User/ }).click();
@@ -653,7 +707,7 @@ test(
       expect(await page.getByRole('alert').innerText()).toBe("This page is for the site's administrators, and your account is not one of them. If you need it, ask an administrator.");
       expect(await page.getByRole('link', { name: 'Back to the site' }).getAttribute('href')).toBe('/');
       await check('403');
-      expect(seen).toHaveLength(19);
+      expect(seen).toHaveLength(20);
     } finally {
       await context.close();
     }

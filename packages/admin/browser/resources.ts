@@ -1,4 +1,4 @@
-/* The Resources page: list with each one's tokens with users, add/edit, "Assign -> Token with User", unassign, delete. */
+/* The Resources page: list with each one's tokens with users, add/edit, "Assign -> Token with User", unassign, delete, CSV import (import.ts). */
 
 /** A resource as the API shows it. */
 interface ResourceView {
@@ -245,5 +245,6 @@ function resourcesPage(): void {
     });
   });
 
+  setupImport('import-resources', () => list.reload());
   list.reload();
 }

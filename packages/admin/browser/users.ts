@@ -1,4 +1,4 @@
-/* The Users page: list, add/edit, "Assign Token: New / Existing", unassign, devices, block, delete, CSV import. */
+/* The Users page: list, add/edit, "Assign Token: New / Existing", unassign, devices, block, delete, CSV import (import.ts). */
 
 /** A remembered device as the API lists it. */
 interface DeviceView {
@@ -20,12 +20,6 @@ interface UserView extends Blockable {
   /** The language of the user's code mail, or null for the page's. */
   locale: string | null;
   tokens: { id: string; name: string; blocked: string | null }[];
-}
-
-/** What an import did, each refused row by the line of the file it starts on. */
-interface ImportAnswer {
-  created: number;
-  errors: { line: number; error: string; message: string }[];
 }
 
 function usersPage(): void {
@@ -211,31 +205,7 @@ function usersPage(): void {
     });
   });
 
-  // Import CSV: a file or pasted rows; each refused row is listed by line.
-  const importDialog = $<HTMLDialogElement>('#dlg-import')!;
-  const importForm = $<HTMLFormElement>('#form-import')!;
-  const result = $('#import-result')!;
-  $('#import-users')!.addEventListener('click', (e) => {
-    openDialog(importDialog, e.currentTarget as Element);
-    result.replaceChildren();
-  });
-  importForm.addEventListener('submit', (event) => {
-    event.preventDefault();
-    submitting(importForm, async () => {
-      const file = $<HTMLInputElement>('#import-file')!.files![0];
-      const text = file ? await file.text() : $<HTMLTextAreaElement>('#import-text')!.value;
-      if (!text.trim()) throw new ApiError(400, { message: 'Choose a CSV file or paste the rows.', field: 'csv' });
-      result.replaceChildren();
-      const answer = await api<ImportAnswer>('POST', 'users/import', text, 'text/csv');
-      const parts: Node[] = [el('p', { text: 'Imported ' + answer.created + (answer.created === 1 ? ' user.' : ' users.') })];
-      if (answer.errors.length) {
-        parts.push(el('p', { class: 'alert', text: answer.errors.length + (answer.errors.length === 1 ? ' row was' : ' rows were') + ' not imported:' }));
-        parts.push(el('ul', null, answer.errors.map((e) => el('li', { text: 'Line ' + e.line + ': ' + e.message }))));
-      }
-      result.replaceChildren(...parts);
-      await list.reload();
-    });
-  });
+  setupImport('import-users', () => list.reload());
 
   list.reload();
 }

@@ -29,7 +29,8 @@ import {
   WebRefusal,
   type Answer,
 } from '@protectimus-mail/core/adapter';
-import { importUsers } from './import';
+import { importUsers, parseCsv } from './import';
+import { importCsv, isResourcesHeader } from './import-resources';
 import type { AdminRequest } from './runner';
 
 // The admin JSON API (docs/design.md, "Admin"): its routes, what they read from the request
@@ -504,7 +505,11 @@ const userRoutes: ApiRoute[] = [
     method: 'POST',
     path: 'users/import',
     async run({ admin, req }) {
-      return json(200, await importUsers(admin, await readCsv(req)));
+      const csv = await readCsv(req);
+      // A resources file here would make users of its header and rows; `POST import` takes it.
+      const first = parseCsv(csv).records[0];
+      if (first && isResourcesHeader(first.cells)) throw invalidInput('csv', 'this is a resources CSV (its header starts with resource or name): POST it to import');
+      return json(200, await importUsers(admin, csv));
     },
   },
   ...recordRoutes<User>({
@@ -647,7 +652,18 @@ const eventRoutes: ApiRoute[] = [
   },
 ];
 
-const API_ROUTES: readonly ApiRoute[] = [...tokenRoutes, ...userRoutes, ...resourceRoutes, ...eventRoutes];
+/** The CSV import of either kind, told apart by the file's header (docs/design.md, "CSV import"). */
+const importRoutes: ApiRoute[] = [
+  {
+    method: 'POST',
+    path: 'import',
+    async run({ admin, req }) {
+      return json(200, await importCsv(admin, await readCsv(req)));
+    },
+  },
+];
+
+const API_ROUTES: readonly ApiRoute[] = [...tokenRoutes, ...userRoutes, ...resourceRoutes, ...eventRoutes, ...importRoutes];
 
 /** Methods that change something: each must carry the session's CSRF token. */
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

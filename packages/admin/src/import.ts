@@ -234,7 +234,8 @@ async function importRow(pm: Directory, cells: readonly string[], withLocale: bo
   }
 }
 
-function rowError(line: number, err: unknown): ImportError {
+/** A refused row as the import reports it, by the stable code of the API. */
+export function rowError(line: number, err: unknown): ImportError {
   const f = failureOf(err, 'admin');
   return { line, error: f.error, message: f.message ?? '', ...(f.field !== undefined ? { field: f.field } : {}) };
 }

@@ -1,6 +1,6 @@
 /**
  * @protectimus-mail/admin: the administration of protectimus-mail (docs/design.md, "Admin"): the
- * JSON API over Tokens, Users, Resources and the event log, the CSV import of users, and the
+ * JSON API over Tokens, Users, Resources and the event log, the CSV import of users and resources, and the
  * panel, for one framework-neutral request. Built on `@protectimus-mail/core`'s public API and its
  * `/adapter` subpath only.
  *
@@ -24,8 +24,15 @@ export type { CommonAdminOptions, AdminBinding } from './runner';
 export { handleAdmin } from './runner';
 export type { AdminRequest, AdminHeaders, AdminOptions } from './runner';
 /**
- * `importUsers(pm | pm.as(actor), csv)`: the CSV import of `POST users/import` as a function (the
- * command line's `import` runs it), and what it reports.
+ * `importUsers(pm | pm.as(actor), csv)`: the CSV import of `POST users/import` as a function
+ * (`importCsv` runs it for a users file), and what it reports.
  */
 export { importUsers } from './import';
 export type { ImportResult, ImportError } from './import';
+/**
+ * `importCsv(pm | pm.as(actor), csv)`: the import of `POST import`, the panel and the command
+ * line: a resources CSV (header `resource,...`) goes to `importResources`, any other file to
+ * `importUsers`; and what each reports.
+ */
+export { importCsv, importResources } from './import-resources';
+export type { CsvImportResult, ResourceImportResult } from './import-resources';

@@ -334,13 +334,23 @@ function assignTokenDialog(): string {
 const CSV_HELP = 'One user per line: login,email,firstName,secondName,resourceName1,tokenName1,resourceName2,tokenName2,… ' +
   'A token name that does not exist yet becomes a new mail token for the row’s email. Each row is imported whole or not at all.';
 
+/** The resources CSV (docs/design.md, "CSV import"), told from a users file by its header. */
+const RESOURCES_CSV_HELP = 'A header line first: resource, then any of display_name, failed_attempts_before_lock, lock_minutes, allowed_ips, enrollment, schedule. ' +
+  'A new name creates the resource, an existing one is updated; an empty cell leaves the setting as it is. ' +
+  'schedule is the time zone and hours, such as "Europe/Kyiv mon-fri 08:00-19:00; sat 10:00-14:00" (quoted when it holds a comma); none removes it.';
+
+/** The import of the Users and Resources pages: either kind of file, told apart by its first line. */
 function importDialog(): string {
   return dialog(
     'dlg-import',
-    'Import users',
+    'Import CSV',
     [
       '<form id="form-import" class="form">',
-      `<p class="hint">${escapeHtml(CSV_HELP)}</p>`,
+      '<p class="hint">Users or resources, told apart by the first line:</p>',
+      '<ul class="hint import-kinds">',
+      `<li><strong>Users</strong>: ${escapeHtml(CSV_HELP)}</li>`,
+      `<li><strong>Resources</strong>: ${escapeHtml(RESOURCES_CSV_HELP)}</li>`,
+      '</ul>',
       '<div class="field"><label for="import-file">CSV file</label><input id="import-file" name="file" type="file" accept=".csv,text/csv"></div>',
       '<div class="field"><label for="import-text">Or paste the rows</label>',
       '<textarea id="import-text" name="csv" rows="6" spellcheck="false" autocapitalize="off"></textarea></div>',
@@ -454,10 +464,13 @@ function assignDialog(): string {
   );
 }
 
-/** The Resources page: the list with each one's tokens with users, add/edit, assign, unassign, delete. */
+/** The Resources page: the list with each one's tokens with users, add/edit, assign, unassign, delete, import. */
 function resourcesPage(ctx: PageContext): string {
-  const main = [pageHead('Resources', '<button type="button" class="primary" id="add-resource">Add Resource</button>'), listSection('Search resources', 'Name')].join('\n');
-  return panelLayout('resources', 'Resources', ctx, main, [resourceDialog(), assignDialog(), confirmDialog()].join('\n'));
+  const main = [
+    pageHead('Resources', '<button type="button" class="secondary" id="import-resources">Import CSV</button><button type="button" class="primary" id="add-resource">Add Resource</button>'),
+    listSection('Search resources', 'Name'),
+  ].join('\n');
+  return panelLayout('resources', 'Resources', ctx, main, [resourceDialog(), assignDialog(), importDialog(), confirmDialog()].join('\n'));
 }
 
 function filters(): string {

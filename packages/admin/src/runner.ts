@@ -109,6 +109,8 @@ function failureResponse(failure: Failure, asPage: boolean): Answer {
  * - `api/resources/:id/assignments` (`:id` or the name): GET, POST `{tokenId}` ("Token with
  *   User", 201); `DELETE api/resources/:id/assignments/:tokenId`.
  * - `api/users/import`: POST, `text/csv` or `{csv}`; answers `{created, errors:[{line, error, message}]}`.
+ * - `api/import`: POST, the same body, users or resources by the file's header; answers
+ *   `{kind:'users', created, errors}` or `{kind:'resources', created, updated, errors}`.
  * - `api/events?type&login&resourceId&tokenId&limit&before` (entries with a token carry its
  *   `tokenName`; admin changes their `actor`), `api/stats/hourly`, `api/csrf`.
  * - Pages `/`, `/users`, `/resources`, `/events` and `/assets/panel.js|css`, under a strict CSP.

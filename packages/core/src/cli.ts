@@ -451,7 +451,10 @@ function refuse(io: CliIo, json: boolean, err: unknown): number {
 
 /** The CSV import of `@protectimus-mail/admin`, which core does not depend on: loaded only by `import`. */
 interface AdminPackage {
-  importUsers(pm: AdminActions, csv: string): Promise<{ created: number; errors: { line: number; error: string; message: string; field?: string }[] }>;
+  importCsv(
+    pm: AdminActions,
+    csv: string,
+  ): Promise<{ kind: 'users' | 'resources'; created: number; updated?: number; errors: { line: number; error: string; message: string; field?: string }[] }>;
 }
 
 function loadAdmin(): AdminPackage {
@@ -716,9 +719,22 @@ Codes and PINs are never printed.`,
   action(
     program
       .command('import')
-      .description('import users from a CSV file, each row whole or not at all (needs @protectimus-mail/admin)')
+      .description('import users, or resources, from a CSV file, each row whole or not at all (needs @protectimus-mail/admin)')
       .argument('<file>', "the CSV file, or '-' for standard input")
-      .addHelpText('after', '\nColumns: login,email,firstName,secondName,resourceName1,tokenName1,resourceName2,tokenName2,...\nA header line is optional; refused rows are printed by line on stderr (exit 1).'),
+      .addHelpText(
+        'after',
+        [
+          '',
+          'Users: login,email,firstName,secondName,resourceName1,tokenName1,resourceName2,tokenName2,...',
+          '  (a header line is optional).',
+          'Resources: a header line first, resource (or name) then any of display_name,',
+          '  failed_attempts_before_lock, lock_minutes, allowed_ips, enrollment, schedule; a missing',
+          '  resource is created, an existing',
+          '  one updated (empty cells stay). schedule: "Europe/Kyiv mon-fri 08:00-19:00; sat 10:00-14:00",',
+          '  or none to remove it.',
+          'Refused rows are printed by line on stderr (exit 1).',
+        ].join('\n'),
+      ),
     'secret',
     async (run) => {
       const admin = loadAdmin();
@@ -729,9 +745,13 @@ Codes and PINs are never printed.`,
       } catch (err) {
         throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
       }
-      const result = await admin.importUsers(run.admin, csv);
+      const result = await admin.importCsv(run.admin, csv);
       for (const e of result.errors) run.io.stderr(`${NAME}: line ${e.line}: ${e.error}: ${clean(e.message)}\n`);
-      run.print(`imported ${result.created} ${result.created === 1 ? 'user' : 'users'}${result.errors.length > 0 ? `; ${result.errors.length} refused` : ''}\n`, result);
+      const done =
+        result.kind === 'resources'
+          ? `imported resources: ${result.created} created, ${result.updated ?? 0} updated`
+          : `imported ${result.created} ${result.created === 1 ? 'user' : 'users'}`;
+      run.print(`${done}${result.errors.length > 0 ? `; ${result.errors.length} refused` : ''}\n`, result);
       return result.errors.length === 0 ? 0 : 1;
     },
   );

@@ -276,13 +276,40 @@ describe('import', () => {
     writeFileSync(file, 'login,email,firstName,secondName,resourceName1,tokenName1\ncarol,carol@example.com,Carol,,web,carol-mail\ndan,dan@example.com,,,no-such-resource,dan-mail\n');
     const out = await cli(['--json', 'import', file]);
     expect(out.code).toBe(1);
-    expect(JSON.parse(out.stdout)).toEqual({ created: 1, errors: [{ line: 3, error: 'not_found', message: 'resource "no-such-resource": resource not found' }] });
+    expect(JSON.parse(out.stdout)).toEqual({ kind: 'users', created: 1, errors: [{ line: 3, error: 'not_found', message: 'resource "no-such-resource": resource not found' }] });
     expect(out.stderr).toBe('protectimus-mail: line 3: not_found: resource "no-such-resource": resource not found\n');
     const carol = (await json<Page<ProtectimusEvent>>(['events', '--type', 'assignment.created', '--user', 'carol'])).items;
     expect(carol.map((e) => [e.resourceName, e.tokenName, e.actor])).toEqual([['web', 'carol-mail', 'cli:ops']]);
     expect((await json<Page<User>>(['users', 'list', '--query', 'dan'])).items).toEqual([]);
     const piped = await cli(['import', '-'], { stdin: 'erin,erin@example.com\n' });
     expect(piped).toEqual({ code: 0, stdout: 'imported 1 user\n', stderr: '' });
+  });
+
+  it('imports a resources CSV (told by its header): created or updated with the time window, a bad schedule refused by line', async () => {
+    await json<Resource>(['resources', 'add', '--name', 'csv-old', '--lock-minutes', '30']);
+    const file = join(tmp, 'resources.csv');
+    writeFileSync(
+      file,
+      [
+        'resource,lock_minutes,schedule',
+        'csv-new,15,"Europe/Kyiv mon-fri 08:00-12:00, 13:00-19:00; sat 10:00-14:00"',
+        'csv-old,,America/New_York sun 22:00-06:00',
+        'csv-bad,,Europe/Kyiv someday 08:00-09:00',
+        '',
+      ].join('\n'),
+    );
+    const out = await cli(['import', file]);
+    expect(out.code).toBe(1);
+    expect(out.stdout).toBe('imported resources: 1 created, 1 updated; 1 refused\n');
+    expect(out.stderr).toMatch(/^protectimus-mail: line 4: invalid_input: schedule: "someday" is not a weekday or a span like mon-fri\n$/);
+    const listed = (await cli(['resources', 'list', '--query', 'csv-'])).stdout;
+    expect(listed).toContain('Europe/Kyiv mon-fri 08:00-12:00, 13:00-19:00; sat 10:00-14:00');
+    expect(listed).toContain('America/New_York sun 22:00-06:00');
+    expect(listed).not.toContain('csv-bad');
+    const old = (await json<Page<Resource>>(['resources', 'list', '--query', 'csv-old'])).items[0];
+    expect(old).toMatchObject({ lockMinutes: 30, schedule: { timeZone: 'America/New_York', days: { sun: [['22:00', '06:00']] } } });
+    const again = await json<{ kind: string; created: number; updated: number; errors: unknown[] }>(['import', '-'], { stdin: 'name,schedule\ncsv-old,none\n' });
+    expect(again).toEqual({ kind: 'resources', created: 0, updated: 1, errors: [] });
   });
 });
 

@@ -548,6 +548,32 @@ export function adminConformance(label: string, start: () => Promise<AdminWorld>
       await refused(() => call('POST', 'api/users/import', { raw: `${tag}-jon,${tag}.jon@example.com`, contentType: 'text/csv', csrf: null }), 403, 'csrf_failed');
     });
 
+    it('imports resources from CSV at api/import: created or updated with their time window, a bad schedule refused by line and field', async () => {
+      const tag = uniq('rimp');
+      const old = await w.pm.resources.create({ name: `${tag}-old`, lockMinutes: 30 });
+      const csv = [
+        'resource,lock_minutes,enrollment,schedule',
+        `${tag}-new,15,allowed,"Europe/Kyiv mon-fri 08:00-12:00, 13:00-19:00; sat 10:00-14:00"`,
+        `${tag}-old,,,America/New_York sun 22:00-06:00`,
+        `${tag}-bad,,,Europe/Kyiv mon 08:00-08:00`,
+      ].join('\r\n');
+      const answer = await call('POST', 'api/import', { raw: csv, contentType: 'text/csv' });
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({ kind: 'resources', created: 1, updated: 1 });
+      expect(answer.body.errors).toEqual([{ line: 4, error: 'invalid_input', field: 'schedule', message: expect.stringContaining('schedule') }]);
+      const listed = (await call('GET', `api/resources?q=${tag}`)).body.items as { name: string; lockMinutes: number; enrollment: string; schedule: unknown }[];
+      expect(listed.map((r) => r.name).sort()).toEqual([`${tag}-new`, `${tag}-old`]);
+      expect(listed.find((r) => r.name === `${tag}-new`)).toMatchObject({ lockMinutes: 15, enrollment: 'allowed', schedule: { timeZone: 'Europe/Kyiv', days: { sat: [['10:00', '14:00']] } } });
+      expect((await call('GET', `api/resources/${old.id}`)).body).toMatchObject({ lockMinutes: 30, schedule: { timeZone: 'America/New_York', days: { sun: [['22:00', '06:00']] } } });
+
+      // A users file at api/import says so; a resources file at users/import, an unknown column, or no CSRF token change nothing.
+      expect((await post('api/import', { csv: `login,email\n${tag}-u,${tag}.u@example.com` })).body).toEqual({ kind: 'users', created: 1, errors: [] });
+      await refused(() => post('api/users/import', { csv: `resource,schedule\n${tag}-x,none` }), 400, 'invalid_input', 'csv');
+      await refused(() => post('api/import', { csv: `resource,display_name\n${tag}-x,X` }), 400, 'invalid_input', 'csv');
+      await refused(() => call('POST', 'api/import', { raw: `resource\n${tag}-x`, contentType: 'text/csv', csrf: null }), 403, 'csrf_failed');
+      await refused(() => call('POST', 'api/import', { raw: `resource\n${tag}-x`, contentType: 'text/plain' }), 400, 'invalid_input', 'body');
+    });
+
     it('answers 404 for unknown addresses and 405 with Allow for a wrong method', async () => {
       await refused(() => call('GET', 'api/nothing'), 404, 'not_found');
       await refused(() => call('GET', 'api'), 404, 'not_found');
@@ -563,7 +589,7 @@ export function adminConformance(label: string, start: () => Promise<AdminWorld>
       const pages: [string, string, string[]][] = [
         ['', 'Tokens', ['Add Token', 'Software tokens', 'Protectimus MAIL', 'Token Name', 'Email Address', 'One-time Password Length', 'PIN before the OTP', 'PIN after the OTP', 'Save']],
         ['users', 'Users', ['Assign Token', 'New', 'Existing', 'Import CSV']],
-        ['resources', 'Resources', ['Assign', 'Token with User']],
+        ['resources', 'Resources', ['Assign', 'Token with User', 'Import CSV', 'Resources</strong>: A header line first']],
         ['events', 'Event log', ['Codes per hour', 'otp.verified']],
       ];
       let scriptUrl = '';
