@@ -569,7 +569,7 @@ export function adminConformance(label: string, start: () => Promise<AdminWorld>
       // A users file at api/import says so; a resources file at users/import, an unknown column, or no CSRF token change nothing.
       expect((await post('api/import', { csv: `login,email\n${tag}-u,${tag}.u@example.com` })).body).toEqual({ kind: 'users', created: 1, errors: [] });
       await refused(() => post('api/users/import', { csv: `resource,schedule\n${tag}-x,none` }), 400, 'invalid_input', 'csv');
-      await refused(() => post('api/import', { csv: `resource,display_name\n${tag}-x,X` }), 400, 'invalid_input', 'csv');
+      await refused(() => post('api/import', { csv: `resource,colour\n${tag}-x,X` }), 400, 'invalid_input', 'csv');
       await refused(() => call('POST', 'api/import', { raw: `resource\n${tag}-x`, contentType: 'text/csv', csrf: null }), 403, 'csrf_failed');
       await refused(() => call('POST', 'api/import', { raw: `resource\n${tag}-x`, contentType: 'text/plain' }), 400, 'invalid_input', 'body');
     });

@@ -343,7 +343,9 @@ async function askForCode(turn: Turn, login: string): Promise<GuardResponse> {
     csrf: csrfToken(req.session),
     verifyUrl: turn.verifyUrl,
     resendUrl: turn.resendUrl,
-    now,
+    // Read after `prepare`: the code's times start at its send, so a fresh page tells the whole
+    // cooldown (30 s), never a second more.
+    now: engine.clock.now(),
     ...(notice === 'sent' ? { notice: turn.locale.messages.newCodeSent } : {}),
     ...deviceView(turn),
     ...(shown
