@@ -1,6 +1,6 @@
 import { isProtectimusError, parseSchedule, ProtectimusError, type AdminActions, type UpdateResourceInput } from '@protectimus-mail/core';
 import { invalidInput } from '@protectimus-mail/core/adapter';
-import { importUsers, MAX_ROWS, parseCsv, rowError, type CsvRecord, type ImportError, type ImportResult } from './import';
+import { eachRow, importUsers, MAX_ROWS, parseCsv, type CsvRecord, type ImportError, type ImportResult } from './import';
 
 /** The operations an import uses: an instance's own, or `pm.as(actor)`'s, which record who imported. */
 type Directory = Pick<AdminActions, 'tokens' | 'users' | 'resources'>;
@@ -156,19 +156,9 @@ export async function importResources(pm: Directory, csv: string): Promise<Resou
   const columns = columnsOf(header);
   if (rows.length > MAX_ROWS) throw invalidInput('csv', `at most ${MAX_ROWS} rows per import`);
   const result: ResourceImportResult = { created: 0, updated: 0, errors: [] };
-  for (const [i, row] of rows.entries()) {
-    try {
-      result[await importRow(pm, columns, row.cells)]++;
-    } catch (err) {
-      result.errors.push(rowError(row.line, err));
-      if (isProtectimusError(err, 'STORE_UNAVAILABLE')) {
-        const nextRow = rows[i + 1];
-        if (nextRow) result.errors.push({ line: nextRow.line, error: 'unavailable', message: 'the import stopped here: the store is unreachable' });
-        return result;
-      }
-    }
-  }
-  if (error) result.errors.push({ line: error.line, error: 'invalid_input', message: `${error.message}; the file was not read past this line` });
+  await eachRow(rows, error, result.errors, async (row) => {
+    result[await importRow(pm, columns, row.cells)]++;
+  });
   return result;
 }
 

@@ -235,7 +235,7 @@ async function importRow(pm: Directory, cells: readonly string[], withLocale: bo
 }
 
 /** A refused row as the import reports it, by the stable code of the API. */
-export function rowError(line: number, err: unknown): ImportError {
+function rowError(line: number, err: unknown): ImportError {
   const f = failureOf(err, 'admin');
   return { line, error: f.error, message: f.message ?? '', ...(f.field !== undefined ? { field: f.field } : {}) };
 }
@@ -258,19 +258,30 @@ export async function importUsers(pm: Directory, csv: string): Promise<ImportRes
   const rows: CsvRecord[] = header !== null ? records.slice(1) : records;
   if (rows.length > MAX_ROWS) throw invalidInput('csv', `at most ${MAX_ROWS} rows per import`);
   const result: ImportResult = { created: 0, errors: [] };
+  await eachRow(rows, error, result.errors, async (row) => {
+    await importRow(pm, row.cells, withLocale);
+    result.created++;
+  });
+  return result;
+}
+
+/**
+ * Runs `importOne` on each row in turn, a refused row recorded by its line in `errors`; the store
+ * unreachable stops the import at that row (the next line is said to be where it stopped), and a
+ * syntax error in the file is recorded last, as where reading stopped. Shared by every CSV import.
+ */
+export async function eachRow(rows: readonly CsvRecord[], syntax: CsvSyntaxError | null | undefined, errors: ImportError[], importOne: (row: CsvRecord) => Promise<void>): Promise<void> {
   for (const [i, row] of rows.entries()) {
     try {
-      await importRow(pm, row.cells, withLocale);
-      result.created++;
+      await importOne(row);
     } catch (err) {
-      result.errors.push(rowError(row.line, err));
+      errors.push(rowError(row.line, err));
       if (isProtectimusError(err, 'STORE_UNAVAILABLE')) {
         const nextRow = rows[i + 1];
-        if (nextRow) result.errors.push({ line: nextRow.line, error: 'unavailable', message: 'the import stopped here: the store is unreachable' });
-        return result;
+        if (nextRow) errors.push({ line: nextRow.line, error: 'unavailable', message: 'the import stopped here: the store is unreachable' });
+        return;
       }
     }
   }
-  if (error) result.errors.push({ line: error.line, error: 'invalid_input', message: `${error.message}; the file was not read past this line` });
-  return result;
+  if (syntax) errors.push({ line: syntax.line, error: 'invalid_input', message: `${syntax.message}; the file was not read past this line` });
 }
