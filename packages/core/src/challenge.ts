@@ -489,15 +489,28 @@ export class Challenges {
 
   /**
    * What a grant for `login` on `resource` stands on now: the chain's records and its stamp, when
-   * the chain is whole, the user not blocked and `ip` allowed by the resource; null otherwise.
-   * Remembered devices (docs/design.md, "Remember this device") hold only while this gives the
-   * stamp they were remembered with. Reads the store; rejects when it is unreachable.
+   * the chain is whole and the user not blocked; null otherwise. Remembered devices (docs/design.md,
+   * "Remember this device") hold only while this gives the stamp they were remembered with.
+   * With `at` (a request: a device used or remembered) the place and the time are checked as
+   * `prepare` checks them: an address the resource does not allow, or a time outside its windows
+   * ("Time windows"), is refused with ACCESS_RESTRICTED and `access.denied`, not answered null, so
+   * where or when a device is used never revokes it. Without `at` (an admin listing devices) only
+   * the chain and its stamp count. Reads the store; rejects when it is unreachable.
    */
-  async grantNow(resource: string, login: string, ip?: string): Promise<{ resource: ResourceRecord; user: UserRecord; token: TokenRecord; stamp: string } | null> {
+  async grantNow(resource: string, login: string, at?: { ip: string | undefined }): Promise<{ resource: ResourceRecord; user: UserRecord; token: TokenRecord; stamp: string } | null> {
     const chain = this.chain(await this.ctx.store.resolve(resource, loginKey(login)));
     const { resource: res, user, token, allow } = chain;
     if (!res || !user || !token || !allow || user.login !== login) return null;
-    if (activeBlock(user.block, this.ctx.clock.now()) !== null || !allow.allows(ip)) return null;
+    const now = this.ctx.clock.now();
+    if (activeBlock(user.block, now) !== null) return null;
+    if (at) {
+      const route = { resource: res, ip: at.ip, login, chain };
+      if (!allow.allows(at.ip)) this.refuse(new ProtectimusError('ACCESS_RESTRICTED', 'access from this address is not allowed'), route);
+      if (res.schedule && !isOpen(res.schedule, now)) {
+        const err = this.closed(res.schedule, now);
+        this.refuse(err, route, { reason: 'schedule', opensAt: err.opensAt ?? null });
+      }
+    }
     const stamp = stampOf(chain);
     return stamp === null ? null : { resource: res, user, token, stamp };
   }

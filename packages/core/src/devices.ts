@@ -188,7 +188,7 @@ export class Devices {
    */
   async remember(input: RememberDeviceInput): Promise<DeviceRemembered | null> {
     const days = v.integer(input.days, 'days', 1, MAX_REMEMBER_DAYS);
-    const grant = await this.rules.grantNow(input.resource, input.login, input.ip);
+    const grant = await this.rules.grantNow(input.resource, input.login, { ip: input.ip });
     if (grant === null || grant.stamp !== input.stamp) return null;
     const now = this.ctx.clock.now();
     const secret = randomBytes(ID_BYTES).toString('base64url');
@@ -225,7 +225,7 @@ export class Devices {
     const rec = parse(await this.ctx.store.getDevice(hash));
     const now = this.ctx.clock.now();
     if (rec === null || rec.expiresAt <= now) return null;
-    const grant = await this.rules.grantNow(input.resource, input.login, input.ip);
+    const grant = await this.rules.grantNow(input.resource, input.login, { ip: input.ip });
     if (grant === null || grant.resource.id !== rec.resourceId || grant.user.id !== rec.userId) return null;
     if (grant.stamp !== rec.stamp) {
       // Blocked, unassigned, address or PIN changed since: the device is revoked for good.

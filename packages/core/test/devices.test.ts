@@ -225,6 +225,37 @@ describe.each(STORE_KINDS)('remember this device and step-up on %s store', (kind
     expect(await pm.devices.list(s.user.id)).toHaveLength(1);
   });
 
+  it('is refused where or when the resource is closed (403 access_restricted), never revoked by it; an admin list keeps it', async () => {
+    const s = await setup();
+    const { verified } = await s.signIn(true);
+    const secret = cookieOf(verified, s.cookieName) as string;
+    const cookie = `${s.cookieName}=${secret}`;
+    const use = (ip: string) => handleGuard(pm, s.options, s.request({ session: {}, ip, headers: { accept: 'application/json', cookie } }));
+    await pm.resources.update(s.resource, { allowedIps: ['203.0.113.0/24'] });
+    // The admin's list reads no request address: the device still holds there.
+    expect(await pm.devices.list(s.user.id)).toHaveLength(1);
+    const away = await use('198.51.100.1');
+    expect(away).toMatchObject({ action: 'respond', status: 403 });
+    expect(away.action === 'respond' && JSON.parse(away.body)).toEqual({ error: 'access_restricted' });
+    expect(away.action === 'respond' && away.headers['Set-Cookie']).toBeFalsy();
+
+    // Closed at this hour: a day other than today, one minute long.
+    const days = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+    const other = days[(new Date(pm.clock.now()).getUTCDay() + 3) % 7] as (typeof days)[number];
+    await pm.resources.update(s.resource, { schedule: { timeZone: 'UTC', days: { [other]: [['00:00', '00:01']] } } });
+    const closed = await use('203.0.113.7');
+    expect(closed).toMatchObject({ action: 'respond', status: 403 });
+    expect(closed.action === 'respond' && JSON.parse(closed.body)).toMatchObject({ error: 'access_restricted', timeZone: 'UTC' });
+    expect(closed.action === 'respond' && closed.headers['Set-Cookie']).toBeFalsy();
+    expect(events.some((e) => e.type === 'access.denied' && e.login === s.login && e.detail?.reason === 'schedule')).toBe(true);
+    expect(events.some((e) => e.type === 'device.forgotten' && e.login === s.login)).toBe(false);
+
+    // Open again, from the allowed network: the same cookie skips the code.
+    await pm.resources.update(s.resource, { schedule: null });
+    expect((await use('203.0.113.7')).action).toBe('next');
+    expect(await pm.devices.list(s.user.id)).toHaveLength(1);
+  });
+
   it('lets an admin list and forget one or all devices of a user, as an actor', async () => {
     const s = await setup();
     await s.signIn(true);
